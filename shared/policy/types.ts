@@ -1,0 +1,120 @@
+/**
+ * The KafkaGuardPolicy custom resource (kafkaguard.io/v1alpha1), one per Kafka
+ * cluster. These names are the contract shared by the CRD schema
+ * (shared/policy/schema.ts -> deploy/crd.yaml), the webhook and the plugin.
+ */
+
+export const POLICY_GROUP = 'kafkaguard.io';
+export const POLICY_VERSION = 'v1alpha1';
+export const POLICY_KIND = 'KafkaGuardPolicy';
+export const POLICY_PLURAL = 'kafkaguardpolicies';
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** How a broker pod maps to a Kafka broker id. Exactly one member is set. */
+export type BrokerIdSource =
+  | { ordinal: { offset: number } }
+  | { label: string }
+  | { annotation: string }
+  | { podNameSuffix: Record<string, never> };
+
+export interface SecretKeyRef {
+  name: string;
+  key?: string;
+}
+
+export interface KafkaConnectionSpec {
+  bootstrapServers: string[];
+  /** TLS to the brokers; the Secret holds `ca.crt` and optionally `tls.crt`/`tls.key`. */
+  tls?: { secretRef?: { name: string }; insecureSkipVerify?: boolean; serverName?: string };
+  /** SASL; the Secret holds `username` and `password`. */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; secretRef: { name: string } };
+  /** Per-request timeout towards Kafka in milliseconds. */
+  requestTimeoutMs?: number;
+}
+
+export type PolicyMode = 'Enforce' | 'Warn' | 'Off';
+export type UnreachablePolicy = 'Deny' | 'Allow';
+
+export interface GuardsSpec {
+  eviction: boolean;
+  podDelete: boolean;
+  scaleDown: boolean;
+  volumes: boolean;
+}
+
+/** Image environment convention for Kafka settings injected as env vars. */
+export type EnvConvention = 'apache' | 'bitnami' | 'none';
+
+/** Defaults injected by the mutating webhook; each one can be switched off. */
+export interface DefaultsSpec {
+  enabled: boolean;
+  antiAffinity: { enabled: boolean; mode: 'preferred' | 'required' };
+  zoneSpread: { enabled: boolean; maxSkew: number; whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule' };
+  rackAwareness: { enabled: boolean };
+  terminationGracePeriod: { enabled: boolean; seconds: number };
+  pvcRetention: { enabled: boolean };
+  updateStrategy: { enabled: boolean };
+  safeToEvictAnnotation: { enabled: boolean };
+  resources: { enabled: boolean; heapPercentOfLimit: number };
+  kafkaSettings: { enabled: boolean; envConvention: EnvConvention };
+  readinessProbe: { enabled: boolean; port: number };
+}
+
+export interface KafkaGuardPolicySpec {
+  brokers: {
+    selector: LabelSelector;
+    idFrom: BrokerIdSource;
+    /** Name of the broker container in the pod; defaults to the first container. */
+    containerName?: string;
+  };
+  kafka: KafkaConnectionSpec;
+  mode: PolicyMode;
+  onKafkaUnreachable: UnreachablePolicy;
+  guards: GuardsSpec;
+  /** Topics (exact names or `prefix*`) whose partitions may go offline. */
+  expendableTopics: string[];
+  defaults: DefaultsSpec;
+}
+
+export interface BrokerStatus {
+  id: number;
+  pod: string | null;
+  node: string | null;
+  ready: boolean;
+  replicas: number;
+  leaders: number;
+  soleReplicas: number;
+  safeToDisrupt: boolean;
+  reason?: string;
+}
+
+export interface KafkaGuardPolicy {
+  apiVersion: `${typeof POLICY_GROUP}/${typeof POLICY_VERSION}`;
+  kind: typeof POLICY_KIND;
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; generation?: number };
+  spec: KafkaGuardPolicySpec;
+  status?: {
+    conditions?: Array<{ type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime: string }>;
+    brokers?: BrokerStatus[];
+  };
+}
+
+/** Well-known annotations. */
+export const ANNOTATIONS = {
+  /** Break-glass: lets exactly one disruption of this pod through; the value is the reason. */
+  allowDisruption: 'kafkaguard.io/allow-disruption',
+  /** Comma-separated default names to skip on this object, or "all". */
+  skipDefaults: 'kafkaguard.io/skip-defaults',
+  /** Written by the mutating webhook: the defaults it applied. */
+  appliedDefaults: 'kafkaguard.io/applied-defaults',
+} as const;

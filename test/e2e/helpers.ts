@@ -1,0 +1,124 @@
+/**
+ * Shared helpers for end-to-end tests against the sandbox (see
+ * test/run-all.ts, which starts it and passes its coordinates in the
+ * environment). Each test makes its own topics and removes them.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+
+const run = promisify(execFile);
+
+export const NAMESPACE = 'kafka';
+
+export function sandboxEnv(): { kubeconfig: string; bootstrap: string[] } {
+  const kubeconfig = process.env.KUBECONFIG;
+  const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
+  if (!kubeconfig || !bootstrap) {
+    throw new Error('KUBECONFIG and KAFKA_BOOTSTRAP_SERVERS are not set: run end-to-end tests with `npm run test:e2e` (it starts the sandbox)');
+  }
+  return { kubeconfig, bootstrap: bootstrap.split(',') };
+}
+
+export function kubeClients() {
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandboxEnv().kubeconfig);
+  return { kc, core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), policy: kc.makeApiClient(PolicyV1Api) };
+}
+
+export interface CommandResult { code: number; stdout: string; stderr: string }
+
+/** Runs kubectl (the sandbox's, first on PATH) and never throws: the exit code is in the result. */
+export async function kubectl(args: string[], opts: { timeoutMs?: number } = {}): Promise<CommandResult> {
+  try {
+    const { stdout, stderr } = await run('kubectl', args, { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024, env: process.env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
+  }
+}
+
+export function kafkaClient(clientId = 'e2e'): Kafka {
+  return new Kafka({ clientId, brokers: sandboxEnv().bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+}
+
+/** Polls until `check` returns a truthy value, or fails naming `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export async function brokerPods(): Promise<V1Pod[]> {
+  const { core } = kubeClients();
+  const pods = await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: 'app.kubernetes.io/name=kafka' });
+  return pods.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+/** Waits until all 3 broker pods are Ready and all 3 brokers are registered and every partition is fully in sync. */
+export async function waitForHealthyCluster(admin: Admin, timeoutMs = 180_000): Promise<void> {
+  await eventually('3 Ready broker pods', async () => (await brokerPods()).filter((p) => isReady(p) && !p.metadata?.deletionTimestamp).length === 3, timeoutMs);
+  await eventually('3 registered brokers', async () => (await admin.describeCluster()).brokers.length === 3, timeoutMs);
+  await eventually('every partition fully in sync', async () => {
+    const topics = await admin.listTopics();
+    const meta = await admin.fetchTopicMetadata({ topics });
+    return meta.topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
+  }, timeoutMs);
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function produceNumbered(kafka: Kafka, topic: string, count: number): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let start = 0; start < count; start += 500) {
+      const batch = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({ key: String(start + i), value: String(start + i) }));
+      await producer.send({ topic, acks: -1, messages: batch });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads every message of a topic from the beginning; returns their values. */
+export async function consumeAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 60_000): Promise<string[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader') });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${expected} messages of ${topic} within ${timeoutMs / 1000}s`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          values.push(message.value?.toString() ?? '');
+          if (values.length >= expected) { clearTimeout(timer); resolve(); }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}

@@ -1,0 +1,97 @@
+/**
+ * The whole test suite in one node:test run: unit tests beside the code and
+ * the end-to-end tests in test/e2e against one shared sandbox (started here,
+ * or reused when `npm run sandbox -- --detach` already runs one). The last
+ * lines printed are the test runner's own summary.
+ *
+ *   node --import tsx test/run-all.ts [--unit | --e2e] [file filter...]
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadSandboxConfig, statePaths } from './sandbox/config.js';
+import { isAlive } from './sandbox/process.js';
+import { startSandbox, type Sandbox } from './sandbox/sandbox.js';
+
+const cfg = loadSandboxConfig();
+const root = cfg.repoRoot;
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+function runningSandboxEnv(): Record<string, string> | null {
+  const paths = statePaths(cfg);
+  if (!existsSync(paths.readyFile) || !existsSync(paths.ownerFile)) return null;
+  const owner = Number(readFileSync(paths.ownerFile, 'utf8').trim());
+  if (!isAlive(owner)) return null;
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(paths.readyFile, 'utf8').split('\n')) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+  }
+  return env;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const mode = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const all = findTests(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  const e2e = all.filter((f) => f.startsWith('test/e2e/'));
+  const unit = all.filter((f) => !f.startsWith('test/e2e/'));
+  const files = mode === 'unit' ? unit : mode === 'e2e' ? e2e : [...unit, ...e2e];
+
+  let sandbox: Sandbox | null = null;
+  let env: NodeJS.ProcessEnv = { ...process.env };
+  if (files.some((f) => f.startsWith('test/e2e/'))) {
+    const reuse = runningSandboxEnv();
+    if (reuse) {
+      process.stderr.write('[test] reusing the running sandbox\n');
+      env = { ...env, ...reuse };
+    } else {
+      mkdirSync(cfg.cacheDir, { recursive: true });
+      const logPath = join(cfg.cacheDir, 'test-sandbox.log');
+      const sandboxLog = createWriteStream(logPath);
+      process.stderr.write(`[test] starting the sandbox (log: ${logPath})\n`);
+      const started = Date.now();
+      sandbox = await startSandbox({ log: (line) => sandboxLog.write(`${new Date().toISOString()} ${line}\n`) });
+      process.stderr.write(`[test] sandbox ready in ${Math.round((Date.now() - started) / 1000)}s\n`);
+      env = {
+        ...env,
+        KUBECONFIG: sandbox.kubeconfig,
+        KAFKA_BOOTSTRAP_SERVERS: sandbox.bootstrapServers,
+        PATH: `${sandbox.binDir}:${process.env.PATH ?? ''}`,
+      };
+    }
+    env.KAFKA_LIBS ??= sandbox?.kafkaLibs ?? join(cfg.cacheDir, 'kafka-libs');
+    env.KAFKA_GUARD_SANDBOX_DIR = cfg.stateDir;
+  }
+
+  const stopSandbox = async () => { if (sandbox) await sandbox.stop().catch(() => undefined); sandbox = null; };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => { void stopSandbox().then(() => process.exit(130)); });
+  }
+
+  // One file at a time: end-to-end tests share one Kafka cluster and stop brokers.
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+      cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.pipe(process.stdout);
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  await stopSandbox();
+  return code;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`[test] error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+/**
+ * Where the sandbox gets its binaries: KUBEBUILDER_ASSETS / KAFKA_HOME when
+ * set, otherwise built or fetched once into the cache by the scripts in
+ * test/sandbox/build/.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SandboxConfig } from './config.js';
+import { SandboxError } from './process.js';
+
+const run = promisify(execFile);
+
+export interface ControlPlaneBinaries {
+  etcd: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  /** kubectl of the same release when we built it, else the one on PATH. */
+  kubectl: string;
+  binDir: string;
+}
+
+export async function controlPlaneBinaries(cfg: SandboxConfig, log: (line: string) => void): Promise<ControlPlaneBinaries> {
+  let binDir: string;
+  if (cfg.kubebuilderAssets) {
+    binDir = cfg.kubebuilderAssets;
+  } else {
+    await requireTool('go', 'version', 'install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory with etcd and kube-apiserver binaries (e.g. from setup-envtest)');
+    log('control-plane binaries: using the cache, or building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
+    try {
+      const { stdout } = await run('bash', [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh')], {
+        env: { ...process.env, KAFKA_GUARD_CACHE: cfg.cacheDir },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      binDir = stdout.trim().split('\n').pop() ?? '';
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr ?? '';
+      throw new SandboxError(`building the control plane failed:\n${stderr.split('\n').slice(-15).join('\n')}`,
+        'fix the error above, or set KUBEBUILDER_ASSETS to prebuilt binaries');
+    }
+  }
+  const need = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+  const missing = need.filter((b) => !existsSync(join(binDir, b)));
+  if (missing.length > 0) {
+    throw new SandboxError(`${binDir} lacks ${missing.join(', ')}`,
+      cfg.kubebuilderAssets ? 'KUBEBUILDER_ASSETS must hold all four binaries (setup-envtest ships only etcd/kube-apiserver: unset it to build them all)' : 'remove the cache directory and start again');
+  }
+  return {
+    etcd: join(binDir, 'etcd'),
+    kubeApiserver: join(binDir, 'kube-apiserver'),
+    kubeControllerManager: join(binDir, 'kube-controller-manager'),
+    kubeScheduler: join(binDir, 'kube-scheduler'),
+    kubectl: existsSync(join(binDir, 'kubectl')) ? join(binDir, 'kubectl') : 'kubectl',
+    binDir,
+  };
+}
+
+export interface KafkaDistribution {
+  /** Directory of jars for the java classpath (`dir/*`). */
+  libsDir: string;
+  version: string;
+}
+
+export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) => void): Promise<KafkaDistribution> {
+  await requireTool('java', '-version', 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)');
+  if (cfg.kafkaHome) {
+    const libsDir = join(cfg.kafkaHome, 'libs');
+    const core = existsSync(libsDir) ? readdirSync(libsDir).find((f) => /^kafka_2\.13-.*\.jar$/.test(f) && !f.includes('test')) : undefined;
+    if (!core) throw new SandboxError(`KAFKA_HOME=${cfg.kafkaHome} has no libs/kafka_2.13-*.jar`, 'point KAFKA_HOME at an unpacked Kafka distribution, or unset it');
+    return { libsDir, version: core.replace(/^kafka_2\.13-|\.jar$/g, '') };
+  }
+  const pom = join(cfg.repoRoot, 'test/sandbox/build/kafka/pom.xml');
+  const { stdout: pomText } = await run('cat', [pom]);
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pomText)?.[1];
+  if (!version) throw new SandboxError(`no <kafka.version> in ${pom}`);
+  const libsDir = join(cfg.cacheDir, `kafka-${version}`, 'libs');
+  const marker = join(cfg.cacheDir, `kafka-${version}`, '.complete');
+  if (!existsSync(marker)) {
+    log(`fetching Kafka ${version} jars from Maven Central (first run only)`);
+    await requireTool('mvn', '-v', 'install Maven (apt-get install maven), or set KAFKA_HOME to an unpacked Kafka distribution');
+    try {
+      await run('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libsDir}`, '-DincludeScope=runtime'], { maxBuffer: 64 * 1024 * 1024 });
+      await run('touch', [marker]);
+    } catch (err) {
+      const out = (err as { stdout?: string }).stdout ?? '';
+      throw new SandboxError(`fetching Kafka jars failed:\n${out.split('\n').slice(-15).join('\n')}`, 'check Maven can reach Maven Central, or set KAFKA_HOME');
+    }
+  }
+  return { libsDir, version };
+}
+
+async function requireTool(tool: string, versionArg: string, hint: string): Promise<void> {
+  try {
+    await run(tool, [versionArg]);
+  } catch {
+    throw new SandboxError(`${tool} is not installed or not on PATH`, hint);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * A throw-away CA and the certificates the sandbox needs, made with openssl
+ * at every start (nothing is committed): apiserver and webhook serving certs
+ * for 127.0.0.1, and the service-account signing key pair.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { SandboxError } from './process.js';
+
+const run = promisify(execFile);
+
+export interface SandboxCerts {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  apiserverCert: string;
+  apiserverKey: string;
+  webhookCert: string;
+  webhookKey: string;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+  tokenFile: string;
+  adminToken: string;
+}
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    throw new SandboxError(`openssl ${args[0]} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, 'install openssl (apt-get install openssl)');
+  }
+}
+
+async function servingCert(dir: string, name: string, caCert: string, caKey: string, sans: string): Promise<[string, string]> {
+  const key = join(dir, `${name}.key`);
+  const csr = join(dir, `${name}.csr`);
+  const crt = join(dir, `${name}.crt`);
+  const ext = join(dir, `${name}.ext`);
+  writeFileSync(ext, `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
+  await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-subj', `/CN=${name}`, '-out', csr]);
+  await openssl(['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', crt]);
+  return [crt, key];
+}
+
+export async function makeCerts(dir: string): Promise<SandboxCerts> {
+  mkdirSync(dir, { recursive: true });
+  const caKey = join(dir, 'ca.key');
+  const caCert = join(dir, 'ca.crt');
+  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '30', '-subj', '/CN=kafka-guard-sandbox-ca']);
+  const sans = 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc';
+  const [apiserverCert, apiserverKey] = await servingCert(dir, 'apiserver', caCert, caKey, sans);
+  const [webhookCert, webhookKey] = await servingCert(dir, 'webhook', caCert, caKey, 'IP:127.0.0.1,DNS:localhost');
+  const serviceAccountKey = join(dir, 'sa.key');
+  const serviceAccountPub = join(dir, 'sa.pub');
+  await openssl(['genrsa', '-out', serviceAccountKey, '2048']);
+  await openssl(['rsa', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub]);
+  const adminToken = randomBytes(24).toString('hex');
+  const tokenFile = join(dir, 'tokens.csv');
+  // token,user,uid,"group1,group2"
+  writeFileSync(tokenFile, `${adminToken},sandbox-admin,sandbox-admin,"system:masters"\n`, { mode: 0o600 });
+  return { dir, caCert, caKey, apiserverCert, apiserverKey, webhookCert, webhookKey, serviceAccountKey, serviceAccountPub, tokenFile, adminToken };
+}

@@ -1,0 +1,126 @@
+/**
+ * `npm run sandbox [-- --detach | --stop | --smoke]`
+ *   (no flag)  bring everything up in the foreground; Ctrl-C stops it all
+ *   --detach   start in the background, print only `export ...` lines
+ *   --stop     stop a detached sandbox
+ *   --smoke    start, run a smoke scenario, stop, print one summary line
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadSandboxConfig, statePaths } from './config.js';
+import { isAlive, SandboxError } from './process.js';
+import { startSandbox, stopRunningSandbox, type Sandbox } from './sandbox.js';
+
+const USAGE = `usage: npm run sandbox [-- --detach | --stop | --smoke]`;
+
+async function foreground(quietExports: boolean): Promise<void> {
+  let sandbox: Sandbox | null = null;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n[sandbox] ${signal}: stopping every process the sandbox started...\n`);
+    await sandbox?.stop();
+    process.stderr.write('[sandbox] stopped\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  sandbox = await startSandbox();
+  if (stopping) return;
+  if (quietExports) return; // detached child: the parent prints the exports
+  const ns = 'kafka';
+  process.stdout.write([
+    '',
+    'kafka-guard sandbox is up: a real kube-apiserver, 4 nodes in 2 zones, and a 3-broker Kafka StatefulSet.',
+    'In another shell:',
+    '',
+    ...sandbox.exports.map((l) => `  ${l}`),
+    '',
+    'Then try:',
+    `  kubectl get pods -n ${ns} -o wide                 # brokers, their nodes`,
+    `  kubectl kafka status -n ${ns}                     # per-broker safety (after npm run build && npm link)`,
+    `  kubectl drain node-of-kafka-2 --ignore-daemonsets  # refused while broker 2 holds the last in-sync replica`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'));
+  await new Promise(() => undefined);
+}
+
+async function detach(): Promise<void> {
+  const cfg = loadSandboxConfig();
+  const paths = statePaths(cfg);
+  mkdirSync(cfg.stateDir, { recursive: true });
+  const logFile = join(cfg.cacheDir, 'sandbox-detached.log');
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--foreground-detached'], {
+    detached: true, stdio: ['ignore', out, out], env: process.env,
+  });
+  child.unref();
+  const pid = child.pid ?? -1;
+  for (;;) {
+    if (existsSync(paths.readyFile)) {
+      process.stdout.write(readFileSync(paths.readyFile, 'utf8'));
+      return;
+    }
+    if (!isAlive(pid)) {
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+      throw new SandboxError(`the sandbox failed to start:\n${tail}`);
+    }
+    await sleep(500);
+  }
+}
+
+async function smoke(): Promise<void> {
+  const started = Date.now();
+  const sandbox = await startSandbox();
+  let summary = '';
+  let ok = false;
+  try {
+    const kafka = new Kafka({ clientId: 'sandbox-smoke', brokers: sandbox.bootstrapServers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `smoke-${Date.now()}`;
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ value: String(i) })) });
+    await producer.disconnect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const total = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+    const brokers = (await admin.describeCluster()).brokers.length;
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+    ok = total === 100 && brokers === 3;
+    summary = `${brokers} brokers registered, 100 messages produced, ${total} stored`;
+  } catch (err) {
+    summary = err instanceof Error ? err.message : String(err);
+  } finally {
+    await sandbox.stop();
+  }
+  process.stdout.write(`smoke: ${ok ? 'passed' : 'FAILED'}: ${summary} (${Math.round((Date.now() - started) / 1000)}s)\n`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  switch (args[0]) {
+    case undefined: return foreground(false);
+    case '--foreground-detached': return foreground(true);
+    case '--detach': return detach();
+    case '--stop': process.stdout.write(`${await stopRunningSandbox()}\n`); return;
+    case '--smoke': return smoke();
+    default:
+      process.stderr.write(`unknown option ${args[0]}\n${USAGE}\n`);
+      process.exit(2);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[sandbox] error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+/**
+ * Sandbox settings, read once from the environment. Every port is on
+ * 127.0.0.1; the base ports can be moved with KAFKA_GUARD_SANDBOX_PORT_BASE
+ * when something else already uses them.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SandboxError } from './process.js';
+
+export interface SandboxConfig {
+  repoRoot: string;
+  cacheDir: string;
+  /** Per-run state: certs, etcd data, volumes, logs, pid file. */
+  stateDir: string;
+  kubebuilderAssets: string | null;
+  kafkaHome: string | null;
+  ports: {
+    etcdClient: number;
+    etcdPeer: number;
+    apiserver: number;
+    controllerManager: number;
+    scheduler: number;
+    webhook: number;
+    /** Broker id N listens on kafkaBase + N; its controller on controllerBase + N. */
+    kafkaBase: number;
+    controllerBase: number;
+  };
+  nodes: Array<{ name: string; zone: string }>;
+  /** Broker ids that are KRaft controllers (static quorum). */
+  controllerIds: number[];
+  brokerHeapMb: number;
+}
+
+export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
+  const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+  const cacheDir = env.KAFKA_GUARD_CACHE ?? join(homedir(), '.cache', 'kafka-guard');
+  const baseRaw = env.KAFKA_GUARD_SANDBOX_PORT_BASE ?? '30000';
+  const base = Number(baseRaw);
+  if (!Number.isInteger(base) || base < 1024 || base > 60000) {
+    throw new SandboxError(
+      `KAFKA_GUARD_SANDBOX_PORT_BASE=${baseRaw} is not a port between 1024 and 60000`,
+      'unset it to use 30000, or choose another base with ~10000 free ports above it',
+    );
+  }
+  return {
+    repoRoot,
+    cacheDir,
+    stateDir: env.KAFKA_GUARD_SANDBOX_DIR ?? join(cacheDir, 'sandbox'),
+    kubebuilderAssets: env.KUBEBUILDER_ASSETS || null,
+    kafkaHome: env.KAFKA_HOME || null,
+    ports: {
+      etcdClient: base + 2379,
+      etcdPeer: base + 2380,
+      apiserver: base + 6443,
+      controllerManager: base + 257,
+      scheduler: base + 259,
+      webhook: base + 8443,
+      kafkaBase: base + 9092,
+      controllerBase: base + 9192,
+    },
+    nodes: [
+      { name: 'node-a1', zone: 'zone-a' },
+      { name: 'node-a2', zone: 'zone-a' },
+      { name: 'node-b1', zone: 'zone-b' },
+      { name: 'node-b2', zone: 'zone-b' },
+    ],
+    controllerIds: [0, 1, 2],
+    brokerHeapMb: Number(env.KAFKA_GUARD_SANDBOX_HEAP_MB ?? 256),
+  };
+}
+
+export function statePaths(cfg: SandboxConfig) {
+  const s = cfg.stateDir;
+  return {
+    pidFile: join(s, 'pids'),
+    ownerFile: join(s, 'sandbox.pid'),
+    readyFile: join(s, 'ready.env'),
+    logs: join(s, 'logs'),
+    certs: join(s, 'certs'),
+    etcdData: join(s, 'etcd'),
+    volumes: join(s, 'volumes'),
+    kubeconfig: join(s, 'kubeconfig'),
+    kafkaClusterIdFile: join(s, 'kafka-cluster-id'),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * One real Kafka broker JVM (KRaft, combined broker+controller for the
+ * quorum members), started by the node agent for a broker pod. Its log
+ * directory lives on the pod's volume, so its data goes where the volume goes.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { KafkaDistribution } from './binaries.js';
+import type { SandboxConfig } from './config.js';
+import { startProcess, SandboxError, type Supervised } from './process.js';
+
+const run = promisify(execFile);
+
+export interface BrokerSpec {
+  id: number;
+  rack: string;
+  /** The pod's volume directory; the Kafka log dir is a subdirectory. */
+  dataDir: string;
+  /** Where to put server.properties and the broker's log. */
+  workDir: string;
+}
+
+export function brokerPort(cfg: SandboxConfig, id: number): number {
+  return cfg.ports.kafkaBase + id;
+}
+
+export function bootstrapServers(cfg: SandboxConfig): string {
+  return cfg.controllerIds.map((id) => `127.0.0.1:${brokerPort(cfg, id)}`).join(',');
+}
+
+function serverProperties(cfg: SandboxConfig, spec: BrokerSpec): string {
+  const isController = cfg.controllerIds.includes(spec.id);
+  const voters = cfg.controllerIds.map((id) => `${id}@127.0.0.1:${cfg.ports.controllerBase + id}`).join(',');
+  const listeners = [`PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`];
+  if (isController) listeners.push(`CONTROLLER://127.0.0.1:${cfg.ports.controllerBase + spec.id}`);
+  return [
+    `process.roles=${isController ? 'broker,controller' : 'broker'}`,
+    `node.id=${spec.id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=${listeners.join(',')}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${join(spec.dataDir, 'kafka-logs')}`,
+    `broker.rack=${spec.rack}`,
+    'num.partitions=1',
+    'default.replication.factor=1',
+    'offsets.topic.replication.factor=3',
+    'transaction.state.log.replication.factor=3',
+    'transaction.state.log.min.isr=2',
+    'group.initial.rebalance.delay.ms=0',
+    'controlled.shutdown.enable=true',
+    'unclean.leader.election.enable=false',
+    'auto.create.topics.enable=false',
+    // A stopped broker drops out of the ISR quickly, so tests see it without long waits.
+    'replica.lag.time.max.ms=10000',
+    'broker.session.timeout.ms=9000',
+    'broker.heartbeat.interval.ms=1000',
+    'num.network.threads=2',
+    'num.io.threads=2',
+    'num.replica.fetchers=1',
+    'log.segment.bytes=16777216',
+    '',
+  ].join('\n');
+}
+
+const LOG4J2 = `status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = \${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+`;
+
+function javaArgs(cfg: SandboxConfig, dist: KafkaDistribution, spec: BrokerSpec, mainClass: string, rest: string[]): string[] {
+  const log4j = join(spec.workDir, 'log4j2.properties');
+  if (!existsSync(log4j)) writeFileSync(log4j, LOG4J2);
+  return [
+    `-Xms${cfg.brokerHeapMb}m`, `-Xmx${cfg.brokerHeapMb}m`,
+    // Two cores for everything: a cheap collector and C1-only JIT keep the brokers light.
+    '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:+ExitOnOutOfMemoryError',
+    `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${spec.workDir}`,
+    '-cp', `${dist.libsDir}/*`, mainClass, ...rest,
+  ];
+}
+
+/** Formats the volume for this cluster when it is new (an empty volume is a new broker disk). */
+export async function prepareBroker(cfg: SandboxConfig, dist: KafkaDistribution, spec: BrokerSpec, clusterId: string): Promise<string> {
+  mkdirSync(spec.workDir, { recursive: true });
+  mkdirSync(spec.dataDir, { recursive: true });
+  const props = join(spec.workDir, 'server.properties');
+  writeFileSync(props, serverProperties(cfg, spec));
+  if (!existsSync(join(spec.dataDir, 'kafka-logs', 'meta.properties'))) {
+    try {
+      await run('java', javaArgs(cfg, dist, spec, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', props]));
+    } catch (err) {
+      throw new SandboxError(`formatting broker ${spec.id}'s volume failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    }
+  }
+  return props;
+}
+
+export function startBroker(cfg: SandboxConfig, dist: KafkaDistribution, spec: BrokerSpec, props: string, pidFile: string): Supervised {
+  return startProcess({
+    name: `kafka-broker-${spec.id}`,
+    command: 'java',
+    args: javaArgs(cfg, dist, spec, 'kafka.Kafka', [props]),
+    logFile: join(spec.workDir, 'stdout.log'),
+    pidFile,
+  });
+}
+
+export async function newClusterId(dist: KafkaDistribution): Promise<string> {
+  const { stdout } = await run('java', ['-cp', `${dist.libsDir}/*`, 'kafka.tools.StorageTool', 'random-uuid']);
+  const id = stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (!/^[A-Za-z0-9_-]{22}$/.test(id)) throw new SandboxError(`kafka-storage random-uuid printed ${JSON.stringify(stdout)}`);
+  return id;
+}

@@ -1,0 +1,88 @@
+/**
+ * The demo objects the sandbox creates: storage classes, the `kafka`
+ * namespace, a 3-broker StatefulSet with a headless Service and a
+ * PodDisruptionBudget. Broker id = pod ordinal. kafka-0's volume is a network
+ * volume (its claim is created up front), kafka-1 and kafka-2 get node-local
+ * volumes from the claim template, so both storage kinds are exercised.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { SandboxConfig } from './config.js';
+import { PROVISIONER_NETWORK, PROVISIONER_NODE_LOCAL } from './node-agent.js';
+
+export const DEMO_NAMESPACE = 'kafka';
+export const DEMO_STATEFULSET = 'kafka';
+export const BROKER_LABELS = { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'kafka' };
+
+export function storageClasses(): KubernetesObject[] {
+  return [
+    {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: { name: 'sandbox-local', annotations: { 'kafkaguard.io/description': 'node-local disk: data stays on its node' } },
+      provisioner: PROVISIONER_NODE_LOCAL, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: false,
+    } as KubernetesObject,
+    {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: { name: 'sandbox-network', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'kafkaguard.io/description': 'network disk: data follows the claim' } },
+      provisioner: PROVISIONER_NETWORK, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: true,
+    } as KubernetesObject,
+  ];
+}
+
+export function demoObjects(cfg: SandboxConfig, replicas = 3): KubernetesObject[] {
+  const ns = DEMO_NAMESPACE;
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kafkaguard.io/enabled': 'true' } } },
+    {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      metadata: { name: `data-${DEMO_STATEFULSET}-0`, namespace: ns, labels: BROKER_LABELS },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'sandbox-network', resources: { requests: { storage: '1Gi' } } },
+    } as KubernetesObject,
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: `${DEMO_STATEFULSET}-headless`, namespace: ns, labels: BROKER_LABELS },
+      spec: { clusterIP: 'None', selector: BROKER_LABELS, ports: [{ name: 'kafka', port: 9092 }], publishNotReadyAddresses: true },
+    } as KubernetesObject,
+    {
+      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget',
+      metadata: { name: DEMO_STATEFULSET, namespace: ns },
+      spec: { maxUnavailable: 1, selector: { matchLabels: BROKER_LABELS } },
+    } as KubernetesObject,
+    {
+      apiVersion: 'apps/v1', kind: 'StatefulSet',
+      metadata: { name: DEMO_STATEFULSET, namespace: ns, labels: BROKER_LABELS },
+      spec: {
+        serviceName: `${DEMO_STATEFULSET}-headless`,
+        replicas,
+        // All brokers start together: a KRaft quorum needs a majority before any broker registers.
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: BROKER_LABELS },
+        template: {
+          metadata: { labels: BROKER_LABELS },
+          spec: {
+            terminationGracePeriodSeconds: 60,
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: BROKER_LABELS } }],
+              },
+            },
+            containers: [{
+              name: 'kafka',
+              image: 'apache/kafka:4.1.1',
+              ports: [{ name: 'kafka', containerPort: 9092 }],
+              env: [
+                { name: 'KAFKA_NODE_ID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } },
+                { name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' },
+              ],
+              resources: { requests: { cpu: '100m', memory: `${cfg.brokerHeapMb * 2}Mi` }, limits: { memory: `${cfg.brokerHeapMb * 2}Mi` } },
+              volumeMounts: [{ name: 'data', mountPath: '/var/lib/kafka/data' }],
+            }],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: BROKER_LABELS },
+          spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'sandbox-local', resources: { requests: { storage: '1Gi' } } },
+        }],
+      },
+    } as KubernetesObject,
+  ];
+}

@@ -1,0 +1,416 @@
+/**
+ * The node agent plays the kubelet (and a volume provisioner) for the
+ * sandbox's fake Nodes:
+ * - registers the Nodes with zone labels and keeps their Leases renewed, so
+ *   the node lifecycle controller leaves them alone;
+ * - provisions PersistentVolumes for the two sandbox storage classes: a
+ *   node-local one (PV pinned to the node, data stays there) and a network one
+ *   (data follows the claim to any node); deletes released volumes' data;
+ * - for every broker pod bound to one of its nodes, starts a real Kafka broker
+ *   JVM on the pod's volume, marks the pod Running, and Ready once the broker
+ *   has registered with the cluster; on deletion stops the JVM with SIGTERM
+ *   (controlled shutdown) and then completes the deletion. Other pods are
+ *   simply marked Running and Ready.
+ */
+import { rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CoordinationV1Api, CoreV1Api, KubeConfig, makeInformer,
+  type V1Pod, type V1PersistentVolumeClaim, type V1PersistentVolume, type V1Node, type Informer, type ObjectCache, type KubernetesObject,
+} from '@kubernetes/client-node';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaDistribution } from './binaries.js';
+import { statePaths, type SandboxConfig } from './config.js';
+import { prepareBroker, startBroker, bootstrapServers } from './kafka-broker.js';
+import { stopProcess, type Supervised } from './process.js';
+
+export const PROVISIONER_NODE_LOCAL = 'sandbox.kafkaguard.io/node-local';
+export const PROVISIONER_NETWORK = 'sandbox.kafkaguard.io/network';
+const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+
+interface RunningPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  brokerId: number | null;
+  process: Supervised | null;
+  stopping: boolean;
+  restarts: number;
+}
+
+export class NodeAgent {
+  private readonly core: CoreV1Api;
+  private readonly coordination: CoordinationV1Api;
+  private readonly nodeNames: Set<string>;
+  private readonly pods = new Map<string, RunningPod>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly informers: Array<Informer<KubernetesObject>> = [];
+  private podCache: ObjectCache<V1Pod> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly kafka: Kafka;
+
+  constructor(
+    private readonly cfg: SandboxConfig,
+    private readonly dist: KafkaDistribution,
+    private readonly kc: KubeConfig,
+    private readonly clusterId: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.coordination = kc.makeApiClient(CoordinationV1Api);
+    this.nodeNames = new Set(cfg.nodes.map((n) => n.name));
+    this.kafka = new Kafka({ clientId: 'sandbox-node-agent', brokers: bootstrapServers(cfg).split(','), logLevel: logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 } });
+  }
+
+  async start(): Promise<void> {
+    await this.registerNodes();
+    this.heartbeat = setInterval(() => { void this.renewLeases(); }, 10_000);
+    await this.renewLeases();
+
+    const pvcInformer = makeInformer<V1PersistentVolumeClaim>(this.kc, '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces());
+    pvcInformer.on('add', (pvc) => this.enqueue(`pvc/${pvc.metadata?.uid}`, () => this.provision(pvc)));
+    pvcInformer.on('update', (pvc) => this.enqueue(`pvc/${pvc.metadata?.uid}`, () => this.provision(pvc)));
+    const pvInformer = makeInformer<V1PersistentVolume>(this.kc, '/api/v1/persistentvolumes', () => this.core.listPersistentVolume());
+    pvInformer.on('update', (pv) => this.enqueue(`pv/${pv.metadata?.name}`, () => this.reclaim(pv)));
+    pvInformer.on('add', (pv) => this.enqueue(`pv/${pv.metadata?.name}`, () => this.reclaim(pv)));
+    const podInformer = makeInformer<V1Pod>(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces());
+    const onPod = (pod: V1Pod) => { if (pod.metadata?.uid) this.enqueue(`pod/${pod.metadata.uid}`, () => this.syncPod(pod)); };
+    podInformer.on('add', onPod);
+    podInformer.on('update', onPod);
+    podInformer.on('delete', (pod) => { if (pod.metadata?.uid) this.enqueue(`pod/${pod.metadata.uid}`, () => this.podGone(pod.metadata?.uid ?? '')); });
+    this.podCache = podInformer;
+    for (const informer of [pvcInformer, pvInformer, podInformer] as Array<Informer<KubernetesObject>>) {
+      informer.on('error', () => {
+        if (!this.stopped) setTimeout(() => { void informer.start().catch(() => undefined); }, 1000);
+      });
+      await informer.start();
+      this.informers.push(informer);
+    }
+  }
+
+  /** Stops every broker gracefully (controlled shutdown), then the informers. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+    await Promise.all([...this.pods.values()].map(async (p) => { if (p.process) await stopProcess(p.process, 30_000); }));
+  }
+
+  /** Serialises work per object so events for one pod never interleave. */
+  private enqueue(key: string, work: () => Promise<void>): void {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(work).catch((err: unknown) => {
+      this.log(`node-agent: ${key}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    this.queues.set(key, next);
+    void next.then(() => { if (this.queues.get(key) === next) this.queues.delete(key); });
+  }
+
+  private nodeBody(name: string, zone: string): V1Node {
+    const now = new Date();
+    const conditions = [
+      { type: 'Ready', status: 'True', reason: 'SandboxAgentReady', message: 'kafka-guard sandbox node agent is running' },
+      { type: 'MemoryPressure', status: 'False', reason: 'SandboxAgent', message: '' },
+      { type: 'DiskPressure', status: 'False', reason: 'SandboxAgent', message: '' },
+      { type: 'PIDPressure', status: 'False', reason: 'SandboxAgent', message: '' },
+    ].map((c) => ({ ...c, lastHeartbeatTime: now, lastTransitionTime: now }));
+    const capacity = { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+    return {
+      apiVersion: 'v1', kind: 'Node',
+      metadata: {
+        name,
+        labels: {
+          'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+          'topology.kubernetes.io/zone': zone, 'topology.kubernetes.io/region': 'sandbox',
+        },
+      },
+      status: {
+        capacity, allocatable: capacity, conditions,
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: name }],
+        nodeInfo: {
+          architecture: 'amd64', bootID: name, containerRuntimeVersion: 'sandbox://1', kernelVersion: 'sandbox', kubeProxyVersion: '',
+          kubeletVersion: 'v1.34.4', machineID: name, operatingSystem: 'linux', osImage: 'kafka-guard sandbox', systemUUID: name,
+        },
+      },
+    };
+  }
+
+  private async registerNodes(): Promise<void> {
+    for (const { name, zone } of this.cfg.nodes) {
+      const body = this.nodeBody(name, zone);
+      await this.core.createNode({ body }).catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 409) throw err;
+      });
+      await this.writeNodeStatus(name, body);
+    }
+  }
+
+  /** Read-modify-write of a Node's status; the node controllers update Nodes too, so conflicts are retried. */
+  private async writeNodeStatus(name: string, body: V1Node): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const node = await this.core.readNode({ name });
+      node.status = { ...node.status, ...body.status };
+      try {
+        await this.core.replaceNodeStatus({ name, body: node });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+      }
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    for (const { name, zone } of this.cfg.nodes) {
+      try {
+        // Lease times are MicroTime: the apiserver wants six fractional digits.
+        const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+        try {
+          const lease = await this.coordination.readNamespacedLease({ name, namespace: 'kube-node-lease' });
+          lease.spec = { ...lease.spec, renewTime: now, holderIdentity: name, leaseDurationSeconds: 40 };
+          await this.coordination.replaceNamespacedLease({ name, namespace: 'kube-node-lease', body: lease });
+        } catch {
+          await this.coordination.createNamespacedLease({ namespace: 'kube-node-lease', body: { metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: now } } });
+        }
+        // Refresh the Ready condition's heartbeat now and then, as a kubelet does.
+        const node = await this.core.readNode({ name });
+        const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+        if (!ready || ready.status !== 'True' || Date.now() - new Date(ready.lastHeartbeatTime ?? 0).getTime() > 60_000) {
+          await this.writeNodeStatus(name, this.nodeBody(name, zone));
+        }
+      } catch (err) {
+        if (!this.stopped) this.log(`node-agent: heartbeat of ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private volumeDir(pvName: string, node: string | null): string {
+    const volumes = statePaths(this.cfg).volumes;
+    return node ? join(volumes, node, pvName) : join(volumes, 'network', pvName);
+  }
+
+  /** Dynamic provisioning for the sandbox storage classes (the role of an external provisioner). */
+  private async provision(pvc: V1PersistentVolumeClaim): Promise<void> {
+    const annotations = pvc.metadata?.annotations ?? {};
+    const provisioner = annotations['volume.kubernetes.io/storage-provisioner'];
+    if (provisioner !== PROVISIONER_NODE_LOCAL && provisioner !== PROVISIONER_NETWORK) return;
+    if (pvc.spec?.volumeName || pvc.status?.phase !== 'Pending' || pvc.metadata?.deletionTimestamp) return;
+    const selectedNode = annotations['volume.kubernetes.io/selected-node'] ?? null;
+    if (provisioner === PROVISIONER_NODE_LOCAL && !selectedNode) return; // waits for the scheduler to pick a node
+    const name = `pvc-${pvc.metadata?.uid}`;
+    const nodeLocal = provisioner === PROVISIONER_NODE_LOCAL;
+    const path = this.volumeDir(name, nodeLocal ? selectedNode : null);
+    mkdirSync(path, { recursive: true });
+    const pv: V1PersistentVolume = {
+      metadata: { name, annotations: { [PROVISIONED_BY]: provisioner }, labels: { 'sandbox.kafkaguard.io/volume-kind': nodeLocal ? 'node-local' : 'network' } },
+      spec: {
+        capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
+        accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Delete',
+        storageClassName: pvc.spec?.storageClassName,
+        volumeMode: 'Filesystem',
+        hostPath: { path, type: 'DirectoryOrCreate' },
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: pvc.metadata?.namespace, name: pvc.metadata?.name, uid: pvc.metadata?.uid },
+        ...(nodeLocal && selectedNode ? {
+          nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [selectedNode] }] }] } },
+        } : {}),
+      },
+    };
+    try {
+      await this.core.createPersistentVolume({ body: pv });
+      this.log(`node-agent: provisioned ${nodeLocal ? `node-local volume on ${selectedNode}` : 'network volume'} ${name} for ${pvc.metadata?.namespace}/${pvc.metadata?.name}`);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+
+  /** Deletes a released volume of ours and its data (reclaim policy Delete). */
+  private async reclaim(pv: V1PersistentVolume): Promise<void> {
+    const provisioner = pv.metadata?.annotations?.[PROVISIONED_BY];
+    if (provisioner !== PROVISIONER_NODE_LOCAL && provisioner !== PROVISIONER_NETWORK) return;
+    if (pv.status?.phase !== 'Released' || pv.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
+    const path = pv.spec?.hostPath?.path;
+    if (path && path.startsWith(statePaths(this.cfg).volumes)) rmSync(path, { recursive: true, force: true });
+    await this.core.deletePersistentVolume({ name: pv.metadata?.name ?? '' }).catch(() => undefined);
+    this.log(`node-agent: deleted released volume ${pv.metadata?.name}`);
+  }
+
+  private async syncPod(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const node = pod.spec?.nodeName;
+    if (!node || !this.nodeNames.has(node) || this.stopped) return;
+    const running = this.pods.get(uid);
+    if (pod.metadata?.deletionTimestamp) {
+      await this.terminate(pod, running);
+      return;
+    }
+    if (running || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+    const brokerId = brokerIdOf(pod);
+    const entry: RunningPod = { uid, namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', brokerId, process: null, stopping: false, restarts: 0 };
+    this.pods.set(uid, entry);
+    if (brokerId === null) {
+      await this.setStatus(entry, { running: true, ready: true });
+      return;
+    }
+    await this.launchBroker(entry, pod, node);
+  }
+
+  private async launchBroker(entry: RunningPod, pod: V1Pod, node: string): Promise<void> {
+    const brokerId = entry.brokerId ?? 0;
+    const dataDir = await this.podDataDir(pod);
+    const zone = this.cfg.nodes.find((n) => n.name === node)?.zone ?? 'unknown';
+    const spec = { id: brokerId, rack: zone, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
+    await this.setStatus(entry, { running: true, ready: false });
+    const props = await prepareBroker(this.cfg, this.dist, spec, this.clusterId);
+    const proc = startBroker(this.cfg, this.dist, spec, props, statePaths(this.cfg).pidFile);
+    entry.process = proc;
+    this.log(`node-agent: started broker ${brokerId} for pod ${entry.namespace}/${entry.name} on ${node} (${zone}), data ${dataDir}`);
+    void proc.exited.then((code) => this.enqueue(`pod/${entry.uid}`, () => this.brokerExited(entry, pod, node, code)));
+    void this.watchRegistration(entry, proc);
+  }
+
+  private async watchRegistration(entry: RunningPod, proc: Supervised): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      while (!this.stopped && !entry.stopping && entry.process === proc && proc.child.exitCode === null) {
+        try {
+          await admin.connect();
+          const cluster = await admin.describeCluster();
+          if (cluster.brokers.some((b) => b.nodeId === entry.brokerId)) {
+            await this.setStatus(entry, { running: true, ready: true });
+            this.log(`node-agent: broker ${entry.brokerId} registered; pod ${entry.namespace}/${entry.name} is Ready`);
+            return;
+          }
+        } catch {
+          // the cluster may not have a quorum yet: keep polling
+        }
+        await sleep(1000);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async brokerExited(entry: RunningPod, pod: V1Pod, node: string, code: number | string): Promise<void> {
+    if (entry.stopping || this.stopped || this.pods.get(entry.uid) !== entry) return;
+    entry.restarts += 1;
+    this.log(`node-agent: broker ${entry.brokerId} (pod ${entry.name}) exited with ${code}; restarting (restart ${entry.restarts})`);
+    await this.setStatus(entry, { running: true, ready: false });
+    await sleep(Math.min(30_000, 2000 * entry.restarts));
+    if (entry.stopping || this.stopped) return;
+    await this.launchBroker(entry, pod, node);
+  }
+
+  private async terminate(pod: V1Pod, entry: RunningPod | undefined): Promise<void> {
+    const { name = '', namespace = '', uid = '' } = pod.metadata ?? {};
+    if (entry && !entry.stopping) {
+      entry.stopping = true;
+      if (entry.process) {
+        const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+        this.log(`node-agent: stopping broker ${entry.brokerId} (pod ${namespace}/${name}) with SIGTERM`);
+        await stopProcess(entry.process, graceMs);
+        this.log(`node-agent: broker ${entry.brokerId} stopped`);
+      }
+    }
+    this.pods.delete(uid);
+    await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } })
+      .catch((err: unknown) => { if ((err as { code?: number }).code !== 404 && (err as { code?: number }).code !== 409) throw err; });
+  }
+
+  private async podGone(uid: string): Promise<void> {
+    const entry = this.pods.get(uid);
+    if (!entry) return;
+    entry.stopping = true;
+    if (entry.process) await stopProcess(entry.process, 30_000);
+    this.pods.delete(uid);
+  }
+
+  private async podDataDir(pod: V1Pod): Promise<string> {
+    const namespace = pod.metadata?.namespace ?? '';
+    const claim = (pod.spec?.volumes ?? []).find((v) => v.persistentVolumeClaim)?.persistentVolumeClaim?.claimName;
+    if (!claim) return join(statePaths(this.cfg).volumes, 'ephemeral', pod.metadata?.uid ?? 'unknown');
+    for (let attempt = 0; ; attempt++) {
+      const pvc = await this.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace });
+      const volumeName = pvc.spec?.volumeName;
+      if (volumeName) {
+        const pv = await this.core.readPersistentVolume({ name: volumeName });
+        const path = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+        if (path) return path;
+      }
+      if (attempt > 60) throw new Error(`claim ${namespace}/${claim} of pod ${pod.metadata?.name} is not bound to a volume with a path`);
+      await sleep(1000);
+    }
+  }
+
+  private async setStatus(entry: RunningPod, state: { running: boolean; ready: boolean }): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let pod: V1Pod;
+      try {
+        pod = await this.core.readNamespacedPod({ name: entry.name, namespace: entry.namespace });
+      } catch {
+        return; // gone
+      }
+      if (pod.metadata?.uid !== entry.uid) return;
+      const now = new Date();
+      const ready = state.ready ? 'True' : 'False';
+      const previous = new Map((pod.status?.conditions ?? []).map((c) => [c.type, c]));
+      const condition = (type: string, status: string) => ({
+        type, status,
+        lastTransitionTime: previous.get(type)?.status === status ? previous.get(type)?.lastTransitionTime ?? now : now,
+      });
+      pod.status = {
+        ...pod.status,
+        phase: state.running ? 'Running' : 'Pending',
+        hostIP: '127.0.0.1', hostIPs: [{ ip: '127.0.0.1' }], podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }],
+        startTime: pod.status?.startTime ?? now,
+        conditions: [
+          condition('PodScheduled', 'True'), condition('Initialized', 'True'),
+          condition('ContainersReady', ready), condition('Ready', ready),
+        ],
+        containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+          name: c.name, image: c.image ?? '', imageID: '', ready: state.ready, restartCount: entry.restarts, started: state.running,
+          containerID: `sandbox://${entry.uid}/${c.name}`,
+          state: state.running ? { running: { startedAt: now } } : { waiting: { reason: 'ContainerCreating' } },
+        })),
+      };
+      try {
+        await this.core.replaceNamespacedPodStatus({ name: entry.name, namespace: entry.namespace, body: pod });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
+  }
+
+  /** Pods of ours, for tests and the CLI. */
+  runningBrokers(): Array<{ pod: string; brokerId: number; pid: number | undefined }> {
+    return [...this.pods.values()].filter((p) => p.brokerId !== null && p.process)
+      .map((p) => ({ pod: `${p.namespace}/${p.name}`, brokerId: p.brokerId ?? -1, pid: p.process?.child.pid }));
+  }
+
+  podCount(): number {
+    return this.podCache?.list().length ?? 0;
+  }
+}
+
+/**
+ * A pod is a broker pod when its first container runs a Kafka image. Its id
+ * comes from the container's KAFKA_NODE_ID env (a literal, or a fieldRef to a
+ * pod label / annotation), as the Apache image reads it.
+ */
+export function brokerIdOf(pod: V1Pod): number | null {
+  const container = pod.spec?.containers?.[0];
+  if (!container || !/kafka/.test(container.image ?? '')) return null;
+  const env = container.env?.find((e) => e.name === 'KAFKA_NODE_ID');
+  let raw: string | undefined = env?.value;
+  const fieldPath = env?.valueFrom?.fieldRef?.fieldPath;
+  if (fieldPath) {
+    const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
+    if (m?.[1] === 'labels') raw = pod.metadata?.labels?.[m[2] ?? ''];
+    if (m?.[1] === 'annotations') raw = pod.metadata?.annotations?.[m[2] ?? ''];
+  }
+  raw ??= pod.metadata?.labels?.['apps.kubernetes.io/pod-index'];
+  const id = Number(raw);
+  return raw !== undefined && Number.isInteger(id) && id >= 0 ? id : null;
+}

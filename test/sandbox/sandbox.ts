@@ -1,0 +1,170 @@
+/**
+ * Brings the whole sandbox up and down: control plane, node agent with real
+ * Kafka brokers, the demo StatefulSet, and the webhook. Used by
+ * `npm run sandbox` and by the end-to-end tests (one sandbox per test run).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubeConfig, KubernetesObjectApi, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { controlPlaneBinaries, kafkaDistribution, type ControlPlaneBinaries, type KafkaDistribution } from './binaries.js';
+import { makeCerts, type SandboxCerts } from './certs.js';
+import { loadSandboxConfig, statePaths, type SandboxConfig } from './config.js';
+import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { bootstrapServers, newClusterId } from './kafka-broker.js';
+import { demoObjects, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
+import { NodeAgent } from './node-agent.js';
+import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
+import { startWebhook } from './webhook.js';
+
+export interface Sandbox {
+  cfg: SandboxConfig;
+  kubeconfig: string;
+  kubectl: string;
+  binDir: string;
+  bootstrapServers: string;
+  kafkaLibs: string;
+  kafkaVersion: string;
+  certs: SandboxCerts;
+  agent: NodeAgent;
+  /** `export` lines for a shell. */
+  exports: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: (line: string) => void;
+  /** Start the webhook and register it (default true when it exists). */
+  webhook?: boolean;
+}
+
+/** Fails with a clear message when another sandbox is running or a port is taken. */
+async function preflight(cfg: SandboxConfig): Promise<void> {
+  const paths = statePaths(cfg);
+  if (existsSync(paths.ownerFile)) {
+    const pid = Number(readFileSync(paths.ownerFile, 'utf8').trim());
+    if (Number.isInteger(pid) && isAlive(pid) && pid !== process.pid) {
+      throw new SandboxError(`a sandbox is already running (pid ${pid}, state in ${cfg.stateDir})`,
+        'use it (see ' + paths.readyFile + '), or stop it with `npm run sandbox -- --stop`');
+    }
+  }
+  // Leftovers of a sandbox that was killed hard: stop them before checking ports.
+  await killRecorded(paths.pidFile, 5000);
+  const ports: Array<[string, number]> = [
+    ['etcd', cfg.ports.etcdClient], ['etcd peer', cfg.ports.etcdPeer], ['kube-apiserver', cfg.ports.apiserver],
+    ['kube-controller-manager', cfg.ports.controllerManager], ['kube-scheduler', cfg.ports.scheduler], ['webhook', cfg.ports.webhook],
+    ...[0, 1, 2, 3, 4].map((id): [string, number] => [`kafka broker ${id}`, cfg.ports.kafkaBase + id]),
+    ...cfg.controllerIds.map((id): [string, number] => [`kafka controller ${id}`, cfg.ports.controllerBase + id]),
+  ];
+  for (const [what, port] of ports) {
+    if (!(await portFree(port))) {
+      throw new SandboxError(`port ${port} (for ${what}) on 127.0.0.1 is already in use`,
+        `stop whatever listens there (ss -ltnp 'sport = :${port}'), or move every sandbox port with KAFKA_GUARD_SANDBOX_PORT_BASE=<base> (now ${cfg.ports.etcdClient - 2379})`);
+    }
+  }
+}
+
+export function loadObjects(file: string): KubernetesObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as KubernetesObject).filter((o) => o && o.kind);
+}
+
+export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  for (const obj of objects) {
+    try {
+      await api.create(obj);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) {
+        throw new SandboxError(`creating ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[sandbox] ${line}\n`));
+  const cfg = loadSandboxConfig();
+  const paths = statePaths(cfg);
+  await preflight(cfg);
+  rmSync(cfg.stateDir, { recursive: true, force: true });
+  mkdirSync(paths.logs, { recursive: true });
+  writeFileSync(paths.ownerFile, `${process.pid}\n`);
+
+  let controlPlane: ControlPlane | null = null;
+  let agent: NodeAgent | null = null;
+  let webhook: Supervised | null = null;
+  const stop = async () => {
+    if (agent) await agent.stop().catch(() => undefined);
+    if (webhook) await stopProcess(webhook, 10_000);
+    for (const p of [...(controlPlane?.processes ?? [])].reverse()) await stopProcess(p, 10_000);
+    await killRecorded(paths.pidFile, 10_000);
+    rmSync(paths.ownerFile, { force: true });
+    rmSync(paths.readyFile, { force: true });
+  };
+
+  try {
+    const [bins, dist]: [ControlPlaneBinaries, KafkaDistribution] = await Promise.all([controlPlaneBinaries(cfg, log), kafkaDistribution(cfg, log)]);
+    const certs = await makeCerts(paths.certs);
+    controlPlane = await startControlPlane(cfg, bins, certs, log);
+    const kc = new KubeConfig();
+    kc.loadFromFile(controlPlane.kubeconfig);
+
+    const crd = join(cfg.repoRoot, 'deploy/crd.yaml');
+    await applyObjects(kc, [...storageClasses(), ...(existsSync(crd) ? loadObjects(crd) : [])]);
+
+    const clusterId = await newClusterId(dist);
+    writeFileSync(paths.kafkaClusterIdFile, clusterId);
+    agent = new NodeAgent(cfg, dist, kc, clusterId, log);
+    await agent.start();
+
+    if (opts.webhook !== false) {
+      webhook = await startWebhook(cfg, certs, controlPlane.kubeconfig, kc, log);
+    }
+
+    log(`creating the demo Kafka StatefulSet ${DEMO_NAMESPACE}/${DEMO_STATEFULSET} (3 brokers)`);
+    const core = kc.makeApiClient(CoreV1Api);
+    await waitFor('the default ServiceAccount controller', async () => {
+      await core.readNamespace({ name: 'default' });
+      return true;
+    }, { timeoutMs: 30_000 });
+    await applyObjects(kc, demoObjects(cfg));
+    await waitFor('3 Ready broker pods with registered brokers', async () => {
+      const pods = await core.listNamespacedPod({ namespace: DEMO_NAMESPACE, labelSelector: 'app.kubernetes.io/name=kafka' });
+      const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 3;
+    }, { timeoutMs: 240_000, intervalMs: 1000, logFile: join(paths.logs, 'brokers') });
+
+    const bootstrap = bootstrapServers(cfg);
+    const exports = [
+      `export KUBECONFIG=${controlPlane.kubeconfig}`,
+      `export KAFKA_BOOTSTRAP_SERVERS=${bootstrap}`,
+      `export PATH=${bins.binDir}:$PATH`,
+    ];
+    writeFileSync(paths.readyFile, exports.join('\n') + '\n');
+    log('sandbox is ready');
+    return {
+      cfg, kubeconfig: controlPlane.kubeconfig, kubectl: bins.kubectl, binDir: bins.binDir, bootstrapServers: bootstrap,
+      kafkaLibs: dist.libsDir, kafkaVersion: dist.version, certs, agent, exports, stop,
+    };
+  } catch (err) {
+    log(`start-up failed; stopping everything it started`);
+    await stop();
+    throw err;
+  }
+}
+
+/** Stops a sandbox started by another process (`npm run sandbox -- --stop`). */
+export async function stopRunningSandbox(): Promise<string> {
+  const cfg = loadSandboxConfig();
+  const paths = statePaths(cfg);
+  const owner = existsSync(paths.ownerFile) ? Number(readFileSync(paths.ownerFile, 'utf8').trim()) : NaN;
+  if (Number.isInteger(owner) && isAlive(owner)) {
+    process.kill(owner, 'SIGTERM');
+    const deadline = Date.now() + 90_000;
+    while (isAlive(owner) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  }
+  const leftovers = await killRecorded(paths.pidFile, 10_000);
+  rmSync(paths.ownerFile, { force: true });
+  rmSync(paths.readyFile, { force: true });
+  return Number.isInteger(owner) ? `stopped the sandbox (pid ${owner})` : leftovers > 0 ? `stopped ${leftovers} leftover processes` : 'no sandbox was running';
+}
