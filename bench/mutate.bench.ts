@@ -1,0 +1,84 @@
+/**
+ * Cost of the mutating defaults on a realistic ~20 KB broker StatefulSet,
+ * printed next to a baseline measured in the same run: JSON.parse +
+ * JSON.stringify of the same object, i.e. what a webhook that only echoes the
+ * object pays anyway.
+ *
+ *   node --import tsx bench/mutate.bench.ts [iterations]
+ *
+ * To add a case (e.g. the whole route through fastify inject), append to
+ * `cases` below; async cases are awaited one call at a time.
+ */
+import jsonPatch from 'fast-json-patch';
+import { context, loadFixture } from '../test/fixtures/defaults/load.js';
+import { mutateStatefulSet } from '../webhook/defaults/index.js';
+
+interface BenchCase {
+  name: string;
+  run: () => unknown;
+}
+
+interface Timing {
+  name: string;
+  iterations: number;
+  medianMicros: number;
+  p99Micros: number;
+  meanMicros: number;
+}
+
+const iterations = Number(process.argv[2] ?? 5000);
+if (!Number.isInteger(iterations) || iterations < 100) {
+  throw new Error(`iterations must be an integer of at least 100, got ${process.argv[2]}: run as node --import tsx bench/mutate.bench.ts [iterations]`);
+}
+
+const statefulSet = loadFixture('broker-statefulset');
+const ctx = context();
+const firstPass = mutateStatefulSet(statefulSet, ctx);
+if (!firstPass.ok) throw new Error(`the fixture does not mutate: ${firstPass.error}`);
+// The object as the apiserver sends it on a reinvocation or a later UPDATE: defaults already in.
+const alreadyDefaulted = jsonPatch.applyPatch(structuredClone(statefulSet), firstPass.patch, true, false).newDocument;
+
+const cases: BenchCase[] = [
+  { name: 'baseline: JSON.parse(JSON.stringify(sts))', run: () => JSON.parse(JSON.stringify(statefulSet)) },
+  { name: `mutateStatefulSet, ${firstPass.applied.length} defaults to apply`, run: () => mutateStatefulSet(statefulSet, ctx) },
+  { name: 'mutateStatefulSet, already defaulted', run: () => mutateStatefulSet(alreadyDefaulted, ctx) },
+];
+
+function percentile(sorted: number[], fraction: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? Number.NaN;
+}
+
+async function measure(benchCase: BenchCase): Promise<Timing> {
+  const warmup = Math.min(1000, Math.floor(iterations / 5));
+  for (let i = 0; i < warmup; i += 1) await benchCase.run();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i += 1) {
+    const started = process.hrtime.bigint();
+    const result = benchCase.run();
+    if (result instanceof Promise) await result;
+    samples.push(Number(process.hrtime.bigint() - started) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  const meanMicros = samples.reduce((sum, sample) => sum + sample, 0) / samples.length;
+  return { name: benchCase.name, iterations, medianMicros: percentile(samples, 0.5), p99Micros: percentile(samples, 0.99), meanMicros };
+}
+
+const timings: Timing[] = [];
+for (const benchCase of cases) timings.push(await measure(benchCase));
+
+const baseline = timings[0];
+const size = JSON.stringify(statefulSet).length;
+console.log(`mutate bench: broker StatefulSet fixture, ${(size / 1024).toFixed(1)} KiB as compact JSON; node ${process.version}; ${iterations} iterations per case`);
+const header = ['case', 'median µs', 'p99 µs', 'mean µs', 'median vs baseline'];
+const rows = timings.map((timing) => [
+  timing.name,
+  timing.medianMicros.toFixed(1),
+  timing.p99Micros.toFixed(1),
+  timing.meanMicros.toFixed(1),
+  baseline === undefined ? '' : `${(timing.medianMicros / baseline.medianMicros).toFixed(2)}x`,
+]);
+const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+console.log(line(header));
+for (const row of rows) console.log(line(row));
