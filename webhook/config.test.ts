@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from './config.js';
+
+function ok(argv: string[], env: Record<string, string> = {}) {
+  const result = parseConfig(argv, env);
+  if (!result.ok) assert.fail(`expected a valid config, got: ${result.errors.join('; ')}`);
+  return result.config;
+}
+
+function errors(argv: string[], env: Record<string, string> = {}): string[] {
+  const result = parseConfig(argv, env);
+  assert.equal(result.ok, false, 'expected the configuration to be refused');
+  return result.ok ? [] : result.errors;
+}
+
+describe('parseConfig', () => {
+  it('has documented defaults', () => {
+    const config = ok([]);
+    assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8443 });
+    assert.equal(config.bodyLimitBytes, 6 * 1024 * 1024);
+    assert.equal(config.kafkaViewMaxAgeMs, 5000);
+    assert.equal(config.decisionDeadlineMs, 2000);
+    assert.deepEqual(config.ledger, { namespace: 'kafka-guard', name: 'kafka-guard-disruptions', ttlMs: 60_000 });
+    assert.equal(config.logLevel, 'info');
+    assert.deepEqual(config.kube, { source: 'kubeconfig', path: null, context: null });
+  });
+
+  it('takes flags over environment over defaults', () => {
+    const config = ok(['--port', '9443'], { KAFKAGUARD_PORT: '7443', KAFKAGUARD_DECISION_DEADLINE_MS: '1500' });
+    assert.equal(config.listen.port, 9443);
+    assert.equal(config.decisionDeadlineMs, 1500);
+  });
+
+  it('uses the pod namespace for the ledger and in-cluster access inside a pod', () => {
+    const config = ok([], { POD_NAMESPACE: 'ops', KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    assert.equal(config.ledger.namespace, 'ops');
+    assert.deepEqual(config.kube, { source: 'in-cluster' });
+  });
+
+  it('prefers an explicit kubeconfig to in-cluster detection', () => {
+    const config = ok(['--kubeconfig', '/tmp/kc', '--context', 'sandbox'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
+    assert.deepEqual(config.kube, { source: 'kubeconfig', path: '/tmp/kc', context: 'sandbox' });
+  });
+
+  const refused: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['a port that is not a number', ['--port', 'https'], {}, /--port="https": expected a whole number of a TCP port from 1 to 65535/],
+    ['a port out of range', ['--port', '70000'], {}, /--port="70000"/],
+    ['a deadline beyond the 30 s webhook maximum', ['--decision-deadline-ms', '45000'], {}, /--decision-deadline-ms="45000".*100 to 29000/],
+    ['a tiny body limit', ['--body-limit-bytes', '1000'], {}, /--body-limit-bytes="1000"/],
+    ['an unknown log level', [], { KAFKAGUARD_LOG_LEVEL: 'verbose' }, /KAFKAGUARD_LOG_LEVEL="verbose": expected one of fatal, error/],
+    ['an invalid ledger namespace', ['--ledger-namespace', 'Kafka_Guard'], {}, /--ledger-namespace="Kafka_Guard": a namespace name must be a DNS label/],
+    ['an unknown flag', ['--prot', '1'], {}, /Unknown option '--prot'.*Known flags: --listen-host/],
+    ['in-cluster together with a kubeconfig flag', ['--in-cluster', '--kubeconfig', '/tmp/kc'], {}, /--in-cluster cannot be combined with --kubeconfig/],
+    ['a non-boolean in-cluster variable', [], { KAFKAGUARD_IN_CLUSTER: 'yes' }, /KAFKAGUARD_IN_CLUSTER="yes": expected "true" or "false"/],
+  ];
+  for (const [name, argv, env, message] of refused) {
+    it(`refuses ${name}, naming the value`, () => {
+      const found = errors(argv, env);
+      assert.ok(found.some((e) => message.test(e)), `no error matched ${message}: ${found.join(' | ')}`);
+    });
+  }
+
+  it('reports every bad value at once', () => {
+    assert.equal(errors(['--port', 'x', '--log-level', 'loud']).length, 2);
+  });
+});

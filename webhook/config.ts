@@ -1,0 +1,237 @@
+/**
+ * The webhook's configuration, parsed once at start-up from argv and the
+ * environment into a typed object and passed down (STYLE.md 7). A flag wins
+ * over its environment variable, which wins over the default. Every problem is
+ * reported with the flag, the environment variable and the value that was
+ * refused, so the pod's crash log says what to fix.
+ */
+import { parseArgs } from 'node:util';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** How the webhook reaches the apiserver for its facts and effects. */
+export type KubeAccess =
+  | { source: 'in-cluster' }
+  | { source: 'kubeconfig'; /** null: $KUBECONFIG or ~/.kube/config */ path: string | null; context: string | null };
+
+export interface WebhookConfig {
+  listen: { host: string; port: number };
+  tls: {
+    certFile: string;
+    keyFile: string;
+    /** Polling interval for certificate changes, in case fs.watch misses a Secret volume update. */
+    reloadPollMs: number;
+  };
+  /** Largest AdmissionReview body accepted; larger ones get HTTP 413. */
+  bodyLimitBytes: number;
+  /** Oldest Kafka cluster view a disruption decision may use (ISR-sensitive rules). */
+  kafkaViewMaxAgeMs: number;
+  /** Time budget for one admission decision; must stay under the webhook's timeoutSeconds. */
+  decisionDeadlineMs: number;
+  /** Where admitted-but-not-yet-happened disruptions are recorded, shared by webhook replicas. */
+  ledger: { namespace: string; name: string; ttlMs: number };
+  /** How many partitions a refusal names before "and N more". */
+  maxPartitionsNamed: number;
+  logLevel: LogLevel;
+  kube: KubeAccess;
+}
+
+export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; errors: string[] };
+
+/**
+ * Defaults, with the reasons behind the numbers.
+ *
+ * bodyLimitBytes, 6 MiB: the apiserver accepts request bodies up to 3 MiB and
+ * etcd stores objects up to 1.5 MiB (its default --max-request-bytes). An UPDATE
+ * review carries the new object (<= 3 MiB) and the stored old object (<= 1.5 MiB)
+ * in JSON, plus the envelope; 6 MiB fits the largest legitimate review with room,
+ * so a big StatefulSet update is never refused for its size, while one request
+ * still cannot make the process buffer an unbounded body.
+ *
+ * kafkaViewMaxAgeMs, 5 s: disruptions this webhook admitted are tracked in the
+ * ledger, so the view only has to catch changes made by others (a broker
+ * crashing, a reassignment). Kafka itself notices a lagging follower only after
+ * replica.lag.time.max.ms (30 s by default) and the kubelet reports readiness
+ * every probe period (10 s by default), so a fresher view would not be more
+ * accurate; an older one would let two decisions a few seconds apart both miss
+ * a broker that just dropped out of the ISR. 5 s also bounds the metadata load
+ * a `kubectl drain` of many pods puts on the Kafka controller.
+ *
+ * decisionDeadlineMs, 2000: the webhooks are registered with timeoutSeconds: 3
+ * (the apiserver allows 1-30, default 10). The apiserver counts the whole call,
+ * TLS and network included, so the decision keeps a second in reserve; when
+ * the apiserver sends its own `?timeout=` the engine takes the smaller budget.
+ *
+ * ledger TTL, 60 s: an admitted eviction or delete normally marks the pod
+ * Terminating within the same apiserver request, after which the pod itself
+ * counts as down; the entry only has to bridge informer lag, or hold the broker
+ * as "down" when a later admission step (a PDB) refused the request, which a
+ * client such as `kubectl drain` retries within seconds.
+ */
+const DEFAULTS = {
+  host: '0.0.0.0',
+  port: 8443,
+  certFile: '/etc/kafka-guard/tls/tls.crt',
+  keyFile: '/etc/kafka-guard/tls/tls.key',
+  tlsReloadPollMs: 10_000,
+  bodyLimitBytes: 6 * 1024 * 1024,
+  kafkaViewMaxAgeMs: 5_000,
+  decisionDeadlineMs: 2_000,
+  ledgerNamespace: 'kafka-guard',
+  ledgerName: 'kafka-guard-disruptions',
+  ledgerTtlSeconds: 60,
+  maxPartitionsNamed: 5,
+  logLevel: 'info' as LogLevel,
+};
+
+/** The apiserver refuses webhook timeoutSeconds above 30, so a longer deadline could never be met. */
+const MAX_DEADLINE_MS = 29_000;
+
+interface Setting {
+  flag: string;
+  env: string;
+}
+
+const S = {
+  host: { flag: 'listen-host', env: 'KAFKAGUARD_LISTEN_HOST' },
+  port: { flag: 'port', env: 'KAFKAGUARD_PORT' },
+  certFile: { flag: 'tls-cert-file', env: 'KAFKAGUARD_TLS_CERT_FILE' },
+  keyFile: { flag: 'tls-key-file', env: 'KAFKAGUARD_TLS_KEY_FILE' },
+  tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS' },
+  bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES' },
+  kafkaViewMaxAgeMs: { flag: 'kafka-view-max-age-ms', env: 'KAFKAGUARD_KAFKA_VIEW_MAX_AGE_MS' },
+  decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS' },
+  ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE' },
+  ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME' },
+  ledgerTtlSeconds: { flag: 'ledger-ttl-seconds', env: 'KAFKAGUARD_LEDGER_TTL_SECONDS' },
+  maxPartitionsNamed: { flag: 'max-partitions-named', env: 'KAFKAGUARD_MAX_PARTITIONS_NAMED' },
+  logLevel: { flag: 'log-level', env: 'KAFKAGUARD_LOG_LEVEL' },
+  kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG' },
+  kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT' },
+  inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER' },
+} satisfies Record<string, Setting>;
+
+/** The flags, for --help and for tests. */
+export const CONFIG_FLAGS: readonly Setting[] = Object.values(S);
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Parses and validates the configuration. `env` is passed in (not read from
+ * process.env here) so start-up and tests share one code path.
+ */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(
+      CONFIG_FLAGS.map((s) => [s.flag, { type: s.flag === S.inCluster.flag ? ('boolean' as const) : ('string' as const) }]),
+    );
+    flags = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const known = CONFIG_FLAGS.map((s) => `--${s.flag}`).join(', ');
+    return { ok: false, errors: [`${error instanceof Error ? error.message : String(error)}. Known flags: ${known}`] };
+  }
+
+  const errors: string[] = [];
+  const raw = (s: Setting): { value: string; from: string } | undefined => {
+    const flag = flags[s.flag];
+    if (typeof flag === 'string') return { value: flag, from: `--${s.flag}` };
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') return { value: fromEnv, from: `${s.env}` };
+    return undefined;
+  };
+  const text = (s: Setting, fallback: string, check?: (v: string) => string | undefined): string => {
+    const found = raw(s);
+    if (found === undefined) return fallback;
+    const problem = check?.(found.value);
+    if (problem !== undefined) errors.push(`${found.from}=${JSON.stringify(found.value)}: ${problem}`);
+    return found.value;
+  };
+  const integer = (s: Setting, fallback: number, min: number, max: number, unit: string): number => {
+    const found = raw(s);
+    if (found === undefined) return fallback;
+    const value = /^[0-9]+$/.test(found.value.trim()) ? Number(found.value.trim()) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      errors.push(`${found.from}=${JSON.stringify(found.value)}: expected a whole number of ${unit} from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const notEmpty = (v: string): string | undefined => (v.trim() === '' ? 'must not be empty' : undefined);
+
+  const host = text(S.host, DEFAULTS.host, notEmpty);
+  const port = integer(S.port, DEFAULTS.port, 1, 65_535, 'a TCP port');
+  const certFile = text(S.certFile, DEFAULTS.certFile, notEmpty);
+  const keyFile = text(S.keyFile, DEFAULTS.keyFile, notEmpty);
+  const reloadPollMs = integer(S.tlsReloadPollMs, DEFAULTS.tlsReloadPollMs, 100, 3_600_000, 'milliseconds');
+  // 64 KiB is far below any real AdmissionReview of a StatefulSet; a smaller limit is a typo.
+  const bodyLimitBytes = integer(S.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 64 * 1024, 64 * 1024 * 1024, 'bytes');
+  const kafkaViewMaxAgeMs = integer(S.kafkaViewMaxAgeMs, DEFAULTS.kafkaViewMaxAgeMs, 0, 600_000, 'milliseconds');
+  const decisionDeadlineMs = integer(S.decisionDeadlineMs, DEFAULTS.decisionDeadlineMs, 100, MAX_DEADLINE_MS, 'milliseconds');
+  const ledgerNamespace = text(S.ledgerNamespace, env['POD_NAMESPACE'] || DEFAULTS.ledgerNamespace, (v) =>
+    DNS_LABEL.test(v) ? undefined : 'a namespace name must be a DNS label (lower-case alphanumerics and "-", at most 63)',
+  );
+  const ledgerName = text(S.ledgerName, DEFAULTS.ledgerName, (v) =>
+    DNS_SUBDOMAIN.test(v) && v.length <= 253 ? undefined : 'a ConfigMap name must be a DNS subdomain (lower-case alphanumerics, "-" and ".")',
+  );
+  const ledgerTtlSeconds = integer(S.ledgerTtlSeconds, DEFAULTS.ledgerTtlSeconds, 5, 3_600, 'seconds');
+  const maxPartitionsNamed = integer(S.maxPartitionsNamed, DEFAULTS.maxPartitionsNamed, 1, 100, 'partitions');
+  const logLevel = text(S.logLevel, DEFAULTS.logLevel, (v) =>
+    (LOG_LEVELS as readonly string[]).includes(v) ? undefined : `expected one of ${LOG_LEVELS.join(', ')}`,
+  ) as LogLevel;
+
+  const kube = kubeAccess(flags, env, raw, errors);
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      listen: { host, port },
+      tls: { certFile, keyFile, reloadPollMs },
+      bodyLimitBytes,
+      kafkaViewMaxAgeMs,
+      decisionDeadlineMs,
+      ledger: { namespace: ledgerNamespace, name: ledgerName, ttlMs: ledgerTtlSeconds * 1000 },
+      maxPartitionsNamed,
+      logLevel,
+      kube,
+    },
+  };
+}
+
+function kubeAccess(
+  flags: Record<string, string | boolean | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+  raw: (s: Setting) => { value: string; from: string } | undefined,
+  errors: string[],
+): KubeAccess {
+  const kubeconfig = raw(S.kubeconfig);
+  const context = raw(S.kubeContext);
+  let inCluster: boolean;
+  if (typeof flags[S.inCluster.flag] === 'boolean') {
+    inCluster = flags[S.inCluster.flag] === true;
+  } else if (env[S.inCluster.env] !== undefined && env[S.inCluster.env] !== '') {
+    const value = env[S.inCluster.env];
+    if (value !== 'true' && value !== 'false') {
+      errors.push(`${S.inCluster.env}=${JSON.stringify(value)}: expected "true" or "false"`);
+    }
+    inCluster = value === 'true';
+  } else {
+    // Inside a pod the kubelet sets KUBERNETES_SERVICE_HOST; an explicit kubeconfig still wins.
+    inCluster = kubeconfig === undefined && (env['KUBERNETES_SERVICE_HOST'] ?? '') !== '';
+  }
+  if (inCluster) {
+    if (kubeconfig?.from.startsWith('--') || context !== undefined) {
+      errors.push(`--in-cluster cannot be combined with ${kubeconfig?.from.startsWith('--') ? kubeconfig.from : context?.from}; choose one way to reach the apiserver`);
+    }
+    return { source: 'in-cluster' };
+  }
+  return { source: 'kubeconfig', path: kubeconfig?.value ?? null, context: context?.value ?? null };
+}
+
+/** The usage text printed with configuration errors. */
+export function configUsage(): string {
+  return CONFIG_FLAGS.map((s) => `  --${s.flag} (env ${s.env})`).join('\n');
+}

@@ -1,0 +1,165 @@
+/**
+ * The interfaces rules gather facts through, and the effects the engine
+ * performs after a decision. Production implementations sit on informer
+ * caches (policies, pods, StatefulSets, PVCs), the kafkajs cluster view and a
+ * ConfigMap ledger; unit tests use webhook/facts/fake.ts. Nothing here decides
+ * anything: rules decide, from what these return.
+ *
+ * Kubernetes objects are described structurally with only the fields the rules
+ * read, so an informer's V1Pod and an AdmissionReview's plain JSON both fit.
+ */
+import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import type { StorageClassFact } from '../defaults/types.js';
+
+export type { StorageClassFact };
+
+export interface OwnerReference {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** A string in AdmissionReview JSON, a Date in client-node objects; only its presence matters here. */
+  deletionTimestamp?: string | Date | null;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface PodFact {
+  metadata?: ObjectMeta;
+  spec?: { nodeName?: string };
+  status?: { phase?: string; conditions?: Array<{ type?: string; status?: string }> };
+}
+
+export interface ResourceRequirementsFact {
+  requests?: Record<string, string | number>;
+  limits?: Record<string, string | number>;
+}
+
+export interface PersistentVolumeClaimFact {
+  metadata?: ObjectMeta;
+  spec?: { resources?: ResourceRequirementsFact; storageClassName?: string; volumeName?: string };
+  status?: { phase?: string; capacity?: Record<string, string | number> };
+}
+
+export interface StatefulSetFact {
+  metadata?: ObjectMeta;
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> };
+    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } };
+    volumeClaimTemplates?: PersistentVolumeClaimFact[];
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
+    ordinals?: { start?: number };
+  };
+  status?: { replicas?: number; readyReplicas?: number };
+}
+
+/** A reference for Events (`involvedObject`). */
+export interface ObjectReference {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Empty when not known (e.g. the pod behind an Eviction that was not looked up). */
+  uid: string;
+}
+
+/**
+ * A point in time by which a decision must be made. Facts that may block
+ * (the Kafka view) must give up at `at` and report themselves unreachable.
+ */
+export interface Deadline {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** Aborted when the deadline passes. */
+  readonly signal: AbortSignal;
+  remainingMs(): number;
+}
+
+export type KafkaIndexResult =
+  | { ok: true; index: ClusterIndex; /** When the underlying view was fetched (epoch ms). */ fetchedAt: number }
+  | { ok: false; /** Why Kafka could not be asked, for the refusal message and logs. */ error: string };
+
+/** Admitted disruptions of one Kafka cluster that may not have happened yet. */
+export interface PendingDisruptions {
+  brokers: number[];
+  /** Opaque version of the ledger entry read; reservations compare-and-swap against it. */
+  version: string;
+}
+
+/** Read-only lookups. All are expected to answer from caches, except kafkaIndex. */
+export interface FactsSource {
+  /** The policy whose spec.brokers.selector matches these labels in this namespace, or null. */
+  policyFor(namespace: string, labels: Readonly<Record<string, string>>): Promise<KafkaGuardPolicy | null>;
+  /** Every policy in the namespace (for objects that carry no broker labels, e.g. Strimzi node pools). */
+  policiesIn(namespace: string): Promise<KafkaGuardPolicy[]>;
+  pod(namespace: string, name: string): Promise<PodFact | null>;
+  /** Pods in the policy's namespace matching its broker selector, including Terminating ones. */
+  brokerPods(policy: KafkaGuardPolicy): Promise<PodFact[]>;
+  statefulSet(namespace: string, name: string): Promise<StatefulSetFact | null>;
+  statefulSets(namespace: string): Promise<StatefulSetFact[]>;
+  pvcs(namespace: string): Promise<PersistentVolumeClaimFact[]>;
+  /**
+   * The Kafka cluster behind the policy, no older than `maxAgeMs`; fetched anew
+   * when the cached view is older. Never throws: a Kafka that cannot be reached
+   * before the deadline is `{ ok: false }`.
+   */
+  kafkaIndex(policy: KafkaGuardPolicy, options: { maxAgeMs: number; deadline: Deadline }): Promise<KafkaIndexResult>;
+  /** The ledger: disruptions admitted for this policy that have not happened or expired yet. */
+  pendingDisruptions(policyKey: string): Promise<PendingDisruptions>;
+  /** Whether a PodDisruptionBudget selects the policy's broker pods; null when unknown. */
+  pdbCoversBrokers(policy: KafkaGuardPolicy): Promise<boolean | null>;
+  storageClasses(): Promise<StorageClassFact[] | null>;
+  /** Nodes a broker could be scheduled on (Ready, not cordoned); null when unknown. */
+  schedulableNodeCount(): Promise<number | null>;
+}
+
+export interface Reservation {
+  policyKey: string;
+  brokerId: number;
+  podUid: string;
+  ttlMs: number;
+  /** The PendingDisruptions.version the decision was based on. */
+  expectedVersion: string;
+}
+
+export interface BreakGlassConsumption {
+  pod: { namespace: string; name: string; uid: string };
+  /** The annotation value that was seen; the removal only succeeds while it is still this value. */
+  expectedValue: string;
+}
+
+/** What the engine does after deciding. None of these run for dry-run requests. */
+export interface Effects {
+  /**
+   * Records an admitted disruption. Compare-and-swap: false when the ledger
+   * changed since `expectedVersion` was read (another replica admitted
+   * something), in which case the decision must not stand.
+   */
+  reserveDisruption(reservation: Reservation): Promise<boolean>;
+  /**
+   * Removes the break-glass annotation from the pod, only if it still carries
+   * `expectedValue` (a JSON Patch `test` + `remove`). False when someone else
+   * consumed it first: that is how "exactly one disruption" holds across
+   * concurrent requests and webhook replicas.
+   */
+  consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean>;
+  /** Records a Kubernetes Event; failures are the implementation's to log, never the request's to fail. */
+  recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+/** `namespace/name` of a policy: the key of its ledger entry and its metrics label. */
+export function policyKey(policy: KafkaGuardPolicy): string {
+  return `${policy.metadata.namespace}/${policy.metadata.name}`;
+}

@@ -1,0 +1,272 @@
+/**
+ * Every sentence the webhook shows a person: refusal summaries and reasons,
+ * warnings, Event texts and HTTP error bodies. Kafka safety sentences (which
+ * partitions, why) come from shared/safety/messages.ts through the verdict;
+ * this module frames them for admission responses. One place, so the wording
+ * is consistent and reviewable at once (STYLE.md 9).
+ */
+import { ANNOTATIONS } from '../shared/policy/types.js';
+import type { AdmissionRequest } from './admission/types.js';
+import type { DenialReason, DenialReasonFields, VerdictOutcome } from './admission/verdict.js';
+import type { BreakGlass } from './rules/rule.js';
+
+type DenyOutcome = Extract<VerdictOutcome, { kind: 'deny' }>;
+
+const ns = (namespace: string): string => ` -n ${namespace}`;
+
+// ---- refusal summaries (one line: what was refused) ----
+
+export function evictionSummary(namespace: string, pod: string, brokerId: number | null): string {
+  return `kafka-guard refused to evict pod ${namespace}/${pod}${brokerLabel(brokerId)}.`;
+}
+
+export function podDeleteSummary(namespace: string, pod: string, brokerId: number | null, username: string): string {
+  const retry = isStatefulSetController(username)
+    ? ' The StatefulSet controller retries the delete; it is admitted once the broker can go down safely.'
+    : '';
+  return `kafka-guard refused to delete pod ${namespace}/${pod}${brokerLabel(brokerId)}.${retry}`;
+}
+
+export function scaleDownSummary(namespace: string, sts: string, from: number, to: number): string {
+  return `kafka-guard refused to scale StatefulSet ${namespace}/${sts} from ${from} to ${to} replicas.`;
+}
+
+export function pvcDeleteSummary(namespace: string, pvc: string, brokerId: number | null): string {
+  return `kafka-guard refused to delete PersistentVolumeClaim ${namespace}/${pvc}${brokerLabel(brokerId, 'the volume of broker')}.`;
+}
+
+export function pvcShrinkSummary(namespace: string, pvc: string): string {
+  return `kafka-guard refused to shrink PersistentVolumeClaim ${namespace}/${pvc}, a Kafka broker volume.`;
+}
+
+export function volumeTemplatesSummary(namespace: string, sts: string): string {
+  return `kafka-guard refused StatefulSet ${namespace}/${sts}: its volumeClaimTemplates are smaller than the broker volumes that exist.`;
+}
+
+export function retentionSummary(namespace: string, sts: string): string {
+  return `kafka-guard refused StatefulSet ${namespace}/${sts}: its PVC retention policy would delete broker volumes.`;
+}
+
+export function policyInvalidSummary(namespace: string, name: string): string {
+  return `kafka-guard refused KafkaGuardPolicy ${namespace}/${name}: it is invalid.`;
+}
+
+export function nodePoolSummary(namespace: string, pool: string): string {
+  return `kafka-guard refused to shrink the storage of KafkaNodePool ${namespace}/${pool}.`;
+}
+
+function brokerLabel(brokerId: number | null, words = 'Kafka broker'): string {
+  return brokerId === null ? '' : ` (${words} ${brokerId})`;
+}
+
+export function isStatefulSetController(username: string): boolean {
+  return username === 'system:serviceaccount:kube-system:statefulset-controller';
+}
+
+// ---- reasons of the non-Kafka rules ----
+
+export function identityReason(error: string, policyKey: string, namespace: string): DenialReasonFields {
+  return {
+    rule: 'broker-identity',
+    message: `Cannot tell which Kafka broker this is, so its safety cannot be checked: ${error}.`,
+    remediation: `fix spec.brokers of KafkaGuardPolicy ${policyKey}; check with: kubectl kafka status${ns(namespace)}`,
+  };
+}
+
+export function liveVolumeReason(pvc: string, pod: string, brokerId: number | null, namespace: string): DenialReasonFields {
+  return {
+    rule: 'live-volume',
+    message:
+      `${pvc} is the data volume of pod ${pod}${brokerLabel(brokerId, 'broker')}, which exists: the volume would be ` +
+      'removed when the pod next restarts and the broker would come back empty.',
+    remediation: `kubectl kafka drain ${pod}${ns(namespace)} (moves its replicas away), then remove the pod before its volume`,
+  };
+}
+
+export function shrinkReason(pvc: string, requested: string, capacity: string): DenialReasonFields {
+  return {
+    rule: 'volume-shrink',
+    message: `${pvc} would shrink from ${capacity} to ${requested}; a broker's log dirs cannot be made smaller in place.`,
+    remediation: 'keep the size; to move a broker to a smaller disk use: kubectl kafka move POD --to-node NODE after draining it',
+  };
+}
+
+export function expansionRecoveryWarning(pvc: string, requested: string, capacity: string): string {
+  return `kafka-guard: ${pvc} request lowered to ${requested}, still above its capacity ${capacity} (recovery from a failed expansion).`;
+}
+
+export function templateShrinkReason(template: string, templateSize: string, larger: ReadonlyArray<{ pvc: string; size: string }>): DenialReasonFields {
+  const shown = larger.slice(0, 5).map((l) => `${l.pvc} (${l.size})`).join(', ');
+  const more = larger.length > 5 ? ` and ${larger.length - 5} more` : '';
+  return {
+    rule: 'volume-template-shrink',
+    message:
+      `volumeClaimTemplate ${template} asks for ${templateSize}, less than existing broker volumes: ${shown}${more}. ` +
+      'New brokers would get smaller disks than the replicas they must take over.',
+    remediation: `keep volumeClaimTemplate ${template} at least as large as the existing volumes`,
+  };
+}
+
+export function templateShrinkWarning(template: string, templateSize: string, count: number): string {
+  return `kafka-guard: volumeClaimTemplate ${template} (${templateSize}) is smaller than ${count} existing broker volume(s).`;
+}
+
+export function retentionReason(field: 'whenDeleted' | 'whenScaled'): DenialReasonFields {
+  const when = field === 'whenDeleted' ? 'the StatefulSet is deleted' : 'the StatefulSet is scaled down';
+  return {
+    rule: 'pvc-retention-delete',
+    message: `persistentVolumeClaimRetentionPolicy.${field} is Delete: broker volumes would be deleted when ${when}.`,
+    remediation: `set spec.persistentVolumeClaimRetentionPolicy.${field}: Retain (scale down with: kubectl kafka scale)`,
+  };
+}
+
+export function retentionWarning(field: 'whenDeleted' | 'whenScaled'): string {
+  return `kafka-guard: persistentVolumeClaimRetentionPolicy.${field} is Delete on a broker StatefulSet; set it to Retain.`;
+}
+
+export function policyErrorReasons(formatted: string): DenialReasonFields[] {
+  return [{ rule: 'invalid-policy', message: formatted, remediation: 'fix the fields listed and apply the policy again' }];
+}
+
+export function nodePoolShrinkReason(volume: string, from: string, to: string): DenialReasonFields {
+  return {
+    rule: 'volume-shrink',
+    message: `${volume} would shrink from ${from} to ${to}; broker volumes cannot be made smaller in place.`,
+    remediation: 'keep the size; to move brokers to smaller disks, add a new KafkaNodePool and move the replicas to it',
+  };
+}
+
+export function jbodVolumeRemovedWarning(pool: string, volumeId: string): string {
+  return (
+    `kafka-guard: removing JBOD volume ${volumeId} from KafkaNodePool ${pool} deletes its data; ` +
+    'empty it first (KafkaRebalance mode remove-disks).'
+  );
+}
+
+export function breakGlassHint(namespace: string, pod: string): string {
+  return (
+    `To let exactly one disruption of this pod through anyway: ` +
+    `kubectl annotate pod ${pod}${ns(namespace)} ${ANNOTATIONS.allowDisruption}="<reason>"`
+  );
+}
+
+// ---- engine ----
+
+export function unknownResourceMessage(request: AdmissionRequest, route: string): string {
+  const resource = `${request.resource.group === '' ? 'core' : request.resource.group}/${request.resource.version} ${request.resource.resource}` +
+    (request.subResource === null ? '' : `/${request.subResource}`);
+  return (
+    `no kafka-guard rule on ${route} handles ${resource} (kind ${request.kind.kind}): the webhook is never registered ` +
+    'for it, so the webhook configuration and this version of kafka-guard disagree; fix the webhook rules in deploy/'
+  );
+}
+
+export function unreachableReason(policyKey: string, error: string): DenialReasonFields {
+  return {
+    rule: 'kafka-unreachable',
+    message: `Kafka of KafkaGuardPolicy ${policyKey} could not be asked in time (${error}), and its onKafkaUnreachable is Deny.`,
+    remediation: 'retry once Kafka answers; check with: kubectl kafka status',
+  };
+}
+
+export function unreachableSummary(rule: string): string {
+  return `kafka-guard could not check this request against Kafka (rule ${rule}).`;
+}
+
+export function unreachableAllowedWarning(policyKey: string, error: string): string {
+  return `kafka-guard: Kafka of ${policyKey} unreachable (${error}); admitted unchecked because onKafkaUnreachable is Allow.`;
+}
+
+export function deadlineMessage(deadlineMs: number, stage: string): string {
+  return `no decision within the ${deadlineMs} ms deadline (still ${stage})`;
+}
+
+export function warnModeWarnings(policyKey: string, outcome: DenyOutcome): string[] {
+  const warnings = [`kafka-guard (Warn mode, ${policyKey}) would refuse: ${outcome.summary}`];
+  for (const reason of outcome.reasons) {
+    warnings.push(`kafka-guard (Warn mode): ${reason.message}`);
+    if (reason.remediation !== null) warnings.push(`kafka-guard (Warn mode): safe way: ${reason.remediation}`);
+  }
+  return warnings;
+}
+
+export function breakGlassUsedWarning(breakGlass: BreakGlass, username: string): string {
+  return (
+    `kafka-guard: break-glass on pod ${breakGlass.pod.namespace}/${breakGlass.pod.name} used by ${username || 'an unknown user'} ` +
+    `(${JSON.stringify(breakGlass.reason)}); the guard was bypassed once and the annotation removed.`
+  );
+}
+
+export function breakGlassDryRunWarning(breakGlass: BreakGlass): string {
+  return `kafka-guard (dry run): the break-glass annotation on pod ${breakGlass.pod.name} would let this through and be removed.`;
+}
+
+export function breakGlassRaceHint(pod: string): string {
+  return `The break-glass annotation on pod ${pod} was used by another request at the same moment; it lets only one disruption through.`;
+}
+
+export function reservationConflictSummary(): string {
+  return 'kafka-guard could not record this disruption for other decisions to see.';
+}
+
+export function reservationConflictReason(): DenialReasonFields {
+  return {
+    rule: 'concurrent-disruption',
+    message:
+      'Another disruption of this Kafka cluster was admitted at the same moment, so this decision may be out of date.',
+    remediation: 'retry: the next decision counts the other disruption (kubectl drain retries this by itself)',
+  };
+}
+
+export function ruleFailedMessage(rule: string, message: string): string {
+  return `kafka-guard rule ${rule} failed: ${message}`;
+}
+
+/** `message` already names what failed (ruleFailedMessage). */
+export function mutateFailedWarning(message: string): string {
+  return `kafka-guard defaults were not applied: ${message}`;
+}
+
+/** The status.message of a refusal: summary, one block per reason, then hints. */
+export function renderDenial(outcome: DenyOutcome): string {
+  const lines = [outcome.summary];
+  for (const reason of outcome.reasons) lines.push(...reasonLines(reason));
+  lines.push(...outcome.hints);
+  return lines.join('\n');
+}
+
+function reasonLines(reason: DenialReason): string[] {
+  const lines = [`- [${reason.rule}] ${reason.message}`];
+  if (reason.remediation !== null) lines.push(`  Safe way: ${reason.remediation}`);
+  return lines;
+}
+
+// ---- Events ----
+
+export const EVENT_REASONS = {
+  refused: 'KafkaGuardRefused',
+  wouldRefuse: 'KafkaGuardWouldRefuse',
+  breakGlass: 'KafkaGuardBreakGlass',
+  kafkaUnreachable: 'KafkaGuardKafkaUnreachable',
+} as const;
+
+/** Event messages are cut at 1024 bytes by client-go's recorder; keep the important part first. */
+export function eventMessage(rule: string, username: string, text: string): string {
+  const full = `[${rule}] requested by ${username || 'an unknown user'}: ${text.replace(/\s*\n\s*/g, ' ')}`;
+  return full.length > 1000 ? `${full.slice(0, 999)}…` : full;
+}
+
+// ---- HTTP errors ----
+
+export function bodyTooLargeMessage(limitBytes: number): string {
+  return (
+    `the AdmissionReview body is larger than the ${limitBytes}-byte limit; raise --body-limit-bytes ` +
+    '(KAFKAGUARD_BODY_LIMIT_BYTES) if such objects are expected'
+  );
+}
+
+export function notJsonMessage(detail: string): string {
+  return `the request body is not JSON (${detail}); expected an admission.k8s.io/v1 AdmissionReview`;
+}
+
+export const EMPTY_BODY_MESSAGE = 'the request body is empty; expected an admission.k8s.io/v1 AdmissionReview';

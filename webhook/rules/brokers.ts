@@ -1,0 +1,207 @@
+/**
+ * Pure helpers the rules share: reading pods, StatefulSets and PVCs out of
+ * JSON, broker availability, broker ids of StatefulSet ordinals, and the
+ * volume naming of StatefulSets. No I/O here.
+ */
+import { brokerIdOfPod, buildBrokerDirectory, type BrokerIdResult } from '../../shared/k8s/identity.js';
+import { ANNOTATIONS, type BrokerIdSource } from '../../shared/policy/types.js';
+import { holdsAnyReplica, type ClusterIndex } from '../../shared/safety/cluster-index.js';
+import type { Verdict } from '../../shared/safety/types.js';
+import { parseMemoryBytes } from '../defaults/quantity.js';
+import type { JsonObject } from '../admission/types.js';
+import type { ObjectMeta, ObjectReference, PersistentVolumeClaimFact, PodFact, StatefulSetFact } from '../facts/types.js';
+import type { BreakGlass } from './rule.js';
+
+/** The apiserver only sends objects it decoded, so these casts only widen what the facts types describe. */
+export function asPod(object: JsonObject | null): PodFact | null {
+  return object === null ? null : (object as PodFact);
+}
+export function asStatefulSet(object: JsonObject | null): StatefulSetFact | null {
+  return object === null ? null : (object as StatefulSetFact);
+}
+export function asPvc(object: JsonObject | null): PersistentVolumeClaimFact | null {
+  return object === null ? null : (object as PersistentVolumeClaimFact);
+}
+
+/** metadata of a JSON object, when it has one. */
+export function metadataOf(object: JsonObject | null): ObjectMeta | null {
+  const metadata = object?.['metadata'];
+  return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as ObjectMeta) : null;
+}
+
+export function podIsReady(pod: PodFact): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** A pod with a deletionTimestamp is already going away: its broker is down or about to be. */
+export function podIsTerminating(pod: PodFact): boolean {
+  const stamp = pod.metadata?.deletionTimestamp;
+  return stamp !== undefined && stamp !== null && stamp !== '';
+}
+
+export interface BrokerAvailability {
+  /** Brokers whose pod is not Ready or is Terminating. */
+  down: number[];
+  /** Pods that yield no broker id, and ids claimed twice (from the identity directory). */
+  errors: string[];
+}
+
+/** Which broker pods are already down, by the DESIGN.md definition (not Ready, or being deleted). */
+export function brokerAvailability(pods: readonly PodFact[], idFrom: BrokerIdSource): BrokerAvailability {
+  const directory = buildBrokerDirectory(pods, idFrom);
+  const down = new Set<number>();
+  for (const pod of pods) {
+    const id = directory.byPod.get(pod.metadata?.name ?? '');
+    if (id === undefined) continue;
+    if (!podIsReady(pod) || podIsTerminating(pod)) down.add(id);
+  }
+  return { down: [...down].sort((a, b) => a - b), errors: directory.errors };
+}
+
+/** The break-glass annotation of a pod, when present and non-empty. */
+export function breakGlassOf(pod: PodFact, namespace: string): BreakGlass | null {
+  const annotations = pod.metadata?.annotations;
+  const reason = annotations !== undefined && Object.hasOwn(annotations, ANNOTATIONS.allowDisruption)
+    ? annotations[ANNOTATIONS.allowDisruption]
+    : undefined;
+  if (reason === undefined || reason.trim() === '') return null;
+  return { pod: { namespace, name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' }, reason };
+}
+
+export function podReference(namespace: string, name: string, pod: PodFact | null): ObjectReference {
+  return { apiVersion: 'v1', kind: 'Pod', namespace, name, uid: pod?.metadata?.uid ?? '' };
+}
+
+export function statefulSetReference(namespace: string, name: string, sts: StatefulSetFact | null): ObjectReference {
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace, name, uid: sts?.metadata?.uid ?? '' };
+}
+
+/** Labels of the pods a StatefulSet creates: its pod template's labels. */
+export function podTemplateLabels(sts: StatefulSetFact): Record<string, string> {
+  return sts.spec?.template?.metadata?.labels ?? {};
+}
+
+/** `spec.replicas`, defaulting to 1 as Kubernetes does. */
+export function replicasOf(sts: StatefulSetFact): number {
+  const replicas = sts.spec?.replicas;
+  return typeof replicas === 'number' && Number.isInteger(replicas) && replicas >= 0 ? replicas : 1;
+}
+
+/** First ordinal (`spec.ordinals.start`, StatefulSetStartOrdinal), 0 by default. */
+export function startOrdinalOf(sts: StatefulSetFact): number {
+  const start = sts.spec?.ordinals?.start;
+  return typeof start === 'number' && Number.isInteger(start) && start >= 0 ? start : 0;
+}
+
+export interface OrdinalBroker {
+  ordinal: number;
+  podName: string;
+  /** Whether the pod exists now. */
+  podExists: boolean;
+  id: BrokerIdResult;
+}
+
+/**
+ * The broker behind one StatefulSet ordinal. When the pod exists its id comes
+ * from the pod; when it does not, only name-based idFrom rules (ordinal,
+ * podNameSuffix) can still tell, and label/annotation rules report why not.
+ */
+export function brokerOfOrdinal(
+  stsName: string,
+  ordinal: number,
+  pod: PodFact | null,
+  idFrom: BrokerIdSource,
+): OrdinalBroker {
+  const podName = `${stsName}-${ordinal}`;
+  if (pod !== null) return { ordinal, podName, podExists: true, id: brokerIdOfPod(pod, idFrom) };
+  const byName = brokerIdOfPod({ metadata: { name: podName } }, idFrom);
+  return {
+    ordinal,
+    podName,
+    podExists: false,
+    id: byName.ok
+      ? byName
+      : { ok: false, error: `pod ${podName} does not exist, so its broker id cannot be read: ${byName.error}` },
+  };
+}
+
+/** A PVC created from a StatefulSet volumeClaimTemplate: `<template>-<statefulset>-<ordinal>`. */
+export interface BrokerVolume {
+  statefulSet: StatefulSetFact;
+  statefulSetName: string;
+  template: string;
+  ordinal: number;
+  podName: string;
+}
+
+/** Which StatefulSet volume a PVC name is, if any. Ambiguity cannot arise: the template and set names are both checked. */
+export function brokerVolumeOf(pvcName: string, statefulSets: readonly StatefulSetFact[]): BrokerVolume | null {
+  for (const sts of statefulSets) {
+    const stsName = sts.metadata?.name;
+    if (stsName === undefined) continue;
+    for (const template of sts.spec?.volumeClaimTemplates ?? []) {
+      const templateName = template.metadata?.name;
+      if (templateName === undefined) continue;
+      const prefix = `${templateName}-${stsName}-`;
+      if (!pvcName.startsWith(prefix)) continue;
+      const rest = pvcName.slice(prefix.length);
+      if (!/^(0|[1-9][0-9]*)$/.test(rest)) continue;
+      const ordinal = Number(rest);
+      return { statefulSet: sts, statefulSetName: stsName, template: templateName, ordinal, podName: `${stsName}-${ordinal}` };
+    }
+  }
+  return null;
+}
+
+/** Storage quantity in bytes, or null when absent or not a quantity. */
+export function storageBytes(value: unknown): bigint | null {
+  if (value === undefined || value === null) return null;
+  try {
+    return parseMemoryBytes(value, 'storage');
+  } catch {
+    // A malformed size cannot be compared; the apiserver validated it, so this is a hand-made request.
+    return null;
+  }
+}
+
+/** Requested storage of a PVC (or a volumeClaimTemplate). */
+export function requestedStorage(pvc: PersistentVolumeClaimFact): bigint | null {
+  return storageBytes(pvc.spec?.resources?.requests?.['storage']);
+}
+
+/** What the volume actually has: status.capacity when bound, else what was requested. */
+export function currentCapacity(pvc: PersistentVolumeClaimFact): bigint | null {
+  return storageBytes(pvc.status?.capacity?.['storage']) ?? requestedStorage(pvc);
+}
+
+/** Bytes as a quantity a person reads: the largest binary unit, e.g. 100Gi, or 93.1Gi when not a whole number. */
+export function formatBytes(bytes: bigint): string {
+  const units: Array<[string, bigint]> = [['Ei', 60n], ['Pi', 50n], ['Ti', 40n], ['Gi', 30n], ['Mi', 20n], ['Ki', 10n]];
+  for (const [unit, shift] of units) {
+    const size = 1n << shift;
+    if (bytes < size) continue;
+    if (bytes % size === 0n) return `${bytes / size}${unit}`;
+    // One decimal is enough to tell sizes apart in a message.
+    return `${(Number(bytes) / Number(size)).toFixed(1)}${unit}`;
+  }
+  return `${bytes}`;
+}
+
+/**
+ * The shared verdict refuses a broker id Kafka does not know (it usually means
+ * the id mapping is wrong). That does not hold for a broker whose pod is
+ * missing, not Ready or Terminating: a broker that crashes before registering
+ * is exactly what an operator deletes or scales away. Such refusals are
+ * dropped when every unknown requested broker is one of those.
+ */
+export function forgiveUnknownDownBrokers(
+  result: Verdict,
+  index: ClusterIndex,
+  requested: readonly number[],
+  down: readonly number[],
+): Verdict {
+  const unknown = requested.filter((id) => !index.registered.has(id) && !holdsAnyReplica(index, id));
+  if (unknown.length === 0 || !unknown.every((id) => down.includes(id))) return result;
+  const reasons = result.reasons.filter((reason) => reason.rule !== 'unknown-broker');
+  return { ...result, reasons, allowed: reasons.length === 0 };
+}

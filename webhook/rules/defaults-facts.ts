@@ -1,0 +1,46 @@
+/**
+ * The gather step shared by the two mutating rules: the policy's defaults and
+ * the cluster facts that only shape advisory warnings (webhook/defaults).
+ */
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import type { AdmissionRequest } from '../admission/types.js';
+import type { DefaultsContext } from '../defaults/types.js';
+import type { FactsSource } from '../facts/types.js';
+import { requirePolicy } from './pod-disruption.js';
+import type { Located } from './rule.js';
+
+export interface DefaultsFactsGathered {
+  policy: KafkaGuardPolicy;
+  context: DefaultsContext;
+}
+
+/**
+ * A fact that cannot be looked up is "unknown" (null): it only decides whether
+ * an advisory warning is shown, and DefaultsFacts defines null as "no warning",
+ * so a lookup failure must not stop the defaults from being applied.
+ */
+function unknownOnFailure<T>(lookup: Promise<T | null>): Promise<T | null> {
+  return lookup.catch(() => null);
+}
+
+export async function gatherDefaults<S>(
+  request: AdmissionRequest,
+  located: Located<S>,
+  facts: FactsSource,
+): Promise<DefaultsFactsGathered> {
+  const policy = requirePolicy(located);
+  const [pdbCoversBrokers, storageClasses, schedulableNodeCount] = await Promise.all([
+    unknownOnFailure(facts.pdbCoversBrokers(policy)),
+    unknownOnFailure(facts.storageClasses()),
+    unknownOnFailure(facts.schedulableNodeCount()),
+  ]);
+  const context: DefaultsContext = {
+    defaults: policy.spec.defaults,
+    brokerSelector: policy.spec.brokers.selector,
+    operation: request.operation === 'UPDATE' ? 'UPDATE' : 'CREATE',
+    facts: { pdbCoversBrokers, storageClasses, schedulableNodeCount },
+    ...(policy.spec.brokers.containerName === undefined ? {} : { containerName: policy.spec.brokers.containerName }),
+    ...(request.oldObject === null ? {} : { oldObject: request.oldObject }),
+  };
+  return { policy, context };
+}

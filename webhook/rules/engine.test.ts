@@ -1,0 +1,348 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadRequest } from '../../test/fixtures/admission/load.js';
+import type { AdmissionRequest } from '../admission/types.js';
+import { allow, deny, errored, patch, undecided, type AdmissionVerdict } from '../admission/verdict.js';
+import { FakeCluster, makePod, makePolicy, standardCluster, type PolicyOptions } from '../facts/fake.js';
+import type { BreakGlassConsumption } from '../facts/types.js';
+import { createMetrics } from '../metrics.js';
+import { applyPolicy, classify, combine, decide, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
+import { MUTATING_RULES, VALIDATING_RULES } from './index.js';
+import { podEviction } from './pod-eviction.js';
+import type { Rule } from './rule.js';
+
+const BREAK_GLASS = 'kafkaguard.io/allow-disruption';
+const validate: RouteRules = { route: 'validate', rules: VALIDATING_RULES, onError: 'deny' };
+const mutate: RouteRules = { route: 'mutate', rules: MUTATING_RULES, onError: 'admit' };
+
+interface Harness {
+  cluster: FakeCluster;
+  deps: EngineDeps;
+  logs: Array<{ level: string; fields: unknown; message: unknown }>;
+}
+
+function harness(cluster: FakeCluster): Harness {
+  const logs: Harness['logs'] = [];
+  const record = (level: string) => (fields: unknown, message?: unknown) => void logs.push({ level, fields, message });
+  return {
+    cluster,
+    logs,
+    deps: {
+      facts: cluster,
+      effects: cluster,
+      metrics: createMetrics({ processMetrics: false }),
+      log: { info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') },
+      settings: { kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5, ledgerTtlMs: 60_000 },
+    },
+  };
+}
+
+/** Broker 0 is out of every ISR, so taking broker 1 down drops all partitions under min ISR. */
+function unsafeCluster(policy: PolicyOptions = {}, podAnnotations: Record<string, string> = {}): FakeCluster {
+  return standardCluster({
+    policy,
+    isr: [[1, 2], [1, 2], [2, 1]],
+    pods: [makePod('kafka-0'), makePod('kafka-1', { annotations: podAnnotations }), makePod('kafka-2')],
+  });
+}
+
+async function run(h: Harness, request: AdmissionRequest, routeRules = validate, deadlineMs = 2000): Promise<AdmissionVerdict> {
+  const classified = classify(routeRules, request);
+  assert.equal(classified.kind, 'rules');
+  if (classified.kind !== 'rules') throw new Error('unreachable');
+  return decide(routeRules, classified.rules, request, h.deps, deadlineMs);
+}
+
+const eviction = () => loadRequest('eviction');
+
+function refusal(verdict: AdmissionVerdict) {
+  if (verdict.outcome.kind !== 'deny') assert.fail(`expected a refusal, got ${verdict.outcome.kind}: ${JSON.stringify(verdict.outcome)}`);
+  return verdict.outcome;
+}
+
+describe('classify', () => {
+  it('refuses a resource no rule is registered for', () => {
+    const configMap = loadRequest('pod-delete', (r) => {
+      r.request.kind = { group: '', version: 'v1', kind: 'ConfigMap' };
+      r.request.resource = { group: '', version: 'v1', resource: 'configmaps' };
+    });
+    const classified = classify(validate, configMap);
+    assert.equal(classified.kind, 'unknown-resource');
+    assert.match(classified.kind === 'unknown-resource' ? classified.message : '', /no kafka-guard rule on \/validate handles core\/v1 configmaps \(kind ConfigMap\)/);
+  });
+
+  it('gives a known resource with an unhandled operation no rules', () => {
+    const classified = classify(validate, loadRequest('pod-delete', (r) => (r.request.operation = 'CONNECT')));
+    assert.deepEqual(classified, { kind: 'rules', rules: [] });
+  });
+
+  it('picks every rule that looks at a StatefulSet update', () => {
+    const classified = classify(validate, loadRequest('sts-scale'));
+    assert.deepEqual(classified.kind === 'rules' ? classified.rules.map((r) => r.name) : [], [
+      'statefulset-scale-down',
+      'statefulset-volume-templates',
+      'statefulset-retention-policy',
+    ]);
+  });
+});
+
+describe('engine: policy modes', () => {
+  it('Enforce refuses, records a Warning Event on the pod, counts the refusal', async () => {
+    const h = harness(unsafeCluster());
+    const verdict = await run(h, eviction());
+    const outcome = refusal(verdict);
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.rules, ['pod-eviction']);
+    assert.equal(h.cluster.events.length, 1);
+    const [event] = h.cluster.events;
+    assert.equal(event?.reason, 'KafkaGuardRefused');
+    assert.deepEqual(event?.involvedObject, { apiVersion: 'v1', kind: 'Pod', namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' });
+    assert.match(event?.message ?? '', /^\[pod-eviction\] requested by kubernetes-admin: kafka-guard refused to evict pod kafka\/kafka-1/);
+    assert.deepEqual(h.cluster.reservations, []);
+    const metrics = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.match(metrics, /rule="pod-eviction",outcome="denied"} 1/);
+  });
+
+  it('Warn admits with the refusal as warnings, records the would-be refusal and reserves the disruption', async () => {
+    const h = harness(unsafeCluster({ mode: 'Warn' }));
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings[0] ?? '', /^kafka-guard \(Warn mode, kafka\/kafka\) would refuse: kafka-guard refused to evict pod kafka\/kafka-1/);
+    assert.ok(verdict.warnings.some((w) => /safe way: kubectl kafka drain kafka-1 -n kafka/.test(w)));
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardWouldRefuse']);
+    assert.deepEqual(h.cluster.reservations.map((r) => r.brokerId), [1]);
+  });
+
+  it('Off admits without asking Kafka', async () => {
+    const h = harness(unsafeCluster({ mode: 'Off' }));
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.ok(!h.cluster.calls.includes('kafkaIndex'));
+    assert.deepEqual(h.cluster.events, []);
+  });
+
+  it('a disabled guard admits without asking Kafka', async () => {
+    const h = harness(unsafeCluster({ guards: { eviction: false } }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.ok(!h.cluster.calls.includes('kafkaIndex'));
+  });
+
+  it('a pod of no policy is admitted without Kafka', async () => {
+    const h = harness(new FakeCluster({ policies: [makePolicy()], pods: [makePod('kafka-1', { labels: { app: 'web' } })] }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.calls, ['pod', 'policyFor']);
+  });
+});
+
+describe('engine: admitted disruptions and the ledger', () => {
+  it('reserves an admitted eviction with the ledger version it read and the configured TTL', async () => {
+    const h = harness(standardCluster());
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.reservations, [{ policyKey: 'kafka/kafka', brokerId: 1, podUid: 'uid-kafka-1', ttlMs: 60_000, expectedVersion: '1' }]);
+  });
+
+  it('a second eviction sees the first as pending and is refused', async () => {
+    const h = harness(standardCluster());
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    const second = loadRequest('eviction', (r) => (r.request.name = 'kafka-2'));
+    const outcome = refusal(await run(h, second));
+    assert.match(outcome.reasons[0]?.message ?? '', /broker 1 with a disruption already admitted/);
+  });
+
+  it('refuses with 429 when another replica changed the ledger meanwhile', async () => {
+    const h = harness(standardCluster());
+    h.cluster.loseReservations = true;
+    const outcome = refusal(await run(h, eviction()));
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['concurrent-disruption']);
+    const counted = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.match(counted, /outcome="denied"} 1/);
+    assert.doesNotMatch(counted, /outcome="allowed"/, 'the request is counted once, as refused');
+  });
+
+  it('has no side effects on a dry run', async () => {
+    const h = harness(standardCluster());
+    const dryRun = loadRequest('eviction', (r) => (r.request.dryRun = true));
+    assert.equal((await run(h, dryRun)).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.reservations, []);
+  });
+});
+
+describe('engine: onKafkaUnreachable and the deadline', () => {
+  const unreachable = { unreachable: 'connect ECONNREFUSED 10.0.0.5:9092' };
+
+  it('Deny refuses (429 for evictions, so drain retries) naming the error', async () => {
+    const h = harness(standardCluster({ kafka: unreachable }));
+    const outcome = refusal(await run(h, eviction()));
+    assert.equal(outcome.code, 429);
+    assert.equal(outcome.reasons[0]?.rule, 'kafka-unreachable');
+    assert.match(outcome.reasons[0]?.message ?? '', /ECONNREFUSED 10.0.0.5:9092.*onKafkaUnreachable is Deny/);
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardKafkaUnreachable']);
+  });
+
+  it('Deny uses 503 for rules whose clients do not retry 429', async () => {
+    const h = harness(standardCluster({ kafka: unreachable }));
+    assert.equal(refusal(await run(h, loadRequest('pod-delete'))).code, 503);
+  });
+
+  it('Allow admits with a warning and still records the disruption', async () => {
+    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: unreachable }));
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /Kafka of kafka\/kafka unreachable .*admitted unchecked because onKafkaUnreachable is Allow/);
+    assert.equal(h.cluster.reservations.length, 1);
+  });
+
+  it('a Kafka view that does not come before the deadline counts as unreachable', async () => {
+    const h = harness(standardCluster({ kafka: { hang: true } }));
+    const started = Date.now();
+    const outcome = refusal(await run(h, eviction(), validate, 50));
+    assert.ok(Date.now() - started < 1000, 'answered soon after the deadline');
+    assert.match(outcome.reasons[0]?.message ?? '', /no decision within the 50 ms deadline \(still gathering facts/);
+  });
+
+  it('with Allow, a deadline overrun admits', async () => {
+    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { hang: true } }));
+    assert.equal((await run(h, eviction(), validate, 50)).outcome.kind, 'allow');
+  });
+});
+
+describe('engine: break-glass', () => {
+  const reason = 'replacing the disk of node-b, ticket OPS-1234';
+
+  it('admits one refused disruption, logs the user, records an Event and consumes the annotation', async () => {
+    const h = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /break-glass on pod kafka\/kafka-1 used by kubernetes-admin/);
+    assert.deepEqual(h.cluster.consumed, [{ pod: { namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' }, expectedValue: reason }]);
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardBreakGlass']);
+    assert.match(h.cluster.events[0]?.message ?? '', /requested by kubernetes-admin.*Overrode: kafka-guard refused to evict/);
+    assert.ok(h.logs.some((l) => l.level === 'warn' && (l.fields as { user?: string }).user === 'kubernetes-admin'));
+    assert.equal(h.cluster.reservations.length, 1, 'the bypassed disruption is still counted for others');
+
+    const again = await run(h, loadRequest('eviction'));
+    assert.equal(again.allowed, true, 'a retry of the same admitted disruption stays admitted (it is pending)');
+    const otherCluster = harness(unsafeCluster({}, {}));
+    assert.equal((await run(otherCluster, eviction())).allowed, false, 'without the annotation the same request is refused');
+  });
+
+  it('is not consumed when the request would be admitted anyway', async () => {
+    const h = harness(standardCluster({ pods: [makePod('kafka-0'), makePod('kafka-1', { annotations: { [BREAK_GLASS]: reason } }), makePod('kafka-2')] }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.consumed, []);
+  });
+
+  it('on a dry run admits without consuming or recording', async () => {
+    const h = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
+    const verdict = await run(h, loadRequest('eviction', (r) => (r.request.dryRun = true)));
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /\(dry run\)/);
+    assert.deepEqual([h.cluster.consumed, h.cluster.events, h.cluster.reservations], [[], [], []]);
+  });
+
+  it('lets only one of two racing requests through', async () => {
+    class RacedCluster extends FakeCluster {
+      override async consumeBreakGlass(_consumption: BreakGlassConsumption): Promise<boolean> {
+        return false; // another request removed the annotation between our read and our write
+      }
+    }
+    const base = unsafeCluster({}, { [BREAK_GLASS]: reason });
+    const raced = new RacedCluster({ policies: base.policies, pods: base.pods, statefulSets: base.statefulSetList, kafka: base.kafka, pending: base.pending });
+    const outcome = refusal(await run(harness(raced), eviction()));
+    assert.match(outcome.hints.join('\n'), /was used by another request at the same moment/);
+  });
+});
+
+describe('engine: failures', () => {
+  it('turns a throwing rule into an errored verdict naming the rule (validate fails closed)', async () => {
+    const h = harness(standardCluster());
+    h.cluster.failing.policyFor = new Error('informer for kafkaguardpolicies is not synced');
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.allowed, false);
+    assert.deepEqual(verdict.outcome, {
+      kind: 'errored',
+      code: 500,
+      message: 'kafka-guard rule pod-eviction failed: informer for kafkaguardpolicies is not synced',
+    });
+    assert.ok(h.logs.some((l) => l.level === 'error'));
+  });
+
+  it('admits without a patch when a mutating rule throws (mutate fails open)', async () => {
+    const h = harness(standardCluster());
+    h.cluster.failing.policyFor = new Error('boom');
+    const request = loadRequest('sts-scale');
+    const verdict = await run(h, request, mutate);
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /kafka-guard defaults were not applied: kafka-guard rule statefulset-defaults failed: boom/);
+  });
+
+  it('a deadline overrun before the policy is known is an error, not a decision', async () => {
+    const slow: Rule = {
+      ...podEviction,
+      locate: () => new Promise(() => undefined),
+    };
+    const h = harness(standardCluster());
+    const verdict = await decide({ route: 'validate', rules: [slow], onError: 'deny' }, [slow], eviction(), h.deps, 30);
+    assert.equal(verdict.outcome.kind, 'errored');
+    assert.match(verdict.outcome.kind === 'errored' ? verdict.outcome.message : '', /still looking up the governing policy/);
+  });
+});
+
+describe('applyPolicy and combine (pure)', () => {
+  const request = eviction();
+  const located = {
+    policy: makePolicy(),
+    subject: null,
+    involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: 'kafka', name: 'kafka-1', uid: 'u' },
+    breakGlass: null,
+  };
+  const runOf = (verdict: AdmissionVerdict, over: Partial<RuleRun> = {}): RuleRun => ({ rule: podEviction, located, verdict, skipped: null, ...over });
+
+  it('passes skipped rules through with their reason', () => {
+    assert.equal(applyPolicy(runOf(allow(), { skipped: 'mode_off' }), request).outcome, 'mode_off');
+  });
+
+  it('maps outcomes', () => {
+    const table: Array<[AdmissionVerdict, string]> = [
+      [allow(), 'allowed'],
+      [patch([{ op: 'add', path: '/x', value: 1 }]), 'patched'],
+      [deny(['no']), 'denied'],
+      [errored(new Error('x')), 'errored'],
+      [undecided('kafka down'), 'denied'],
+    ];
+    for (const [verdict, outcome] of table) assert.equal(applyPolicy(runOf(verdict), request).outcome, outcome);
+  });
+
+  it('an undecided verdict without a policy is an error', () => {
+    const applied = applyPolicy(runOf(undecided('x'), { located: { ...located, policy: null } }), request);
+    assert.equal(applied.verdict.outcome.kind, 'errored');
+  });
+
+  it('combines refusals of several rules into one, keeping every reason and warning', () => {
+    const a = applyPolicy({ ...runOf(deny([{ rule: 'r1', message: 'one' }], { summary: 'A.' }).withWarnings('w1')) }, request);
+    const b = applyPolicy({ ...runOf(deny([{ rule: 'r2', message: 'two' }], { summary: 'B.' })), rule: { ...podEviction, name: 'other' } }, request);
+    const combined = combine([a, b], 'deny');
+    const outcome = refusal(combined);
+    assert.equal(outcome.summary, 'A. B.');
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['r1', 'r2']);
+    assert.deepEqual(outcome.rules, ['pod-eviction', 'other']);
+    assert.deepEqual(combined.warnings, ['w1']);
+  });
+
+  it('a refusal wins over an error, an error over an allow', () => {
+    const denied = applyPolicy(runOf(deny(['no'])), request);
+    const failed = applyPolicy(runOf(errored(new Error('x'))), request);
+    const allowed = applyPolicy(runOf(allow()), request);
+    assert.equal(combine([failed, denied], 'deny').outcome.kind, 'deny');
+    assert.equal(combine([allowed, failed], 'deny').outcome.kind, 'errored');
+    assert.equal(combine([allowed], 'deny').outcome.kind, 'allow');
+  });
+
+  it('concatenates patches', () => {
+    const one = applyPolicy(runOf(patch([{ op: 'add', path: '/a', value: 1 }])), request);
+    const two = applyPolicy(runOf(patch([{ op: 'add', path: '/b', value: 2 }])), request);
+    const combined = combine([one, two], 'admit');
+    assert.deepEqual(combined.outcome.kind === 'patch' ? combined.outcome.ops.map((o) => o.path) : [], ['/a', '/b']);
+  });
+});

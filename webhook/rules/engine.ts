@@ -1,0 +1,439 @@
+/**
+ * The engine: picks the rules for a request, runs locate -> gather -> decide
+ * for each under the decision deadline, applies the policy's switches (mode,
+ * guards, onKafkaUnreachable, break-glass), combines the verdicts and carries
+ * out the effects (ledger reservation, break-glass consumption, Events).
+ *
+ * The policy application and the combination are pure functions (exported for
+ * tests); the I/O is confined to `evaluateRule` and `runEffects`. Nothing
+ * escapes: an exception anywhere becomes an errored verdict for the route to
+ * encode (docs/adr/0001-webhook-error-semantics.md).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { AdmissionRequest } from '../admission/types.js';
+import {
+  allow,
+  deny,
+  errored,
+  errorMessage,
+  patch,
+  undecided,
+  AdmissionVerdict,
+  type Disruption,
+  type VerdictOutcome,
+} from '../admission/verdict.js';
+import type { Deadline, Effects, FactsSource, ObjectReference } from '../facts/types.js';
+import { policyKey } from '../facts/types.js';
+import {
+  EVENT_REASONS,
+  breakGlassDryRunWarning,
+  breakGlassRaceHint,
+  breakGlassUsedWarning,
+  deadlineMessage,
+  eventMessage,
+  mutateFailedWarning,
+  renderDenial,
+  reservationConflictReason,
+  reservationConflictSummary,
+  ruleFailedMessage,
+  unknownResourceMessage,
+  unreachableAllowedWarning,
+  unreachableReason,
+  unreachableSummary,
+  warnModeWarnings,
+} from '../messages.js';
+import type { WebhookMetrics } from '../metrics.js';
+import { isResource, type BreakGlass, type Located, type Rule } from './rule.js';
+
+export type Route = 'validate' | 'mutate';
+
+export interface RouteRules {
+  route: Route;
+  rules: readonly Rule[];
+  /**
+   * What an errored verdict becomes. 'deny' (validate): fail closed, the guard
+   * exists to prevent data loss. 'admit' (mutate): fail open without a patch,
+   * because refusing to create a broker pod would itself be an outage.
+   */
+  onError: 'deny' | 'admit';
+}
+
+export type EngineLogger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
+
+export interface EngineDeps {
+  facts: FactsSource;
+  effects: Effects;
+  metrics: WebhookMetrics;
+  log: EngineLogger;
+  settings: { kafkaViewMaxAgeMs: number; maxPartitionsNamed: number; ledgerTtlMs: number };
+}
+
+export type Classified =
+  | { kind: 'unknown-resource'; message: string }
+  | { kind: 'rules'; rules: readonly Rule[] };
+
+/**
+ * Which rules look at the request. A resource no rule of the route is
+ * registered for is an unknown kind (HTTP 400: the webhook configuration and
+ * this build disagree); a known resource with an operation no rule looks at
+ * gets no rules and is simply allowed.
+ */
+export function classify(routeRules: RouteRules, request: AdmissionRequest): Classified {
+  const known = routeRules.rules.some((rule) => rule.resources.some((key) => isResource(request, key)));
+  if (!known) return { kind: 'unknown-resource', message: unknownResourceMessage(request, `/${routeRules.route}`) };
+  return { kind: 'rules', rules: routeRules.rules.filter((rule) => rule.matches(request)) };
+}
+
+/** What happened to one rule, for metrics and logs. */
+export type RuleOutcome =
+  | 'not_governed'
+  | 'mode_off'
+  | 'guard_off'
+  | 'allowed'
+  | 'patched'
+  | 'denied'
+  | 'warned'
+  | 'break_glass'
+  | 'kafka_unreachable_allowed'
+  | 'errored';
+
+/** The result of running one rule's steps, before the policy is applied. */
+export interface RuleRun {
+  rule: Rule;
+  located: Located<unknown> | null;
+  verdict: AdmissionVerdict;
+  /** Set when the policy switched the rule off or the object is not governed; the verdict is then allow. */
+  skipped: 'not_governed' | 'mode_off' | 'guard_off' | null;
+}
+
+export interface PlannedEvent {
+  involvedObject: ObjectReference;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** One rule's verdict after the policy's switches. */
+export interface AppliedRule {
+  rule: Rule;
+  verdict: AdmissionVerdict;
+  outcome: RuleOutcome;
+  /** The break-glass annotation to consume for this verdict to stand. */
+  breakGlass: BreakGlass | null;
+  /** The refusal break-glass overrode: what stands if the annotation is gone by the time it is consumed. */
+  overridden: AdmissionVerdict | null;
+  event: PlannedEvent | null;
+}
+
+/** 429 where clients retry on it (evictions), else 503: both say "try again later". */
+function retryLaterCode(rule: Rule): number {
+  return rule.denialCode === 429 ? 429 : 503;
+}
+
+/** Pure: applies mode, onKafkaUnreachable and break-glass to one rule's verdict. */
+export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRule {
+  const { rule, located } = run;
+  const base = { rule, breakGlass: null, overridden: null, event: null };
+  if (run.skipped !== null) return { ...base, verdict: run.verdict, outcome: run.skipped };
+
+  const policy = located?.policy ?? null;
+  const username = request.userInfo.username;
+  const event = (reason: string, text: string): PlannedEvent | null =>
+    located === null ? null : { involvedObject: located.involvedObject, type: 'Warning', reason, message: eventMessage(rule.name, username, text) };
+
+  let verdict = run.verdict;
+  let unreachableEvent: PlannedEvent | null = null;
+  if (verdict.outcome.kind === 'undecided') {
+    const why = verdict.outcome.message;
+    if (policy === null) {
+      return { ...base, verdict: errored(new Error(ruleFailedMessage(rule.name, why)), 503).withWarnings(...verdict.warnings), outcome: 'errored' };
+    }
+    const key = policyKey(policy);
+    if (policy.spec.onKafkaUnreachable === 'Allow') {
+      const warning = unreachableAllowedWarning(key, why);
+      return {
+        ...base,
+        verdict: verdict.withOutcome({ kind: 'allow' }).withWarnings(warning),
+        outcome: 'kafka_unreachable_allowed',
+        event: event(EVENT_REASONS.kafkaUnreachable, warning),
+      };
+    }
+    const reason = unreachableReason(key, why);
+    const summary = unreachableSummary(rule.name);
+    verdict = deny([reason], { summary, code: retryLaterCode(rule) }).withWarnings(...verdict.warnings).withDisruption(verdict.disruption);
+    unreachableEvent = event(EVENT_REASONS.kafkaUnreachable, `${summary} ${reason.message}`);
+  }
+
+  const outcome = verdict.outcome;
+  switch (outcome.kind) {
+    case 'allow':
+      return { ...base, verdict, outcome: 'allowed' };
+    case 'patch':
+      return { ...base, verdict, outcome: 'patched' };
+    case 'errored':
+      // Named here, in one place, whichever step failed.
+      return { ...base, verdict: verdict.withOutcome({ ...outcome, message: ruleFailedMessage(rule.name, outcome.message) }), outcome: 'errored' };
+    case 'undecided':
+      return { ...base, verdict, outcome: 'errored' };
+    case 'deny': {
+      const denial = { ...outcome, rules: [rule.name] };
+      const refused = verdict.withOutcome(denial);
+      if (rule.guard !== null && policy !== null && policy.spec.mode !== 'Enforce') {
+        // Warn (and Off, should it get here): admit, and say what Enforce would have refused.
+        return {
+          ...base,
+          verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(...warnModeWarnings(policyKey(policy), denial)),
+          outcome: 'warned',
+          event: unreachableEvent ?? event(EVENT_REASONS.wouldRefuse, renderDenial(denial)),
+        };
+      }
+      const breakGlass = located?.breakGlass ?? null;
+      if (breakGlass !== null) {
+        const warning = request.dryRun ? breakGlassDryRunWarning(breakGlass) : breakGlassUsedWarning(breakGlass, username);
+        return {
+          ...base,
+          verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(warning),
+          outcome: 'break_glass',
+          breakGlass,
+          overridden: refused,
+          event: event(EVENT_REASONS.breakGlass, `${warning} Overrode: ${renderDenial(denial)}`),
+        };
+      }
+      return { ...base, verdict: refused, outcome: 'denied', event: unreachableEvent ?? event(EVENT_REASONS.refused, renderDenial(denial)) };
+    }
+  }
+}
+
+/** Pure: one verdict for the request from every rule's. Refusals win; errors next; patches concatenate. */
+export function combine(applied: readonly AppliedRule[], onError: RouteRules['onError']): AdmissionVerdict {
+  const warnings = applied.flatMap((a) => a.verdict.warnings);
+  const denials = applied.flatMap((a) => (a.verdict.outcome.kind === 'deny' ? [a.verdict.outcome] : []));
+  const [firstDenial, ...moreDenials] = denials;
+  if (firstDenial !== undefined) {
+    const merged: VerdictOutcome = {
+      ...firstDenial,
+      summary: [firstDenial.summary, ...moreDenials.map((d) => d.summary)].join(' '),
+      reasons: denials.flatMap((d) => d.reasons),
+      hints: [...new Set(denials.flatMap((d) => d.hints))],
+      rules: denials.flatMap((d) => d.rules),
+    };
+    return AdmissionVerdict.of(merged).withWarnings(...warnings);
+  }
+  const failure = applied.find((a) => a.verdict.outcome.kind === 'errored');
+  if (failure !== undefined && failure.verdict.outcome.kind === 'errored') {
+    const { message, code } = failure.verdict.outcome;
+    if (onError === 'admit') return allow().withWarnings(...warnings, mutateFailedWarning(message));
+    return errored(new Error(message), code).withWarnings(...warnings);
+  }
+  const ops = applied.flatMap((a) => (a.verdict.outcome.kind === 'patch' ? a.verdict.outcome.ops : []));
+  return patch(ops).withWarnings(...warnings);
+}
+
+/** Creates the decision deadline; `expired` resolves when it passes. */
+export function startDeadline(ms: number): Deadline & { expired: Promise<void>; clear(): void } {
+  const controller = new AbortController();
+  const at = Date.now() + ms;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`the ${ms} ms decision deadline passed`));
+      resolve();
+    }, ms);
+  });
+  return {
+    at,
+    signal: controller.signal,
+    remainingMs: () => Math.max(0, at - Date.now()),
+    expired,
+    clear: () => clearTimeout(timer),
+  };
+}
+
+interface Progress {
+  stage: string;
+  located: Located<unknown> | null;
+}
+
+const DEADLINE_PASSED: unique symbol = Symbol('deadline passed');
+
+/** Runs one rule's steps; never throws. */
+async function evaluateRule(
+  route: Route,
+  rule: Rule,
+  request: AdmissionRequest,
+  deps: EngineDeps,
+  deadline: Deadline,
+  progress: Progress,
+): Promise<RuleRun> {
+  try {
+    progress.stage = 'looking up the governing policy';
+    const located = await rule.locate(request, deps.facts);
+    progress.located = located;
+    if (located === null) return { rule, located, verdict: allow(), skipped: 'not_governed' };
+    const policy = located.policy;
+    // mode Off switches the cluster's guards and defaults off (the CRD says so); a policy's own validation stays.
+    if (policy !== null && policy.spec.mode === 'Off') return { rule, located, verdict: allow(), skipped: 'mode_off' };
+    if (rule.guard !== null) {
+      if (policy === null) return { rule, located, verdict: allow(), skipped: 'not_governed' };
+      if (!policy.spec.guards[rule.guard]) return { rule, located, verdict: allow(), skipped: 'guard_off' };
+    }
+    progress.stage = 'gathering facts (Kafka cluster view, pods, ledger)';
+    const facts = await rule.gather(request, located, deps.facts, {
+      deadline,
+      kafkaViewMaxAgeMs: deps.settings.kafkaViewMaxAgeMs,
+      maxPartitionsNamed: deps.settings.maxPartitionsNamed,
+    });
+    progress.stage = 'deciding';
+    return { rule, located, verdict: rule.decide(request, facts), skipped: null };
+  } catch (error) {
+    deps.metrics.errors.inc({ route, type: 'rule' });
+    deps.log.error({ err: error, rule: rule.name, uid: request.uid, stage: progress.stage }, 'admission rule failed');
+    return { rule, located: progress.located, verdict: errored(error), skipped: null };
+  }
+}
+
+/** Runs a rule under the deadline: past it, a governed request is "Kafka unreachable", an ungoverned one errored. */
+async function runWithDeadline(
+  route: Route,
+  rule: Rule,
+  request: AdmissionRequest,
+  deps: EngineDeps,
+  deadline: Deadline & { expired: Promise<void> },
+  deadlineMs: number,
+): Promise<RuleRun> {
+  const progress: Progress = { stage: 'starting', located: null };
+  const running = evaluateRule(route, rule, request, deps, deadline, progress);
+  const first = await Promise.race([running, deadline.expired.then((): typeof DEADLINE_PASSED => DEADLINE_PASSED)]);
+  if (first !== DEADLINE_PASSED) return first;
+  deps.metrics.errors.inc({ route, type: 'deadline' });
+  const message = deadlineMessage(deadlineMs, progress.stage);
+  deps.log.warn({ rule: rule.name, uid: request.uid, stage: progress.stage, deadlineMs }, 'admission decision deadline passed');
+  const located = progress.located;
+  // The late result is dropped (and its effects never run: they are the engine's, below).
+  if (located?.policy) return { rule, located, verdict: undecided(message), skipped: null };
+  return { rule, located, verdict: errored(new Error(message), 503), skipped: null };
+}
+
+/** Decides one request with the given rules (from classify). Never throws. */
+export async function decide(
+  routeRules: RouteRules,
+  rules: readonly Rule[],
+  request: AdmissionRequest,
+  deps: EngineDeps,
+  deadlineMs: number,
+): Promise<AdmissionVerdict> {
+  const deadline = startDeadline(deadlineMs);
+  try {
+    const runs = await Promise.all(rules.map((rule) => runWithDeadline(routeRules.route, rule, request, deps, deadline, deadlineMs)));
+    const applied = runs.map((run) => applyPolicy(run, request));
+    const outcomes = new Map(applied.map((a) => [a.rule.name, a.outcome]));
+    let final = combine(applied, routeRules.onError);
+    if (final.allowed && !request.dryRun) final = await runEffects(applied, final, request, deps, outcomes);
+    if (!request.dryRun) recordEvents(routeRules.route, applied, final, request, deps);
+    for (const [rule, outcome] of outcomes) deps.metrics.verdicts.inc({ rule, outcome });
+    logDecision(outcomes, final, request, deps);
+    return final;
+  } catch (error) {
+    // combine/applyPolicy are pure and effects are guarded; this is a last line of defence.
+    deps.metrics.errors.inc({ route: routeRules.route, type: 'internal' });
+    deps.log.error({ err: error, uid: request.uid }, 'admission engine failed');
+    const failure = errored(error);
+    return routeRules.onError === 'admit' ? allow().withWarnings(mutateFailedWarning(ruleFailedMessage('engine', errorMessage(error)))) : failure;
+  } finally {
+    deadline.clear();
+  }
+}
+
+/**
+ * Makes an admitted verdict stand: reserves each admitted disruption in the
+ * shared ledger (compare-and-swap), then consumes each break-glass annotation
+ * used. Losing either race turns the answer into a refusal the client retries.
+ */
+async function runEffects(
+  applied: readonly AppliedRule[],
+  final: AdmissionVerdict,
+  request: AdmissionRequest,
+  deps: EngineDeps,
+  outcomes: Map<string, RuleOutcome>,
+): Promise<AdmissionVerdict> {
+  for (const a of applied) {
+    const disruption = a.verdict.allowed ? a.verdict.disruption : null;
+    if (disruption === null) continue;
+    const reserved = await reserve(disruption, deps);
+    if (!reserved) {
+      deps.log.info({ uid: request.uid, rule: a.rule.name, policy: disruption.policyKey, broker: disruption.brokerId }, 'ledger changed concurrently; refusing');
+      outcomes.set(a.rule.name, 'denied');
+      const refusal = deny([reservationConflictReason()], { summary: reservationConflictSummary(), code: retryLaterCode(a.rule) });
+      return withRule(refusal, a.rule.name);
+    }
+  }
+  for (const a of applied) {
+    if (a.breakGlass === null) continue;
+    const consumed = await deps.effects.consumeBreakGlass({ pod: a.breakGlass.pod, expectedValue: a.breakGlass.reason });
+    if (!consumed && a.overridden !== null && a.overridden.outcome.kind === 'deny') {
+      deps.log.info({ uid: request.uid, rule: a.rule.name, pod: a.breakGlass.pod }, 'break-glass already consumed by another request');
+      outcomes.set(a.rule.name, 'denied');
+      const outcome = a.overridden.outcome;
+      return a.overridden.withOutcome({ ...outcome, hints: [...outcome.hints, breakGlassRaceHint(a.breakGlass.pod.name)] });
+    }
+    deps.log.warn(
+      { uid: request.uid, rule: a.rule.name, user: request.userInfo.username, pod: a.breakGlass.pod, reason: a.breakGlass.reason },
+      'break-glass used: guard bypassed once',
+    );
+  }
+  return final;
+}
+
+function reserve(disruption: Disruption, deps: EngineDeps): Promise<boolean> {
+  return deps.effects.reserveDisruption({
+    policyKey: disruption.policyKey,
+    brokerId: disruption.brokerId,
+    podUid: disruption.pod.uid,
+    ttlMs: deps.settings.ledgerTtlMs,
+    expectedVersion: disruption.ledgerVersion,
+  });
+}
+
+function withRule(verdict: AdmissionVerdict, rule: string): AdmissionVerdict {
+  const outcome = verdict.outcome;
+  return outcome.kind === 'deny' ? verdict.withOutcome({ ...outcome, rules: [rule] }) : verdict;
+}
+
+/**
+ * Events are best effort and not awaited: the apiserver is waiting for this
+ * answer, and a refusal must not turn into a timeout because an Event could
+ * not be written. Break-glass events are only recorded when the bypass stood.
+ */
+function recordEvents(
+  route: Route,
+  applied: readonly AppliedRule[],
+  final: AdmissionVerdict,
+  request: AdmissionRequest,
+  deps: EngineDeps,
+): void {
+  for (const a of applied) {
+    if (a.event === null) continue;
+    if (a.outcome === 'break_glass' && !final.allowed) continue;
+    const { involvedObject, type, reason, message } = a.event;
+    deps.effects.recordEvent(involvedObject, type, reason, message).catch((error: unknown) => {
+      deps.metrics.errors.inc({ route, type: 'effect' });
+      deps.log.warn({ err: error, uid: request.uid, reason }, 'could not record Event');
+    });
+  }
+}
+
+function logDecision(outcomes: ReadonlyMap<string, RuleOutcome>, final: AdmissionVerdict, request: AdmissionRequest, deps: EngineDeps): void {
+  const fields = {
+    uid: request.uid,
+    user: request.userInfo.username,
+    operation: request.operation,
+    resource: `${request.resource.resource}${request.subResource === null ? '' : `/${request.subResource}`}`,
+    namespace: request.namespace,
+    name: request.name,
+    dryRun: request.dryRun,
+    rules: Object.fromEntries(outcomes),
+    allowed: final.allowed,
+  };
+  if (final.outcome.kind === 'deny') deps.log.info({ ...fields, reasons: final.outcome.reasons.map((r) => r.rule) }, 'admission refused');
+  else deps.log.debug(fields, 'admission decided');
+}

@@ -1,0 +1,95 @@
+/**
+ * persistentvolumeclaims DELETE of a broker volume. Refused when the broker's
+ * pod exists (the pvc-protection finalizer only postpones the deletion until
+ * the pod stops; the StatefulSet then recreates the pod on a new, empty
+ * volume) or when the broker still holds replicas (their data would be gone
+ * for good). A leftover volume of a drained, scaled-away broker may go.
+ */
+import { verdict } from '../../shared/safety/verdict.js';
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
+import type { AdmissionRequest } from '../admission/types.js';
+import type { FactsSource, KafkaIndexResult } from '../facts/types.js';
+import { identityReason, liveVolumeReason, pvcDeleteSummary } from '../messages.js';
+import { policyKey } from '../facts/types.js';
+import { asPvc, brokerOfOrdinal, forgiveUnknownDownBrokers, type OrdinalBroker } from './brokers.js';
+import { locateBrokerVolume, type VolumeSubject } from './broker-volume.js';
+import { requirePolicy } from './pod-disruption.js';
+import { RESOURCES, isResource, type GatherContext, type Located, type Rule } from './rule.js';
+
+export interface PvcDeleteFacts {
+  policy: KafkaGuardPolicy;
+  namespace: string;
+  pvcName: string;
+  statefulSetName: string;
+  broker: OrdinalBroker;
+  /** null when not needed (the pod exists, or the broker id is unknown). */
+  kafka: KafkaIndexResult | null;
+  maxPartitionsNamed: number;
+}
+
+export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
+  name: 'pvc-delete',
+  guard: 'volumes',
+  resources: [RESOURCES.pvcs],
+  denialCode: 403,
+
+  matches(request: AdmissionRequest): boolean {
+    return isResource(request, RESOURCES.pvcs) && request.operation === 'DELETE';
+  },
+
+  locate(request: AdmissionRequest, facts: FactsSource): Promise<Located<VolumeSubject> | null> {
+    if (request.namespace === null || request.name === '') return Promise.resolve(null);
+    return locateBrokerVolume(request.namespace, request.name, asPvc(request.oldObject), facts);
+  },
+
+  async gather(_request: AdmissionRequest, located: Located<VolumeSubject>, facts: FactsSource, context: GatherContext) {
+    const policy = requirePolicy(located);
+    const { namespace, pvcName, volume } = located.subject;
+    const pod = await facts.pod(namespace, volume.podName);
+    const broker = brokerOfOrdinal(volume.statefulSetName, volume.ordinal, pod, policy.spec.brokers.idFrom);
+    const needsKafka = !broker.podExists && broker.id.ok;
+    const kafka = needsKafka
+      ? await facts.kafkaIndex(policy, { maxAgeMs: context.kafkaViewMaxAgeMs, deadline: context.deadline })
+      : null;
+    return {
+      policy,
+      namespace,
+      pvcName,
+      statefulSetName: volume.statefulSetName,
+      broker,
+      kafka,
+      maxPartitionsNamed: context.maxPartitionsNamed,
+    };
+  },
+
+  decide(_request: AdmissionRequest, facts: PvcDeleteFacts): AdmissionVerdict {
+    const { broker } = facts;
+    const brokerId = broker.id.ok ? broker.id.id : null;
+    const summary = pvcDeleteSummary(facts.namespace, facts.pvcName, brokerId);
+    if (broker.podExists) {
+      return deny([liveVolumeReason(facts.pvcName, broker.podName, brokerId, facts.namespace)], { summary });
+    }
+    if (!broker.id.ok) {
+      return deny([identityReason(broker.id.error, policyKey(facts.policy), facts.namespace)], { summary });
+    }
+    if (facts.kafka === null || !facts.kafka.ok) {
+      return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error);
+    }
+    const id = broker.id.id;
+    const index = facts.kafka.index;
+    // The pod is gone, so the broker is down already; what matters is whether it still holds replicas.
+    const raw = verdict(
+      index,
+      { brokers: [id], kind: 'remove' },
+      { alreadyDown: [id], pending: [] },
+      {
+        expendableTopics: facts.policy.spec.expendableTopics,
+        maxPartitionsNamed: facts.maxPartitionsNamed,
+        target: { namespace: facts.namespace, statefulSet: facts.statefulSetName },
+      },
+    );
+    const result = forgiveUnknownDownBrokers(raw, index, [id], [id]);
+    return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
+  },
+};

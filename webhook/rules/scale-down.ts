@@ -1,0 +1,131 @@
+/**
+ * What lowering a broker StatefulSet's replicas means, shared by the two ways
+ * to do it (an UPDATE of the StatefulSet, and the scale subresource used by
+ * `kubectl scale` and autoscalers): the brokers with the highest ordinals are
+ * removed for good ('remove'), so each must hold no replica any more.
+ */
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import { verdict } from '../../shared/safety/verdict.js';
+import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
+import type { FactsSource, KafkaIndexResult, PendingDisruptions, StatefulSetFact } from '../facts/types.js';
+import { policyKey } from '../facts/types.js';
+import { identityReason, scaleDownSummary } from '../messages.js';
+import {
+  brokerAvailability,
+  brokerOfOrdinal,
+  forgiveUnknownDownBrokers,
+  podTemplateLabels,
+  startOrdinalOf,
+  statefulSetReference,
+  type OrdinalBroker,
+} from './brokers.js';
+import { requirePolicy } from './pod-disruption.js';
+import type { GatherContext, Located } from './rule.js';
+
+export interface ScaleDownSubject {
+  namespace: string;
+  statefulSet: StatefulSetFact;
+  statefulSetName: string;
+  from: number;
+  to: number;
+}
+
+export interface ScaleDownFacts {
+  policy: KafkaGuardPolicy;
+  namespace: string;
+  statefulSetName: string;
+  from: number;
+  to: number;
+  /** The brokers behind the ordinals that go away, highest ordinals last. */
+  removed: OrdinalBroker[];
+  alreadyDown: number[];
+  pending: PendingDisruptions;
+  /** null when no Kafka view was needed (an unidentifiable broker refuses first). */
+  kafka: KafkaIndexResult | null;
+  maxPartitionsNamed: number;
+}
+
+/** null when the replicas do not go down or the StatefulSet runs no brokers of any policy. */
+export async function locateScaleDown(
+  subject: ScaleDownSubject,
+  facts: FactsSource,
+): Promise<Located<ScaleDownSubject> | null> {
+  if (subject.to >= subject.from) return null;
+  const policy = await facts.policyFor(subject.namespace, podTemplateLabels(subject.statefulSet));
+  if (policy === null) return null;
+  return {
+    policy,
+    subject,
+    involvedObject: statefulSetReference(subject.namespace, subject.statefulSetName, subject.statefulSet),
+    breakGlass: null,
+  };
+}
+
+export async function gatherScaleDown(
+  located: Located<ScaleDownSubject>,
+  facts: FactsSource,
+  context: GatherContext,
+): Promise<ScaleDownFacts> {
+  const policy = requirePolicy(located);
+  const { namespace, statefulSet, statefulSetName, from, to } = located.subject;
+  const idFrom = policy.spec.brokers.idFrom;
+  const brokerPods = await facts.brokerPods(policy);
+  const podsByName = new Map(brokerPods.map((pod) => [pod.metadata?.name ?? '', pod]));
+  const start = startOrdinalOf(statefulSet);
+  const removed: OrdinalBroker[] = [];
+  for (let ordinal = start + to; ordinal < start + from; ordinal += 1) {
+    removed.push(brokerOfOrdinal(statefulSetName, ordinal, podsByName.get(`${statefulSetName}-${ordinal}`) ?? null, idFrom));
+  }
+  const needsKafka = removed.every((broker) => broker.id.ok);
+  const [pending, kafka] = await Promise.all([
+    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve({ brokers: [], version: '' }),
+    needsKafka
+      ? facts.kafkaIndex(policy, { maxAgeMs: context.kafkaViewMaxAgeMs, deadline: context.deadline })
+      : Promise.resolve(null),
+  ]);
+  return {
+    policy,
+    namespace,
+    statefulSetName,
+    from,
+    to,
+    removed,
+    alreadyDown: brokerAvailability(brokerPods, idFrom).down,
+    pending,
+    kafka,
+    maxPartitionsNamed: context.maxPartitionsNamed,
+  };
+}
+
+/** Pure: may these brokers be removed for good? */
+export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
+  if (facts.removed.length === 0) return allow();
+  const summary = scaleDownSummary(facts.namespace, facts.statefulSetName, facts.from, facts.to);
+  const key = policyKey(facts.policy);
+  const ids: number[] = [];
+  const identityErrors: string[] = [];
+  for (const broker of facts.removed) {
+    if (broker.id.ok) ids.push(broker.id.id);
+    else identityErrors.push(broker.id.error);
+  }
+  if (identityErrors.length > 0) {
+    return deny(identityErrors.map((error) => identityReason(error, key, facts.namespace)), { summary });
+  }
+  if (facts.kafka === null || !facts.kafka.ok) {
+    return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error);
+  }
+  const index = facts.kafka.index;
+  const raw = verdict(
+    index,
+    { brokers: ids, kind: 'remove' },
+    { alreadyDown: facts.alreadyDown, pending: facts.pending.brokers },
+    {
+      expendableTopics: facts.policy.spec.expendableTopics,
+      maxPartitionsNamed: facts.maxPartitionsNamed,
+      target: { namespace: facts.namespace, statefulSet: facts.statefulSetName, replicas: facts.to },
+    },
+  );
+  const missing = facts.removed.flatMap((broker) => (broker.id.ok && !broker.podExists ? [broker.id.id] : []));
+  const result = forgiveUnknownDownBrokers(raw, index, ids, [...facts.alreadyDown, ...missing]);
+  return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
+}

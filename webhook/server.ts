@@ -1,0 +1,113 @@
+/**
+ * The webhook process: HTTPS only, certificate hot reload, listening, and a
+ * draining shutdown on SIGTERM/SIGINT. Everything else is in buildApp.
+ *
+ * The production facts (informers, kafkajs, the ConfigMap ledger) are passed
+ * in as a DepsFactory, so this file does not depend on how they are built.
+ */
+import * as https from 'node:https';
+import { buildApp, type AppDeps, type WebhookApp } from './app.js';
+import { configUsage, parseConfig, type WebhookConfig } from './config.js';
+import { createMetrics, type WebhookMetrics } from './metrics.js';
+import { describeCertificate, loadTlsMaterial, watchCertificate, type CertificateWatcher, type TlsMaterial } from './tls.js';
+
+export type ServerDeps = Omit<AppDeps, 'serverFactory'>;
+
+export interface RunningWebhook {
+  app: WebhookApp;
+  /** e.g. https://0.0.0.0:8443 */
+  address: string;
+  certificates: CertificateWatcher;
+  /** Stops accepting connections, lets in-flight requests finish, stops watching the certificate. */
+  close(): Promise<void>;
+}
+
+/** Builds the app on an HTTPS server with `material` and listens on the configured address. */
+export async function startServer(config: WebhookConfig, deps: ServerDeps, material: TlsMaterial): Promise<RunningWebhook> {
+  const created: { server: https.Server | null } = { server: null };
+  const app = buildApp(config, {
+    ...deps,
+    serverFactory: (handler) => {
+      created.server = https.createServer({ cert: material.cert, key: material.key, minVersion: 'TLSv1.2' }, handler);
+      return created.server;
+    },
+  });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const httpsServer = created.server;
+  if (httpsServer === null) throw new Error('fastify did not create the HTTPS server through serverFactory');
+  // fastify's own address string says http:// for a server it did not create itself.
+  const bound = httpsServer.address();
+  const address = bound !== null && typeof bound === 'object' ? `https://${bound.address}:${bound.port}` : `https://${config.listen.host}:${config.listen.port}`;
+  const certificates = watchCertificate({
+    certFile: config.tls.certFile,
+    keyFile: config.tls.keyFile,
+    pollMs: config.tls.reloadPollMs,
+    current: material,
+    apply: (next) => httpsServer.setSecureContext({ cert: next.cert, key: next.key, minVersion: 'TLSv1.2' }),
+    log: app.log,
+  });
+  app.log.info({ address, certificate: describeCertificate(material.cert) }, 'kafka-guard webhook listening');
+  return {
+    app,
+    address,
+    certificates,
+    async close() {
+      certificates.close();
+      await app.close();
+    },
+  };
+}
+
+/** Builds the facts and effects for the parsed configuration; `close` releases informers and Kafka clients. */
+export type DepsFactory = (
+  config: WebhookConfig,
+  metrics: WebhookMetrics,
+) => Promise<Omit<ServerDeps, 'metrics' | 'logger'> & { close?(): Promise<void> }>;
+
+/**
+ * The process entry: parse the configuration once (exit 2 with the problems
+ * when it is bad), load the certificate (exit 1 when unusable), build the
+ * dependencies, listen, and on SIGTERM/SIGINT drain and exit.
+ */
+export async function runWebhook(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  createDeps: DepsFactory,
+): Promise<void> {
+  const parsed = parseConfig(argv, env);
+  if (!parsed.ok) {
+    // No logger exists yet: the configuration decides its level.
+    process.stderr.write(`kafka-guard webhook: invalid configuration:\n  ${parsed.errors.join('\n  ')}\nflags:\n${configUsage()}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = parsed.config;
+  let material: TlsMaterial;
+  try {
+    material = loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
+  } catch (error) {
+    process.stderr.write(`kafka-guard webhook: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const metrics = createMetrics({ processMetrics: true });
+  const { close: closeDeps, ...deps } = await createDeps(config, metrics);
+  const running = await startServer(config, { ...deps, metrics }, material);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    running.app.log.info({ signal }, 'shutting down: draining in-flight admission requests');
+    running
+      .close()
+      .then(() => closeDeps?.())
+      .then(() => running.app.log.info('shut down'))
+      .catch((error: unknown) => {
+        running.app.log.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
