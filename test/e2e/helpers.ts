@@ -122,3 +122,56 @@ export async function consumeAll(kafka: Kafka, topic: string, expected: number, 
   }
   return values;
 }
+
+/** Sets the demo policy's mode (the sandbox creates policy kafka/kafka); returns the previous mode. */
+export async function setPolicyMode(mode: 'Enforce' | 'Warn' | 'Off'): Promise<string> {
+  const current = await kubectl(['get', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE, '-o', 'jsonpath={.spec.mode}']);
+  if (current.code !== 0) throw new Error(`reading the demo policy: ${current.stderr}`);
+  const res = await kubectl(['patch', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE, '--type', 'merge', '-p', JSON.stringify({ spec: { mode } })]);
+  if (res.code !== 0) throw new Error(`setting the demo policy mode to ${mode}: ${res.stderr}`);
+  return current.stdout.trim();
+}
+
+/** Runs `work` with the guards off (for tests that stop brokers on purpose), restoring the mode after. */
+export async function withGuardsOff<T>(work: () => Promise<T>): Promise<T> {
+  const previous = await setPolicyMode('Off');
+  // The webhook's policy informer needs a moment to see the change.
+  await sleep(1500);
+  try {
+    return await work();
+  } finally {
+    await setPolicyMode(previous === 'Warn' || previous === 'Off' ? previous : 'Enforce');
+    await sleep(1500);
+  }
+}
+
+/**
+ * Stops a broker with a node-local volume (1 or 2 in the sandbox) and keeps it
+ * down: its node is cordoned, so the recreated pod cannot come back there.
+ */
+export async function stopBroker(id: number): Promise<void> {
+  const pod = (await brokerPods()).find((p) => p.metadata?.name === `kafka-${id}`);
+  const node = pod?.spec?.nodeName;
+  if (!node) throw new Error(`kafka-${id} is not running on a node`);
+  const { core } = kubeClients();
+  const pvc = await core.readNamespacedPersistentVolumeClaim({ name: `data-kafka-${id}`, namespace: NAMESPACE });
+  if (pvc.spec?.storageClassName !== 'sandbox-local') throw new Error(`kafka-${id} has no node-local volume: it would move instead of staying down`);
+  const cordon = await kubectl(['cordon', node]);
+  if (cordon.code !== 0) throw new Error(cordon.stderr);
+  await withGuardsOff(async () => {
+    const res = await kubectl(['delete', 'pod', `kafka-${id}`, '-n', NAMESPACE, '--wait=true']);
+    if (res.code !== 0) throw new Error(res.stderr);
+  });
+}
+
+/** Lets a broker stopped by stopBroker come back (uncordons every node) and waits for its pod to be Ready. */
+export async function startBroker(id: number): Promise<void> {
+  const { core } = kubeClients();
+  for (const n of (await core.listNode()).items) {
+    if (n.spec?.unschedulable) await kubectl(['uncordon', n.metadata?.name ?? '']);
+  }
+  await eventually(`kafka-${id} Ready again`, async () => {
+    const pod = (await brokerPods()).find((p) => p.metadata?.name === `kafka-${id}`);
+    return pod && isReady(pod) && !pod.metadata?.deletionTimestamp;
+  }, 180_000);
+}

@@ -35,12 +35,14 @@ export interface SandboxConfig {
 export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
   const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
   const cacheDir = env.KAFKA_GUARD_CACHE ?? join(homedir(), '.cache', 'kafka-guard');
-  const baseRaw = env.KAFKA_GUARD_SANDBOX_PORT_BASE ?? '30000';
+  const baseRaw = env.KAFKA_GUARD_SANDBOX_PORT_BASE ?? '20000';
   const base = Number(baseRaw);
+  // Every port stays below the kernel's ephemeral range (32768+ by default), where a
+  // client connection could already hold it.
   if (!Number.isInteger(base) || base < 1024 || base > 60000) {
     throw new SandboxError(
       `KAFKA_GUARD_SANDBOX_PORT_BASE=${baseRaw} is not a port between 1024 and 60000`,
-      'unset it to use 30000, or choose another base with ~10000 free ports above it',
+      'unset it to use 20000, or choose another base with ~10000 free ports above it',
     );
   }
   return {

@@ -7,6 +7,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { SandboxConfig } from './config.js';
+import { GUARD_NAMESPACE_LABEL, GUARD_NAMESPACE_VALUE } from '../../webhook/registration.js';
 import { PROVISIONER_NETWORK, PROVISIONER_NODE_LOCAL } from './node-agent.js';
 
 export const DEMO_NAMESPACE = 'kafka';
@@ -28,10 +29,28 @@ export function storageClasses(): KubernetesObject[] {
   ];
 }
 
+/** The demo namespace, labelled so kafka-guard guards it. */
+export function demoNamespace(): KubernetesObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO_NAMESPACE, labels: { [GUARD_NAMESPACE_LABEL]: GUARD_NAMESPACE_VALUE } } };
+}
+
+/** The demo cluster's KafkaGuardPolicy: brokers by label, id = ordinal, Kafka on 127.0.0.1. */
+export function demoPolicy(bootstrapServers: string): KubernetesObject {
+  return {
+    apiVersion: 'kafkaguard.io/v1alpha1', kind: 'KafkaGuardPolicy',
+    metadata: { name: DEMO_STATEFULSET, namespace: DEMO_NAMESPACE },
+    spec: {
+      brokers: { selector: { matchLabels: { 'app.kubernetes.io/name': 'kafka' } }, idFrom: { ordinal: { offset: 0 } } },
+      kafka: { bootstrapServers: bootstrapServers.split(',') },
+      mode: 'Enforce',
+      onKafkaUnreachable: 'Deny',
+    },
+  } as KubernetesObject;
+}
+
 export function demoObjects(cfg: SandboxConfig, replicas = 3): KubernetesObject[] {
   const ns = DEMO_NAMESPACE;
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kafkaguard.io/enabled': 'true' } } },
     {
       apiVersion: 'v1', kind: 'PersistentVolumeClaim',
       metadata: { name: `data-${DEMO_STATEFULSET}-0`, namespace: ns, labels: BROKER_LABELS },

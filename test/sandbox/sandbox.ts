@@ -10,9 +10,9 @@ import { parseAllDocuments } from 'yaml';
 import { controlPlaneBinaries, kafkaDistribution, type ControlPlaneBinaries, type KafkaDistribution } from './binaries.js';
 import { makeCerts, type SandboxCerts } from './certs.js';
 import { loadSandboxConfig, statePaths, type SandboxConfig } from './config.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js';
 import { bootstrapServers, newClusterId } from './kafka-broker.js';
-import { demoObjects, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
+import { demoNamespace, demoObjects, demoPolicy, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
 import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
 import { startWebhook } from './webhook.js';
@@ -111,6 +111,8 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
 
     const crd = join(cfg.repoRoot, 'deploy/crd.yaml');
     await applyObjects(kc, [...storageClasses(), ...(existsSync(crd) ? loadObjects(crd) : [])]);
+    await waitFor('the KafkaGuardPolicy CRD to be served', async () => (await apiGet(controlPlane?.server ?? '', '/apis/kafkaguard.io/v1alpha1', certs)).status === 200, { timeoutMs: 30_000 });
+    await applyObjects(kc, [demoNamespace()]);
 
     const clusterId = await newClusterId(dist);
     writeFileSync(paths.kafkaClusterIdFile, clusterId);
@@ -118,7 +120,8 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     await agent.start();
 
     if (opts.webhook !== false) {
-      webhook = await startWebhook(cfg, certs, controlPlane.kubeconfig, kc, log);
+      webhook = await startWebhook(cfg, certs, controlPlane.kubeconfig, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]), log);
+      await applyObjects(kc, [demoPolicy(bootstrapServers(cfg))]);
     }
 
     log(`creating the demo Kafka StatefulSet ${DEMO_NAMESPACE}/${DEMO_STATEFULSET} (3 brokers)`);

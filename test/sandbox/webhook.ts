@@ -1,21 +1,54 @@
 /**
- * Runs the kafka-guard webhook as a local HTTPS process and registers it with
- * the apiserver through URL clientConfigs and the sandbox CA bundle.
+ * Runs the kafka-guard webhook as a local HTTPS process (from the sources,
+ * through tsx) and registers it with the apiserver through URL clientConfigs
+ * and the sandbox CA bundle, using the same registrations as deploy/.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { webhookConfigurations } from '../../webhook/registration.js';
 import type { SandboxCerts } from './certs.js';
 import { statePaths, type SandboxConfig } from './config.js';
-import type { Supervised } from './process.js';
+import { startProcess, waitFor, type Supervised } from './process.js';
 
-/** Returns null while the webhook does not exist yet. */
-export async function startWebhook(cfg: SandboxConfig, _certs: SandboxCerts, _kubeconfig: string, _kc: KubeConfig, log: (line: string) => void): Promise<Supervised | null> {
-  const entry = join(cfg.repoRoot, 'webhook/server.ts');
-  if (!existsSync(entry)) {
-    log('webhook not built yet: skipping its registration');
-    return null;
-  }
-  void statePaths;
-  return null;
+export const WEBHOOK_NAMESPACE = 'kafka-guard';
+
+function get(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { ca, timeout: 2000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => { req.destroy(); resolve(0); });
+    req.end();
+  });
+}
+
+export async function startWebhook(
+  cfg: SandboxConfig, certs: SandboxCerts, kubeconfig: string, kc: KubeConfig,
+  apply: (kc: KubeConfig, objects: Array<Record<string, unknown>>) => Promise<void>, log: (line: string) => void,
+): Promise<Supervised> {
+  const paths = statePaths(cfg);
+  await apply(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: WEBHOOK_NAMESPACE } }]);
+  const port = cfg.ports.webhook;
+  log(`starting the kafka-guard webhook on https://127.0.0.1:${port}`);
+  const webhook = startProcess({
+    name: 'kafka-guard-webhook',
+    command: process.execPath,
+    args: ['--import', 'tsx', join(cfg.repoRoot, 'webhook/main.ts'),
+      '--listen-host', '127.0.0.1', '--port', String(port),
+      '--tls-cert-file', certs.webhookCert, '--tls-key-file', certs.webhookKey,
+      '--kubeconfig', kubeconfig, '--ledger-namespace', WEBHOOK_NAMESPACE, '--log-level', 'info'],
+    logFile: join(paths.logs, 'webhook.log'),
+    pidFile: paths.pidFile,
+    cwd: cfg.repoRoot,
+  });
+  const ca = readFileSync(certs.caCert);
+  await waitFor('the webhook /readyz', async () => (await get(`https://127.0.0.1:${port}/readyz`, ca)) === 200,
+    { timeoutMs: 60_000, process: webhook, logFile: webhook.logFile, intervalMs: 300 });
+  const caBundle = ca.toString('base64');
+  await apply(kc, webhookConfigurations({
+    clientConfig: (path) => ({ url: `https://127.0.0.1:${port}${path}`, caBundle }),
+    ownNamespace: WEBHOOK_NAMESPACE,
+  }));
+  return webhook;
 }
