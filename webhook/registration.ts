@@ -20,6 +20,8 @@ export interface RegistrationOptions {
   clientConfig(path: '/validate' | '/mutate'): ClientConfig;
   /** The webhook's own namespace, never routed to the webhook. */
   ownNamespace: string;
+  /** Name of both configurations (default kafka-guard). */
+  name?: string;
   /** Extra metadata (e.g. cert-manager's inject-ca-from annotation). */
   annotations?: Record<string, string>;
 }
@@ -47,7 +49,7 @@ export function webhookConfigurations(opts: RegistrationOptions): [Record<string
   const validating = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
-    metadata: metadata('kafka-guard'),
+    metadata: metadata(opts.name ?? 'kafka-guard'),
     webhooks: [
       {
         name: 'pods.validate.kafkaguard.io', ...common, clientConfig: validate,
@@ -88,7 +90,7 @@ export function webhookConfigurations(opts: RegistrationOptions): [Record<string
   const mutating = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
-    metadata: metadata('kafka-guard'),
+    metadata: metadata(opts.name ?? 'kafka-guard'),
     webhooks: [{
       name: 'defaults.mutate.kafkaguard.io', ...common, clientConfig: opts.clientConfig('/mutate'),
       failurePolicy: 'Ignore', sideEffects: 'None', reinvocationPolicy: 'IfNeeded', namespaceSelector: guarded(opts.ownNamespace),

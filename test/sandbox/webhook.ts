@@ -49,6 +49,8 @@ export async function startWebhook(
   await apply(kc, webhookConfigurations({
     clientConfig: (path) => ({ url: `https://127.0.0.1:${port}${path}`, caBundle }),
     ownNamespace: WEBHOOK_NAMESPACE,
+    // Not kafka-guard: deploy/kafka-guard.yaml can then be dry-run applied against the sandbox.
+    name: 'kafka-guard-sandbox',
   }));
   return webhook;
 }
