@@ -12,6 +12,9 @@
 import jsonPatch from 'fast-json-patch';
 import { context, loadFixture } from '../test/fixtures/defaults/load.js';
 import { mutateStatefulSet } from '../webhook/defaults/index.js';
+import { buildApp } from '../webhook/app.js';
+import { parseConfig } from '../webhook/config.js';
+import { FakeCluster, makePolicy } from '../webhook/facts/fake.js';
 
 interface BenchCase {
   name: string;
@@ -38,10 +41,35 @@ if (!firstPass.ok) throw new Error(`the fixture does not mutate: ${firstPass.err
 // The object as the apiserver sends it on a reinvocation or a later UPDATE: defaults already in.
 const alreadyDefaulted = jsonPatch.applyPatch(structuredClone(statefulSet), firstPass.patch, true, false).newDocument;
 
+// In-server: the whole /mutate route (decode, facts from caches, mutate, encode) through
+// fastify inject, next to a route that only echoes the same AdmissionReview.
+const parsedConfig = parseConfig([], {});
+if (!parsedConfig.ok) throw new Error(parsedConfig.errors.join('; '));
+const cluster = new FakeCluster({ policies: [makePolicy()], pdbCoversBrokers: true, storageClasses: [], schedulableNodeCount: 4 });
+const app = buildApp(parsedConfig.config, { facts: cluster, effects: cluster, readiness: () => ({ ready: true }), logger: false });
+app.post('/echo', async (request) => request.body);
+await app.ready();
+const review = JSON.stringify({
+  apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview',
+  request: {
+    uid: 'bench', kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' }, resource: { group: 'apps', version: 'v1', resource: 'statefulsets' },
+    operation: 'CREATE', namespace: statefulSet.metadata.namespace, name: statefulSet.metadata.name, object: statefulSet, oldObject: null,
+    userInfo: { username: 'bench' }, dryRun: false,
+  },
+});
+const inject = async (url: string) => {
+  const res = await app.inject({ method: 'POST', url, payload: review, headers: { 'content-type': 'application/json' } });
+  if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}: ${res.body}`);
+};
+const probe = await app.inject({ method: 'POST', url: '/mutate', payload: review, headers: { 'content-type': 'application/json' } });
+if (!(JSON.parse(probe.body) as { response?: { patch?: string } }).response?.patch) throw new Error(`/mutate returned no patch: ${probe.body.slice(0, 300)}`);
+
 const cases: BenchCase[] = [
   { name: 'baseline: JSON.parse(JSON.stringify(sts))', run: () => JSON.parse(JSON.stringify(statefulSet)) },
   { name: `mutateStatefulSet, ${firstPass.applied.length} defaults to apply`, run: () => mutateStatefulSet(statefulSet, ctx) },
   { name: 'mutateStatefulSet, already defaulted', run: () => mutateStatefulSet(alreadyDefaulted, ctx) },
+  { name: 'in-server baseline: POST /echo of the AdmissionReview', run: () => inject('/echo') },
+  { name: 'in-server: POST /mutate of the same AdmissionReview', run: () => inject('/mutate') },
 ];
 
 function percentile(sorted: number[], fraction: number): number {
@@ -82,3 +110,4 @@ const widths = header.map((title, column) => Math.max(title.length, ...rows.map(
 const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
 console.log(line(header));
 for (const row of rows) console.log(line(row));
+await app.close();
