@@ -1,0 +1,173 @@
+/**
+ * Every user-facing sentence of the safety core: verdict reasons, warnings,
+ * remediation commands and planner errors. Kept in one place so wording stays
+ * consistent between the webhook and the plugin and can be reviewed at once.
+ */
+
+import type { DisruptionRequest, PartitionRef, VerdictPolicy } from './types.js';
+
+export const DEFAULT_MAX_PARTITIONS_NAMED = 5;
+
+/** Kafka's own spelling of a partition: `topic-partition`. */
+export function partitionName(ref: PartitionRef): string {
+  return `${ref.topic}-${ref.partition}`;
+}
+
+/** "orders-0, orders-1 and 3 more"; `max` below 1 names none ("5 partitions"). */
+export function partitionList(partitions: readonly PartitionRef[], max: number): string {
+  const named = partitions.slice(0, Math.max(0, max)).map(partitionName);
+  const rest = partitions.length - named.length;
+  if (named.length === 0) return countOf(partitions.length, 'partition');
+  return rest > 0 ? `${named.join(', ')} and ${rest} more` : named.join(', ');
+}
+
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** "broker 2" / "brokers 2, 3". */
+export function brokerList(brokers: readonly number[]): string {
+  return brokers.length === 1 ? `broker ${brokers[0]}` : `brokers ${brokers.join(', ')}`;
+}
+
+function action(kind: DisruptionRequest['kind'], brokers: readonly number[]): string {
+  return `${kind === 'remove' ? 'Removing' : 'Taking down'} ${brokerList(brokers)}`;
+}
+
+/** Brokers already counted as down that share the affected partitions' ISR. */
+export interface AlsoDown {
+  alreadyDown: readonly number[];
+  pending: readonly number[];
+}
+
+function alsoDownSentence(also: AlsoDown): string {
+  const parts: string[] = [];
+  if (also.alreadyDown.length > 0) parts.push(`${brokerList(also.alreadyDown)} already down`);
+  if (also.pending.length > 0) parts.push(`${brokerList(also.pending)} with a disruption already admitted`);
+  return parts.length === 0 ? '' : ` Counted as down too: ${parts.join('; ')}.`;
+}
+
+export interface RuleMessageInput {
+  kind: DisruptionRequest['kind'];
+  brokers: readonly number[];
+  partitions: readonly PartitionRef[];
+  maxNamed: number;
+  also: AlsoDown;
+}
+
+export function offlineMessage(input: RuleMessageInput): string {
+  return (
+    `${action(input.kind, input.brokers)} would take ${countOf(input.partitions.length, 'partition')} offline ` +
+    `(no in-sync replica left): ${partitionList(input.partitions, input.maxNamed)}.` +
+    alsoDownSentence(input.also)
+  );
+}
+
+export function underMinIsrMessage(input: RuleMessageInput): string {
+  return (
+    `${action(input.kind, input.brokers)} would drop ${countOf(input.partitions.length, 'partition')} below ` +
+    `min.insync.replicas, so producers using acks=all would fail: ${partitionList(input.partitions, input.maxNamed)}.` +
+    alsoDownSentence(input.also)
+  );
+}
+
+export function holdsReplicasMessage(brokers: readonly number[], partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `${brokerList(brokers)} still ${brokers.length === 1 ? 'holds' : 'hold'} replicas of ` +
+    `${countOf(partitions.length, 'partition')}, which would be lost with ${brokers.length === 1 ? 'it' : 'them'}: ` +
+    `${partitionList(partitions, maxNamed)}.`
+  );
+}
+
+export function unknownBrokerMessage(unknown: readonly number[], registered: readonly number[]): string {
+  const known = registered.length === 0 ? 'none' : registered.join(', ');
+  return (
+    `${brokerList(unknown)} ${unknown.length === 1 ? 'is' : 'are'} not registered with the Kafka cluster and ` +
+    `${unknown.length === 1 ? 'holds' : 'hold'} no replicas, so the broker id mapping (spec.brokers.idFrom) is ` +
+    `probably wrong; registered brokers: ${known}.`
+  );
+}
+
+export function expendableOfflineWarning(partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `${countOf(partitions.length, 'partition')} of expendable topics will go offline ` +
+    `(allowed by expendableTopics): ${partitionList(partitions, maxNamed)}.`
+  );
+}
+
+export function expendableUnderMinIsrWarning(partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `${countOf(partitions.length, 'partition')} of expendable topics will drop below min.insync.replicas ` +
+    `(allowed by expendableTopics): ${partitionList(partitions, maxNamed)}.`
+  );
+}
+
+export function alreadyOfflineWarning(partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `${countOf(partitions.length, 'partition')} on these brokers ${partitions.length === 1 ? 'is' : 'are'} already ` +
+    `offline (no in-sync replica available) and this request does not change that: ${partitionList(partitions, maxNamed)}.`
+  );
+}
+
+export function alreadyUnderMinIsrWarning(partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `${countOf(partitions.length, 'partition')} on these brokers ${partitions.length === 1 ? 'is' : 'are'} already ` +
+    `below min.insync.replicas; this request removes no in-sync replica from ${partitions.length === 1 ? 'it' : 'them'}: ` +
+    `${partitionList(partitions, maxNamed)}.`
+  );
+}
+
+function namespaceFlag(target: VerdictPolicy['target']): string {
+  return target?.namespace ? ` -n ${target.namespace}` : '';
+}
+
+/**
+ * The `kubectl kafka` command that does the requested job safely: a guarded
+ * scale-down when the StatefulSet and the asked-for replica count are known,
+ * otherwise a drain of the pod or of the broker ids.
+ */
+export function safeCommand(request: DisruptionRequest, brokers: readonly number[], target: VerdictPolicy['target']): string {
+  const ns = namespaceFlag(target);
+  if (request.kind === 'remove' && target?.statefulSet && target.replicas !== undefined) {
+    return `kubectl kafka scale ${target.statefulSet} --replicas ${target.replicas}${ns}`;
+  }
+  if (brokers.length === 1 && target?.pod) return `kubectl kafka drain ${target.pod}${ns}`;
+  return `kubectl kafka drain ${brokers.map((b) => `--broker ${b}`).join(' ')}${ns}`;
+}
+
+/** For unknown brokers the safe next step is to look at the id mapping. */
+export function statusCommand(target: VerdictPolicy['target']): string {
+  return `kubectl kafka status${namespaceFlag(target)}`;
+}
+
+export function duplicatePartitionMessage(topic: string, partition: number): string {
+  return (
+    `The cluster view lists partition ${topic}-${partition} twice; a snapshot must list each partition once ` +
+    `(check the code that builds the ClusterView).`
+  );
+}
+
+export function duplicateTopicMessage(topic: string): string {
+  return `The cluster view lists topic ${topic} twice; a snapshot must list each topic once (check the code that builds the ClusterView).`;
+}
+
+// ---- planner ----
+
+export function invalidMaxMovesMessage(value: number): string {
+  return `maxMovesPerBroker must be a whole number of at least 1, got ${value}.`;
+}
+
+export function unregisteredTargetMessage(brokers: readonly number[], registered: readonly number[]): string {
+  return (
+    `Cannot plan onto ${brokerList(brokers)}: not registered with the Kafka cluster ` +
+    `(registered: ${registered.length === 0 ? 'none' : registered.join(', ')}). Start the broker or leave it out.`
+  );
+}
+
+export function noDestinationMessage(drained: readonly number[], partitions: readonly PartitionRef[], maxNamed: number): string {
+  return (
+    `Cannot drain ${brokerList(drained)}: ${countOf(partitions.length, 'partition')} would need more brokers than ` +
+    `are left to hold ${partitions.length === 1 ? 'its' : 'their'} replicas: ` +
+    `${partitionList(partitions, maxNamed)}. Add brokers (or lower the topics' replication factor) first.`
+  );
+}

@@ -1,0 +1,388 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { ClusterView } from '../kafka/types.js';
+import { assignmentOf, indexCluster, type ClusterIndex } from './cluster-index.js';
+import { PlanError, planDrain, planRebalance, type ReassignmentPlan } from './planner.js';
+import { seededRandom, syntheticCluster } from './testing/synthetic.js';
+
+// ---- random clusters
+
+interface ClusterParams {
+  brokers: number;
+  racks: number;
+  rf: number;
+  partitions: number;
+  perTopic: number;
+  seed: number;
+  placement: 'rack-aware' | 'random';
+  /** Brokers at the end that hold nothing yet (just added). */
+  added: number;
+  /** Percent of partitions with one follower out of the ISR. */
+  outOfSyncPercent: number;
+  /** Percent of partitions with an in-flight reassignment. */
+  reassigningPercent: number;
+  /** A registered broker missing from the view (down), or -1. */
+  unregistered: number;
+  /** Some brokers have no rack. */
+  someRackless: boolean;
+}
+
+const clusterParams = (options: { maxAdded: number; allowPerturbation: boolean }): fc.Arbitrary<ClusterParams> =>
+  fc
+    .record({
+      brokers: fc.integer({ min: 3, max: 12 }),
+      racks: fc.integer({ min: 2, max: 3 }),
+      rf: fc.integer({ min: 1, max: 3 }),
+      partitions: fc.integer({ min: 1, max: 300 }),
+      perTopic: fc.integer({ min: 1, max: 40 }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      placement: fc.constantFrom('rack-aware' as const, 'random' as const),
+      added: fc.integer({ min: 0, max: options.maxAdded }),
+      outOfSyncPercent: options.allowPerturbation ? fc.constantFrom(0, 0, 10, 40) : fc.constant(0),
+      reassigningPercent: options.allowPerturbation ? fc.constantFrom(0, 0, 5) : fc.constant(0),
+      unregistered: options.allowPerturbation ? fc.integer({ min: -3, max: 11 }) : fc.constant(-1),
+      someRackless: options.allowPerturbation ? fc.boolean() : fc.constant(false),
+    })
+    .map((p) => ({
+      ...p,
+      added: Math.min(p.added, p.brokers - p.rf),
+      unregistered: p.unregistered < p.brokers ? p.unregistered : -1,
+    }));
+
+function buildView(p: ClusterParams): ClusterView {
+  const view = syntheticCluster({
+    brokers: p.brokers,
+    racks: p.racks,
+    partitions: p.partitions,
+    replicationFactor: p.rf,
+    seed: p.seed,
+    partitionsPerTopic: p.perTopic,
+    placement: p.placement,
+    populatedBrokers: p.brokers - p.added,
+  });
+  const random = seededRandom(p.seed ^ 0x5eed);
+  for (const topic of view.topics) {
+    for (const partition of topic.partitions) {
+      if (partition.replicas.length > 1 && random() * 100 < p.outOfSyncPercent) {
+        const follower = partition.replicas[1 + Math.floor(random() * (partition.replicas.length - 1))];
+        partition.isr = partition.isr.filter((b) => b !== follower);
+      }
+      if (random() * 100 < p.reassigningPercent) {
+        const newcomer = view.brokers.find((b) => !partition.replicas.includes(b.id))?.id;
+        const leaving = partition.replicas[partition.replicas.length - 1];
+        if (newcomer !== undefined && leaving !== undefined) {
+          const target = partition.replicas.map((b) => (b === leaving ? newcomer : b));
+          partition.replicas = [...target, leaving];
+          partition.addingReplicas = [newcomer];
+          partition.removingReplicas = [leaving];
+        }
+      }
+    }
+  }
+  if (p.someRackless) {
+    for (const broker of view.brokers) if (broker.id % 4 === 1) broker.rack = null;
+  }
+  if (p.unregistered >= 0) view.brokers = view.brokers.filter((b) => b.id !== p.unregistered);
+  return view;
+}
+
+// ---- independent checks
+
+const rackOf = (index: ClusterIndex, broker: number): string => index.rackByBroker.get(broker) ?? `none-${broker}`;
+
+/**
+ * Replica lists once the plan has run. Drain leadership changes apply before the
+ * data moves (to the current set), rebalance ones after (to the final set).
+ */
+function finalAssignments(index: ClusterIndex, plan: ReassignmentPlan, leadershipPhase: 'before-moves' | 'after-moves'): number[][] {
+  const current = index.partitions.map((_, o) => assignmentOf(index, o));
+  const result = [...current];
+  for (const move of plan.moves) result[index.ordinalOf(move.topic, move.partition)] = move.to;
+  for (const change of plan.leadership) {
+    const o = index.ordinalOf(change.topic, change.partition);
+    const set = (leadershipPhase === 'before-moves' ? current : result)[o] ?? [];
+    // A leadership change moves no data: same set, new order.
+    assert.deepEqual([...change.replicas].sort(), [...set].sort(), 'leadership change alters the replica set');
+    assert.equal(change.replicas[0], change.leader);
+  }
+  return result;
+}
+
+function loadsOver(brokers: readonly number[], assignments: readonly number[][]): number[] {
+  const counts = new Map<number, number>();
+  for (const a of assignments) for (const b of a) counts.set(b, (counts.get(b) ?? 0) + 1);
+  return brokers.map((b) => counts.get(b) ?? 0);
+}
+
+const spread = (loads: readonly number[]): number => (loads.length === 0 ? 0 : Math.max(...loads) - Math.min(...loads));
+
+function checkBatches(plan: ReassignmentPlan, maxMovesPerBroker: number): void {
+  const flattened = plan.batches.flat();
+  assert.equal(flattened.length, plan.moves.length);
+  assert.deepEqual(new Set(flattened), new Set(plan.moves));
+  for (const batch of plan.batches) {
+    const counts = new Map<number, number>();
+    for (const move of batch) {
+      for (const b of [...move.from.filter((x) => !move.to.includes(x)), ...move.to.filter((x) => !move.from.includes(x))]) {
+        counts.set(b, (counts.get(b) ?? 0) + 1);
+      }
+    }
+    for (const [broker, count] of counts) assert.ok(count <= maxMovesPerBroker, `broker ${broker} in ${count} moves of one batch`);
+  }
+}
+
+/**
+ * Whether the moved replicas of a one-broker drain can be placed so that every
+ * remaining broker ends within 1 of the others, each replica on a broker its
+ * partition does not use and in a new rack when the partition has one to go to.
+ * Decided exactly with a max-flow that has lower bounds on broker loads.
+ */
+function levelingAchievable(preLoads: readonly number[], allowed: readonly number[][]): boolean {
+  const bins = preLoads.length;
+  const items = allowed.length;
+  const total = preLoads.reduce((a, b) => a + b, 0) + items;
+  const highest = Math.max(...preLoads);
+  for (let t = Math.max(0, highest - 1); t * bins <= total; t += 1) {
+    const lower = preLoads.map((l) => Math.max(0, t - l));
+    const upper = preLoads.map((l) => t + 1 - l);
+    if (upper.some((u) => u < 0)) continue;
+    if (feasible(lower, upper, allowed)) return true;
+  }
+  return false;
+}
+
+/** Every item to exactly one allowed bin, bin b receiving between lower[b] and upper[b] items. */
+function feasible(lower: readonly number[], upper: readonly number[], allowed: readonly number[][]): boolean {
+  // Max flow with lower bounds: each edge u->v with [low, high] becomes capacity
+  // high - low plus a demand of `low` at v and a supply of `low` at u; the
+  // bounds can be met iff a max flow from SS to TT saturates every demand.
+  const items = allowed.length;
+  const bins = lower.length;
+  const [S, T, SS, TT] = [0, 1, 2, 3];
+  const item = (i: number): number => 4 + i;
+  const bin = (b: number): number => 4 + items + b;
+  const n = 4 + items + bins;
+  const head: number[][] = Array.from({ length: n }, () => []);
+  const to: number[] = [];
+  const cap: number[] = [];
+  const excess = new Array<number>(n).fill(0);
+  const edge = (u: number, v: number, capacity: number): void => {
+    head[u]?.push(to.length);
+    to.push(v);
+    cap.push(capacity);
+    head[v]?.push(to.length);
+    to.push(u);
+    cap.push(0);
+  };
+  const bounded = (u: number, v: number, low: number, high: number): void => {
+    edge(u, v, high - low);
+    excess[v] = (excess[v] ?? 0) + low;
+    excess[u] = (excess[u] ?? 0) - low;
+  };
+  allowed.forEach((binsAllowed, i) => {
+    bounded(S, item(i), 1, 1);
+    for (const b of binsAllowed) edge(item(i), bin(b), 1);
+  });
+  for (let b = 0; b < bins; b += 1) bounded(bin(b), T, lower[b] ?? 0, upper[b] ?? 0);
+  edge(T, S, 1e9);
+  let need = 0;
+  excess.forEach((e, v) => {
+    if (e > 0) {
+      edge(SS, v, e);
+      need += e;
+    } else if (e < 0) edge(v, TT, -e);
+  });
+  let flow = 0;
+  for (;;) {
+    const via = new Array<number>(n).fill(-1);
+    const seen = new Uint8Array(n);
+    seen[SS] = 1;
+    const queue = [SS];
+    for (let at = 0; at < queue.length && seen[TT] === 0; at += 1) {
+      const u = queue[at] ?? 0;
+      for (const e of head[u] ?? []) {
+        const v = to[e] ?? 0;
+        if (seen[v] === 0 && (cap[e] ?? 0) > 0) {
+          seen[v] = 1;
+          via[v] = e;
+          queue.push(v);
+        }
+      }
+    }
+    if (seen[TT] === 0) break;
+    let push = Infinity;
+    for (let v = TT; v !== SS; v = to[(via[v] ?? 0) ^ 1] ?? SS) push = Math.min(push, cap[via[v] ?? 0] ?? 0);
+    for (let v = TT; v !== SS; v = to[(via[v] ?? 0) ^ 1] ?? SS) {
+      const e = via[v] ?? 0;
+      cap[e] = (cap[e] ?? 0) - push;
+      cap[e ^ 1] = (cap[e ^ 1] ?? 0) + push;
+    }
+    flow += push;
+  }
+  return flow === need;
+}
+
+// ---- properties
+
+// 100 runs keep the file at a few seconds; raise PLANNER_PROPERTY_RUNS for a deeper search.
+const RUNS = Number(process.env.PLANNER_PROPERTY_RUNS ?? 100);
+
+describe('planDrain properties', () => {
+  it('moves exactly the drained replicas, keeps RF, racks and balance', () => {
+    fc.assert(
+      fc.property(
+        clusterParams({ maxAdded: 2, allowPerturbation: true }),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 0, max: 11 }),
+        fc.integer({ min: 1, max: 5 }),
+        (params, drainCount, firstDrained, maxMovesPerBroker) => {
+          const view = buildView(params);
+          const index = indexCluster(view);
+          const drained = Array.from({ length: drainCount }, (_, i) => (firstDrained + i * 5) % params.brokers);
+          const drainedSet = new Set(drained);
+          const targets = index.brokerIds.filter((b) => !drainedSet.has(b));
+          const before = index.partitions.map((_, o) => assignmentOf(index, o));
+
+          const feasibleDrain = before.every((a) => {
+            const kept = a.filter((b) => !drainedSet.has(b));
+            return targets.filter((b) => !kept.includes(b)).length >= a.length - kept.length;
+          });
+          let plan: ReassignmentPlan;
+          try {
+            plan = planDrain(index, drained, { maxMovesPerBroker });
+          } catch (error) {
+            assert.ok(error instanceof PlanError, String(error));
+            assert.equal(feasibleDrain, false, 'refused a feasible drain');
+            return;
+          }
+          assert.equal(feasibleDrain, true, 'planned an impossible drain');
+
+          const after = finalAssignments(index, plan, 'before-moves');
+          const lowerBound = before.reduce((n, a) => n + a.filter((b) => drainedSet.has(b)).length, 0);
+          assert.equal(plan.summary.lowerBound, lowerBound);
+          assert.equal(plan.summary.movedReplicas, lowerBound);
+
+          let moved = 0;
+          after.forEach((a, o) => {
+            const original = before[o] ?? [];
+            assert.equal(a.length, original.length, 'replication factor changed');
+            assert.equal(new Set(a).size, a.length, `duplicate broker in ${a.join(',')}`);
+            for (const b of a) assert.ok(!drainedSet.has(b), `replica left on drained broker ${b}`);
+            const kept = original.filter((b) => !drainedSet.has(b));
+            for (const b of kept) assert.ok(a.includes(b), 'a replica off the drained brokers moved');
+            const added = a.filter((b) => !original.includes(b));
+            moved += added.length;
+            for (const b of added) assert.ok(targets.includes(b), `replica moved to non-target ${b}`);
+
+            // Rack diversity whenever the remaining brokers allow it.
+            if (added.length > 0) {
+              const keptRacks = kept.map((b) => rackOf(index, b));
+              const freeRacks = new Set(targets.filter((b) => !kept.includes(b)).map((b) => rackOf(index, b)).filter((r) => !keptRacks.includes(r)));
+              const achievable = new Set(keptRacks).size === keptRacks.length && freeRacks.size >= added.length;
+              if (achievable) assert.equal(new Set(a.map((b) => rackOf(index, b))).size, a.length, `racks shared in ${a.join(',')}`);
+            }
+          });
+          assert.equal(moved, lowerBound);
+
+          // Preferred leaders: off the drained brokers, in sync when a surviving in-sync replica exists.
+          for (const move of plan.moves) {
+            const o = index.ordinalOf(move.topic, move.partition);
+            const state = index.partitions[o];
+            const original = before[o] ?? [];
+            const first = original[0];
+            if (state === undefined || first === undefined || !drainedSet.has(first)) continue;
+            const survivors = original.filter((b) => !drainedSet.has(b) && index.registered.has(b) && state.isr.includes(b));
+            if (survivors.length > 0) assert.ok(survivors.includes(move.to[0] ?? -1), `preferred leader ${move.to[0]} not a surviving ISR member`);
+          }
+          for (const change of plan.leadership) {
+            const state = index.partitions[index.ordinalOf(change.topic, change.partition)];
+            assert.ok(state !== undefined && drainedSet.has(state.leader), 'leadership entry for a partition not led by a drained broker');
+            assert.ok(!drainedSet.has(change.leader) && state.isr.includes(change.leader));
+          }
+
+          // Summary matches the plan, and balance is optimal when leveling is possible.
+          const loads = loadsOver(targets, after);
+          assert.equal(plan.summary.replicaSpread.after, spread(loads));
+          assert.equal(plan.summary.replicaSpread.before, spread(loadsOver(targets, before)));
+          if (drained.length === 1 && targets.length > 0) {
+            const preLoads = loadsOver(targets, before);
+            const allowed: number[][] = [];
+            for (const a of before) {
+              if (!a.some((b) => drainedSet.has(b))) continue;
+              const kept = a.filter((b) => !drainedSet.has(b));
+              const keptRacks = kept.map((b) => rackOf(index, b));
+              const open = targets.map((b, i) => [b, i] as const).filter(([b]) => !kept.includes(b));
+              const fresh = open.filter(([b]) => !keptRacks.includes(rackOf(index, b)));
+              allowed.push((fresh.length > 0 ? fresh : open).map(([, i]) => i));
+            }
+            if (levelingAchievable(preLoads, allowed)) {
+              assert.ok(plan.summary.replicaSpread.after <= 1, `spread ${plan.summary.replicaSpread.after} though leveling is achievable`);
+            }
+          }
+          checkBatches(plan, maxMovesPerBroker);
+
+          // Same input, same output (a fresh copy of the view, a fresh index).
+          const again = planDrain(indexCluster(structuredClone(view)), [...drained], { maxMovesPerBroker });
+          assert.deepEqual(again, plan);
+        },
+      ),
+      { numRuns: RUNS, seed: 424242, includeErrorInReport: true },
+    );
+  });
+});
+
+describe('planRebalance properties', () => {
+  it('keeps RF and racks, never worsens balance, and is deterministic', () => {
+    fc.assert(
+      fc.property(clusterParams({ maxAdded: 4, allowPerturbation: true }), fc.integer({ min: 1, max: 5 }), (params, maxMovesPerBroker) => {
+        const view = buildView(params);
+        const index = indexCluster(view);
+        const plan = planRebalance(index, { maxMovesPerBroker });
+        const before = index.partitions.map((_, o) => assignmentOf(index, o));
+        const after = finalAssignments(index, plan, 'after-moves');
+        let moved = 0;
+        after.forEach((a, o) => {
+          const original = before[o] ?? [];
+          assert.equal(a.length, original.length, 'replication factor changed');
+          assert.equal(new Set(a).size, a.length, `duplicate broker in ${a.join(',')}`);
+          const racksBefore = new Set(original.map((b) => rackOf(index, b))).size;
+          const racksAfter = new Set(a.map((b) => rackOf(index, b))).size;
+          assert.ok(racksAfter >= racksBefore, `rack diversity lowered: ${original.join(',')} -> ${a.join(',')}`);
+          const added = a.filter((b) => !original.includes(b));
+          for (const b of added) assert.ok(index.registered.has(b));
+          if (index.reassigning[o] === 1) assert.equal(added.length, 0, 'touched an in-flight reassignment');
+          moved += added.length;
+        });
+        assert.equal(plan.summary.movedReplicas, moved);
+        // The lower bound is what levelling costs; a plan that racks stop short of it may move less.
+        if (plan.summary.replicaSpread.after <= 1) assert.ok(moved >= plan.summary.lowerBound);
+        const loads = loadsOver(index.brokerIds, after);
+        assert.equal(plan.summary.replicaSpread.after, spread(loads));
+        assert.ok(plan.summary.replicaSpread.after <= plan.summary.replicaSpread.before);
+        assert.ok(plan.summary.leaderSpread.after <= Math.max(plan.summary.leaderSpread.before, 1) || moved > 0);
+        for (const change of plan.leadership) {
+          const o = index.ordinalOf(change.topic, change.partition);
+          assert.ok((after[o] ?? []).includes(change.leader));
+        }
+        checkBatches(plan, maxMovesPerBroker);
+        assert.deepEqual(planRebalance(indexCluster(structuredClone(view)), { maxMovesPerBroker }), plan);
+      }),
+      { numRuns: RUNS, seed: 171717, includeErrorInReport: true },
+    );
+  });
+
+  it('without racks or in-flight reassignments: reaches spread <= 1 in exactly the lower bound', () => {
+    fc.assert(
+      fc.property(clusterParams({ maxAdded: 4, allowPerturbation: false }), (params) => {
+        const view = buildView(params);
+        for (const broker of view.brokers) broker.rack = null;
+        const plan = planRebalance(indexCluster(view), { maxMovesPerBroker: 3 });
+        assert.ok(plan.summary.replicaSpread.after <= 1, `spread ${plan.summary.replicaSpread.after}`);
+        assert.equal(plan.summary.movedReplicas, plan.summary.lowerBound);
+        assert.equal(plan.summary.rackViolations, 0);
+      }),
+      { numRuns: RUNS, seed: 99, includeErrorInReport: true },
+    );
+  });
+});
