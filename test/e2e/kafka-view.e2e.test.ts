@@ -339,11 +339,19 @@ describe('reassignments', () => {
       // Still moving two seconds later: 4 MB at 50 KB/s takes over a minute.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       assert.deepEqual(partitionOf(await fetchClusterView(client), topic, 0).addingReplicas, [1]);
+    } catch (error) {
+      await clearThrottles(client, { brokers: [0, 1], topics: [topic] });
+      throw error;
+    }
+    // Wait while the throttle still holds the move back, so progress sees it in flight; then lift it.
+    const progress: SyncProgress[] = [];
+    const waiting = waitForInSync(client, [part], { timeoutMs: 120_000, pollIntervalMs: 250, onProgress: (p) => progress.push(p) });
+    try {
+      await eventually('a progress report', async () => progress, (p) => p.length > 0, 10_000);
     } finally {
       await clearThrottles(client, { brokers: [0, 1], topics: [topic] });
     }
-    const progress: SyncProgress[] = [];
-    await waitForInSync(client, [part], { timeoutMs: 120_000, pollIntervalMs: 250, onProgress: (p) => progress.push(p) });
+    await waiting;
     assert.ok(progress.some((p) => p.reassigning === 1), 'progress reported the reassignment in flight');
     const done = await fetchClusterView(client);
     assert.deepEqual(partitionOf(done, topic, 0), { topic, partition: 0, replicas: [1], isr: [1], leader: 1, offlineReplicas: [], addingReplicas: [], removingReplicas: [] });

@@ -52,8 +52,13 @@ async function createTopic(replicas: number[][], minIsr?: number): Promise<strin
       replicaAssignment: replicas.map((r, partition) => ({ partition, replicas: r })),
       configEntries: minIsr ? [{ name: 'min.insync.replicas', value: String(minIsr) }] : [],
     }],
-    waitForLeaders: true,
+    // kafkajs's own wait fails when a broker answers before it has the topic: poll instead.
+    waitForLeaders: false,
   });
+  await eventually(`${topic} to have leaders`, async () => {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length === replicas.length && meta.topics[0].partitions.every((p) => p.leader >= 0);
+  }, 30_000, 300);
   return topic;
 }
 
