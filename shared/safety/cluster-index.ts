@@ -111,7 +111,6 @@ export function compareStrings(a: string, b: string): number {
 
 /** Builds the index; throws when the view lists a partition twice. */
 export function indexCluster(view: ClusterView): ClusterIndex {
-  const T: number[][] = ((globalThis as any).T ??= Array.from({ length: 12 }, () => [])); let last = performance.now(); const mark = (i: number) => { const n = performance.now(); T[i]!.push(n - last); last = n; };
   const registered = new Set<number>();
   const rackByBroker = new Map<number, string | null>();
   for (const broker of view.brokers) {
@@ -120,7 +119,6 @@ export function indexCluster(view: ClusterView): ClusterIndex {
   }
   const brokerIds = [...registered].sort((a, b) => a - b);
 
-  mark(0);
   const topics = [...view.topics].sort((a, b) => compareStrings(a.name, b.name));
   const topicIndexByName = new Map<string, number>();
   const partitions: PartitionState[] = [];
@@ -188,7 +186,6 @@ export function indexCluster(view: ClusterView): ClusterIndex {
       }
     }
   }
-  mark(1);
   topicStart.push(partitions.length);
   const count = partitions.length;
   isrStart[count] = isrList.length;
@@ -197,13 +194,11 @@ export function indexCluster(view: ClusterView): ClusterIndex {
   const isr = { values: isrList.toArray(), start: isrStart };
   const assignment = { values: assignmentList.toArray(), start: assignmentStart };
   const holders = { values: holderList.toArray(), start: holderStart };
-  mark(2);
   const slots = new BrokerSlots([holders.values, Int32Array.from(brokerIds), leaders]);
   const holderSlots = slots.slotsOf(holders.values);
   const isrSlots = slots.slotsOf(isr.values);
   const registeredSlots = new Uint8Array(slots.count);
   for (const broker of brokerIds) registeredSlots[slots.of(broker)] = 1;
-  mark(3);
   const brokerPartitions = brokerBlocks(
     slots,
     { values: holderSlots, start: holders.start },
@@ -211,25 +206,21 @@ export function indexCluster(view: ClusterView): ClusterIndex {
     minIsr,
     count,
   );
-  mark(4);
   const partitionsByBroker = new Map([...brokerPartitions].map(([broker, block]) => [broker, block.ordinals]));
-  mark(5);
   const leadersByBroker = groupLeaders(slots, leaders);
-  mark(6);
   const replicaCount = countByBroker(slots, assignment, count, false);
   const preferredLeaderCount = countByBroker(slots, assignment, count, true);
 
-  mark(7);
   const ordinalOf = (topic: string, partition: number): number => {
     const t = topicIndexByName.get(topic);
     if (t === undefined) return -1;
     let low = topicStart[t] ?? 0;
     let high = (topicStart[t + 1] ?? 0) - 1;
     const direct = low + partition;
-    if (direct <= high && partitions[direct]?.partition === partition) return direct;
+    if (direct <= high && partitionNumber[direct] === partition) return direct;
     while (low <= high) {
       const mid = (low + high) >>> 1;
-      const number = partitions[mid]?.partition ?? 0;
+      const number = partitionNumber[mid] ?? 0;
       if (number === partition) return mid;
       if (number < partition) low = mid + 1;
       else high = mid - 1;
@@ -290,9 +281,9 @@ class IntList {
     return false;
   }
 
-  /** The values, trimmed to length (a copy, so the list's spare capacity is freed). */
+  /** The values as a view of the first `length` entries (no copy: the build allocates enough as it is). */
   toArray(): Int32Array {
-    return this.values.slice(0, this.length);
+    return this.values.subarray(0, this.length);
   }
 }
 

@@ -200,24 +200,22 @@ export function planDrain(index: ClusterIndex, brokersToDrain: number[], options
   pending.sort((a, b) => a.choices - b.choices || a.ordinal - b.ordinal || a.slot - b.slot);
 
   const units: ReplicaUnit[] = [];
+  const leastLoaded = (candidates: readonly number[], target: readonly number[]): number => {
+    let best = -1;
+    for (const bin of candidates) {
+      if (target.includes(bins.broker(bin))) continue;
+      if (best === -1 || load(replicaLoads, bin) < load(replicaLoads, best)) best = bin;
+    }
+    return best;
+  };
   for (const { ordinal, slot, target, targetRacks } of pending) {
     const usedRacks: number[] = [];
     target.forEach((broker, i) => {
       if (!drained.has(broker)) usedRacks.push(targetRacks[i] ?? 0);
     });
-    let best = -1;
-    let bestFresh = false;
-    let bestLoad = 0;
-    for (let bin = 0; bin < bins.size; bin += 1) {
-      if (target.includes(bins.broker(bin))) continue;
-      const fresh = !usedRacks.includes(bins.rack(bin));
-      const binLoad = load(replicaLoads, bin);
-      if (best === -1 || (fresh && !bestFresh) || (fresh === bestFresh && binLoad < bestLoad)) {
-        best = bin;
-        bestFresh = fresh;
-        bestLoad = binLoad;
-      }
-    }
+    // A rack the partition does not use yet if there is one, else any broker.
+    let best = leastLoaded(bins.outsideRacks(usedRacks), target);
+    if (best === -1) best = leastLoaded(bins.all, target);
     // The feasibility check above guarantees a candidate for every slot.
     target[slot] = bins.broker(best);
     targetRacks[slot] = bins.rack(best);
@@ -624,22 +622,27 @@ class BinMap {
   sameRack(a: number, b: number): boolean {
     return Math.max(this.rack(a), -1) === Math.max(this.rack(b), -1);
   }
+  get all(): readonly number[] {
+    return this.allBins;
+  }
+  /** Bins whose rack is none of `racks` (cached: partitions repeat the same rack sets). */
+  outsideRacks(racks: readonly number[]): readonly number[] {
+    const key = [...new Set(racks)].sort((a, b) => a - b).join(',');
+    let bins = this.binsAvoiding.get(key);
+    if (bins === undefined) {
+      bins = this.allBins.filter((bin) => !racks.includes(this.rack(bin)));
+      this.binsAvoiding.set(key, bins);
+    }
+    return bins;
+  }
   /**
    * Bins worth offering a replica in `racks[slot]`: if that rack is not shared
    * within the partition, only bins outside the partition's other racks can keep
    * its rack count; otherwise any bin.
    */
   inRacksOtherThan(racks: readonly number[], slot: number): readonly number[] {
-    const own = racks[slot];
     const others = racks.filter((_, i) => i !== slot);
-    if (others.includes(own ?? 0)) return this.allBins;
-    const key = [...new Set(others)].sort((a, b) => a - b).join(',');
-    let bins = this.binsAvoiding.get(key);
-    if (bins === undefined) {
-      bins = this.allBins.filter((bin) => !others.includes(this.rack(bin)));
-      this.binsAvoiding.set(key, bins);
-    }
-    return bins;
+    return others.includes(racks[slot] ?? 0) ? this.allBins : this.outsideRacks(others);
   }
   loads(counts: ReadonlyMap<number, number>): number[] {
     return this.brokers.map((b) => counts.get(b) ?? 0);

@@ -26,7 +26,6 @@
  */
 
 import {
-  compareStrings,
   holdsAnyReplica,
   partitionRefOf,
   topicNameOf,
@@ -267,9 +266,4 @@ export function expendableMatcher(patterns: readonly string[]): (topic: string) 
 
 function sortedIds(ids: ReadonlySet<number>): number[] {
   return [...ids].sort((a, b) => a - b);
-}
-
-/** Sorts partition refs by topic then partition (for callers building their own lists). */
-export function comparePartitionRefs(a: PartitionRef, b: PartitionRef): number {
-  return compareStrings(a.topic, b.topic) || a.partition - b.partition;
 }
