@@ -1,0 +1,184 @@
+import { Args, Flags } from '@oclif/core';
+import { executeDrain, prepareDrain, type DrainReport } from '../../shared/plan/drain.js';
+import { PlanError } from '../../shared/safety/planner.js';
+import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
+import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
+import { evictAndWait, type EvictionOutcome } from '../lib/evict.js';
+import { gatherFacts } from '../lib/facts.js';
+import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
+import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
+import { formatBytes, formatDuration, parseDuration } from '../lib/units.js';
+import { disruptionVerdict } from '../lib/verdict.js';
+
+export interface DrainResult {
+  target: string;
+  brokers: TargetBroker[];
+  dryRun: boolean;
+  plan: MovePlanView;
+  /** The node cordoned first (--node), else null. */
+  cordoned: string | null;
+  /** What the run did; null for --dry-run. */
+  report: DrainReport | null;
+  evicted: EvictionOutcome[];
+}
+
+export default class Drain extends KafkaCommand {
+  static override summary = 'Move every replica off brokers (leaders first, throttled, in batches), then optionally evict their pods.';
+
+  static override description = `The plan comes from the kafka-guard planner: only the replicas on the drained brokers move,
+spread evenly and across racks. Leadership moves off first; data then moves in batches
+(--max-moves-per-broker), throttled with --throttle on exactly the brokers and replicas involved,
+and each batch is waited for until every moved partition is fully in sync. Throttles are removed
+at the end, on failure and on Ctrl-C. Run again after an interruption: reassignments still in
+flight are picked up, and only what is still on the brokers is planned.
+With --evict the pods are then evicted through the Eviction API (PodDisruptionBudgets and the
+kafka-guard webhook decide); with --node the node is cordoned first.`;
+
+  static override examples = [
+    { description: 'Show the plan for draining kafka-2', command: 'kubectl kafka drain kafka-2 --dry-run' },
+    { description: 'Drain broker 2 at 50 MiB/s and evict its pod, without asking', command: 'kubectl kafka drain kafka-2 --throttle 50MiB/s --evict --yes' },
+    { description: 'Everything on a node before maintenance (cordons it first)', command: 'kubectl kafka drain --node node-a1 --evict' },
+    { description: 'By broker id, 5 moves per broker at a time', command: 'kubectl kafka drain --broker 2 --max-moves-per-broker 5' },
+  ];
+
+  static override args = { pod: Args.string({ description: 'A broker pod.', required: false }) };
+
+  static override flags = {
+    broker: Flags.string({ description: 'A broker id instead of a pod.' }),
+    node: Flags.string({ description: 'A node: drain every broker on it (the node is cordoned first).' }),
+    evict: Flags.boolean({ description: 'Evict the drained pods afterwards through the Eviction API.', default: false }),
+    'evict-timeout': Flags.string({ description: 'How long to keep retrying a refused eviction.', default: '5m' }),
+    ...mutatingFlags,
+    ...reassignmentFlags,
+  };
+
+  public async run(): Promise<DrainResult> {
+    const { args, flags } = await this.parse(Drain);
+    // Every flag is checked before anything is read or changed.
+    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
+    const evictTimeout = parseDuration(flags['evict-timeout']);
+    if (!evictTimeout.ok) throw new UsageError(`--evict-timeout: ${evictTimeout.error}`);
+
+    const session = await this.connect(flags);
+    const admin = await session.kafka();
+    const facts = await gatherFacts(session, { nodes: true });
+    const target = resolveTarget({ pod: args.pod, broker, node: flags.node }, { namespace: session.namespace, ...facts });
+    const ids = target.brokers.map((b) => b.id);
+
+    let preparation;
+    try {
+      preparation = prepareDrain(facts.index, ids, { maxMovesPerBroker: flags['max-moves-per-broker'] });
+    } catch (error) {
+      if (error instanceof PlanError) {
+        throw new RefusedError(`${error.message.replace(/\.+$/, '')}. Nothing was changed`);
+      }
+      throw error;
+    }
+    const plan = await describeMovePlan(admin, {
+      plan: preparation.plan,
+      resumed: preparation.resumed,
+      leadershipFirst: preparation.plan.leadership.length,
+      leadersStaying: preparation.leadersStaying,
+      throttleBytesPerSecond,
+    });
+    const result: DrainResult = {
+      target: target.label,
+      brokers: target.brokers,
+      dryRun: flags['dry-run'],
+      plan,
+      cordoned: null,
+      report: null,
+      evicted: [],
+    };
+    const header = drainHeader(result, flags.evict, target.node ?? null);
+    if (flags['dry-run']) {
+      this.print(result, flags.output, (r) => [...header, ...renderMovePlan(r.plan)].join('\n'));
+      return result;
+    }
+    this.reporter.event([...header, ...renderMovePlan(plan, 10)].join('\n'));
+    await this.confirmOrStop('Proceed with this drain?', flags.yes);
+
+    const signal = this.interruptSignal();
+    if (target.node !== undefined) {
+      await session.kube.setUnschedulable(target.node, true);
+      result.cordoned = target.node;
+      this.reporter.event(`node ${target.node} cordoned`);
+    }
+    try {
+      result.report = await executeDrain(admin, preparation, {
+        throttleBytesPerSecond,
+        batchTimeoutMs: timeoutMs,
+        signal,
+        onEvent: (line) => this.reporter.event(line),
+        onProgress: (p) => this.reporter.progress('drain', p),
+      });
+    } catch (error) {
+      if (signal.aborted) {
+        throw new InterruptedError(
+          'interrupted: replication throttles cleared. Reassignments already started keep running (unthrottled) in Kafka; ' +
+            `run the same command again to pick them up and finish the drain of ${target.label}`,
+        );
+      }
+      throw error;
+    }
+    this.reporter.flush();
+    const report = result.report;
+    if (report.remaining.length > 0) {
+      const named = report.remaining.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(', ');
+      throw new RefusedError(
+        `${target.label} still holds ${report.remaining.length} replica(s) after the drain (${named}${report.remaining.length > 5 ? ', ...' : ''}); ` +
+          'something else reassigned them meanwhile. Run the command again',
+      );
+    }
+    this.reporter.event(
+      `drained ${target.label}: ${report.reassignment.partitions} partition(s)` +
+        (report.reassignment.bytes === null ? '' : `, ${formatBytes(report.reassignment.bytes)}`) +
+        ` in ${formatDuration(report.reassignment.durationMs)}; throttles cleared`,
+    );
+
+    if (flags.evict) {
+      // The fresh view must agree that the brokers may go now; the webhook checks the same.
+      const now = await gatherFacts(session, { nodes: false });
+      const verdict = disruptionVerdict({ index: now.index, brokers: ids, kind: 'disrupt', down: now.down, policy: session.policy });
+      if (!verdict.allowed) {
+        throw new RefusedError(`not evicting: ${verdict.reasons.map((r) => r.message).join(' ')}`);
+      }
+      for (const b of target.brokers) {
+        if (b.pod === null) continue;
+        result.evicted.push(
+          await evictAndWait(session.kube, session.namespace, b.pod, {
+            timeoutMs: evictTimeout.value,
+            signal,
+            onEvent: (line) => this.reporter.event(line),
+          }),
+        );
+      }
+    }
+    this.print(result, flags.output, renderDrainResult);
+    return result;
+  }
+}
+
+function drainHeader(result: DrainResult, evict: boolean, node: string | null): string[] {
+  const brokers = result.brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
+  const lines = [`${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: drain ${brokers}`];
+  if (node !== null) lines.push(`first:      cordon node ${node}`);
+  if (evict) lines.push(`then:       evict ${result.brokers.map((b) => b.pod ?? `broker ${b.id}`).join(', ')} through the Eviction API`);
+  return lines;
+}
+
+export function renderDrainResult(result: DrainResult): string {
+  const report = result.report;
+  if (report === null) return '';
+  const lines = [
+    `drained ${result.target}: ${report.reassignment.partitions} partition(s) moved, ${report.reassignment.replicasAdded} replica(s) created` +
+      (report.reassignment.bytes === null ? ` (bytes unknown: ${report.reassignment.bytesUnknownReason ?? ''})` : `, ${formatBytes(report.reassignment.bytes)}`) +
+      ` in ${formatDuration(report.reassignment.durationMs)}`,
+    `leadership moved first: ${report.leadershipMoved.elected + report.leadershipMoved.alreadyPreferred} partition(s); preferred leaders elected after: ${report.leadersElected.elected}`,
+    `throttles cleared: ${report.throttlesCleared.brokers.length} broker(s), ${report.throttlesCleared.topics.length} topic(s)`,
+  ];
+  if (result.cordoned !== null) lines.push(`node ${result.cordoned} is cordoned (kubectl uncordon ${result.cordoned} when done)`);
+  for (const e of result.evicted) lines.push(`evicted pod ${e.pod} (${e.attempts} attempt(s), ${formatDuration(e.durationMs)})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,104 @@
+import { Flags } from '@oclif/core';
+import { executeRebalance, type RebalanceReport } from '../../shared/plan/rebalance.js';
+import { planRebalance } from '../../shared/safety/planner.js';
+import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
+import { InterruptedError, UsageError } from '../lib/errors.js';
+import { gatherFacts } from '../lib/facts.js';
+import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
+import { formatBytes, formatDuration } from '../lib/units.js';
+
+export interface RebalanceResult {
+  brokers: number[];
+  dryRun: boolean;
+  plan: MovePlanView;
+  /** Preferred-leader changes without data movement. */
+  leadershipChanges: number;
+  report: RebalanceReport | null;
+}
+
+export default class Rebalance extends KafkaCommand {
+  static override summary = 'Even out replicas and preferred leaders across brokers (e.g. after a drain or adding brokers).';
+
+  static override description = `Moves the fewest replicas that bring every broker within one replica of even, never
+putting two replicas of a partition in one rack when it can be avoided, then evens out preferred
+leaders by reordering replicas (no data moves for that) and elects them. Throttled and batched
+like drain.`;
+
+  static override examples = [
+    { description: 'Show what would move', command: 'kubectl kafka rebalance --dry-run' },
+    { description: 'Rebalance at 50 MiB/s', command: 'kubectl kafka rebalance --throttle 50MiB/s --yes' },
+    { description: 'Only across brokers 0, 1 and 2', command: 'kubectl kafka rebalance --brokers 0,1,2' },
+  ];
+
+  static override flags = {
+    brokers: Flags.string({ description: 'Broker ids to balance across, comma-separated (default: every registered broker).' }),
+    ...mutatingFlags,
+    ...reassignmentFlags,
+  };
+
+  public async run(): Promise<RebalanceResult> {
+    const { flags } = await this.parse(Rebalance);
+    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const wanted = flags.brokers === undefined ? undefined : parseBrokerList(flags.brokers);
+    const session = await this.connect(flags);
+    const admin = await session.kafka();
+    const facts = await gatherFacts(session, { nodes: false });
+    const unknown = (wanted ?? []).filter((id) => !facts.index.registered.has(id));
+    if (unknown.length > 0) {
+      throw new UsageError(`--brokers: ${unknown.join(', ')} not registered with Kafka; registered brokers: ${facts.index.brokerIds.join(', ')}`);
+    }
+    const plan = planRebalance(facts.index, {
+      maxMovesPerBroker: flags['max-moves-per-broker'],
+      ...(wanted === undefined ? {} : { brokers: wanted }),
+    });
+    const view = await describeMovePlan(admin, { plan, throttleBytesPerSecond });
+    const result: RebalanceResult = {
+      brokers: wanted ?? [...facts.index.brokerIds],
+      dryRun: flags['dry-run'],
+      plan: view,
+      leadershipChanges: plan.leadership.length,
+      report: null,
+    };
+    const header = [
+      `${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: rebalance brokers ${result.brokers.join(', ')}`,
+      `replicas:   spread ${plan.summary.replicaSpread.before} -> ${plan.summary.replicaSpread.after}; preferred leaders: spread ${plan.summary.leaderSpread.before} -> ${plan.summary.leaderSpread.after} (${plan.leadership.length} change(s))`,
+    ];
+    if (result.dryRun || (plan.moves.length === 0 && plan.leadership.length === 0)) {
+      this.print(result, flags.output, (r) => [...header, ...renderMovePlan(r.plan)].join('\n'));
+      return result;
+    }
+    this.reporter.event([...header, ...renderMovePlan(view, 10)].join('\n'));
+    await this.confirmOrStop('Proceed with this rebalance?', flags.yes);
+    const signal = this.interruptSignal();
+    try {
+      result.report = await executeRebalance(admin, plan, {
+        maxMovesPerBroker: flags['max-moves-per-broker'],
+        ...(wanted === undefined ? {} : { brokers: wanted }),
+        throttleBytesPerSecond,
+        batchTimeoutMs: timeoutMs,
+        signal,
+        onEvent: (line) => this.reporter.event(line),
+        onProgress: (p) => this.reporter.progress('rebalance', p),
+      });
+    } catch (error) {
+      if (signal.aborted) {
+        throw new InterruptedError('interrupted: replication throttles cleared; reassignments already started keep running in Kafka');
+      }
+      throw error;
+    }
+    this.print(result, flags.output, (r) => {
+      const moved = r.report?.reassignment;
+      return moved === undefined
+        ? ''
+        : `rebalanced: ${moved.partitions} partition(s)${moved.bytes === null ? '' : `, ${formatBytes(moved.bytes)}`} in ${formatDuration(moved.durationMs)}; ` +
+            `${r.report?.leaders.elected ?? 0} leader(s) elected; throttles cleared`;
+    });
+    return result;
+  }
+}
+
+function parseBrokerList(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^(0|[1-9]\d*)$/.test(p))) throw new UsageError(`--brokers ${JSON.stringify(text)} is not a list of broker ids; write e.g. 0,1,2`);
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}

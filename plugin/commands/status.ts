@@ -1,0 +1,81 @@
+import { KafkaCommand } from '../lib/base-command.js';
+import { gatherFacts } from '../lib/facts.js';
+import { buildStatus, type StatusResult } from '../lib/status.js';
+import { formatBytes } from '../lib/units.js';
+import { renderFields, renderTable } from '../output/table.js';
+
+export default class Status extends KafkaCommand {
+  static override summary = 'Show the brokers, where they run, what they hold, and whether each is safe to disrupt now.';
+
+  static override description = `Per broker: id, pod, node, zone, volume (size, storage class, node-local or network),
+readiness, replicas, leaders, under-replicated, under-min-ISR and sole-replica partitions, and
+whether taking it down now is safe (the same verdict the kafka-guard webhook gives), with the reason.
+Then cluster totals, reassignments in flight and replication throttles.`;
+
+  static override examples = [
+    { description: 'Status of the Kafka cluster in the current namespace', command: 'kubectl kafka status' },
+    { description: 'In namespace kafka, as JSON', command: 'kubectl kafka status -n kafka -o json' },
+    { description: 'From a laptop, with Kafka reachable on a port-forward', command: 'kubectl kafka status --bootstrap-server 127.0.0.1:9092' },
+  ];
+
+  public async run(): Promise<StatusResult> {
+    const { flags } = await this.parse(Status);
+    const session = await this.connect(flags);
+    const facts = await gatherFacts(session, { volumes: true, sizes: true });
+    const result = buildStatus(facts, session.policy, session.namespace);
+    this.print(result, flags.output, renderStatus);
+    return result;
+  }
+}
+
+const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+
+export function renderStatus(status: StatusResult): string {
+  const brokers = renderTable(
+    ['id', 'pod', 'node', 'zone', 'volume', 'ready', 'replicas', 'leaders', 'under-repl', 'under-min-isr', 'sole', 'data', 'safe', 'reason'],
+    status.brokers.map((b) => [
+      `${b.id}${b.controller ? '*' : ''}`,
+      b.pod ?? '-',
+      b.node ?? '-',
+      b.zone ?? b.rack ?? '-',
+      b.volume === null ? '-' : `${b.volume.size ?? '?'} ${b.volume.storageClass ?? '(no class)'} ${b.volume.kind}`,
+      b.ready ? 'yes' : b.registered ? 'no (registered)' : 'no',
+      String(b.replicas),
+      String(b.leaders),
+      String(b.underReplicated),
+      String(b.underMinIsr),
+      String(b.soleReplicas),
+      b.dataBytes === null ? '?' : formatBytes(b.dataBytes),
+      yesNo(b.safeToDisrupt),
+      b.reason,
+    ]),
+  );
+  const t = status.totals;
+  const totals = renderFields([
+    ['cluster', `${status.clusterId} (policy ${status.policy}; * = active controller ${status.controller >= 0 ? status.controller : 'unknown'})`],
+    ['brokers', `${t.brokers} (${t.registeredBrokers} registered)`],
+    ['topics', `${t.topics}, ${t.partitions} partitions, ${t.replicas} replicas${t.dataBytes === null ? '' : `, ${formatBytes(t.dataBytes)}`}`],
+    ['under-replicated', String(t.underReplicated)],
+    ['under min ISR', String(t.underMinIsr)],
+    ['offline', String(t.offline)],
+  ]);
+  const sections = [brokers, '', totals];
+  sections.push('', status.reassignments.length === 0 ? 'reassignments in flight: none' : `reassignments in flight: ${status.reassignments.length}`);
+  if (status.reassignments.length > 0) {
+    sections.push(
+      renderTable(
+        ['partition', 'replicas', 'adding', 'removing'],
+        status.reassignments.map((r) => [`${r.topic}-${r.partition}`, r.replicas.join(','), r.adding.join(',') || '-', r.removing.join(',') || '-']),
+      ),
+    );
+  }
+  const throttles = status.throttles;
+  if (throttles.brokers.length === 0 && throttles.topics.length === 0) sections.push('replication throttles: none');
+  else {
+    sections.push(
+      `replication throttles: ${throttles.brokers.length} broker(s), ${throttles.topics.length} topic(s) (kubectl kafka throttles)`,
+    );
+  }
+  for (const note of status.notes) sections.push(`note: ${note}`);
+  return sections.join('\n');
+}

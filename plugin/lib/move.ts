@@ -1,0 +1,364 @@
+/**
+ * Moving a broker to another node, keeping its broker id.
+ *
+ * Network volume (the data follows the claim): check the broker may go down
+ * now, move its leadership away, pin the pod to the target node (pin.ts),
+ * delete it, wait until it runs on the target, is Ready, registered and every
+ * partition it hosts is in sync again, then put its leaders back.
+ *
+ * Node-local volume (the data cannot follow): drain the broker of every
+ * partition that has somewhere else to go, delete its pod and its node-local
+ * claims, and let it come back empty, with the same id, on the target node;
+ * then move the drained partitions back (a reassignment to their original
+ * replicas) and wait for the ISR. A partition whose replicas already sit on
+ * every other broker cannot be drained; it stays assigned to the broker and
+ * is rebuilt from its leader when the broker returns. That is only done
+ * when the verdict allows the broker to be down with those partitions (they
+ * keep min.insync.replicas elsewhere), and the plan says so.
+ */
+import type { V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { waitForInSync } from '../../shared/kafka/operations.js';
+import type { ClusterView } from '../../shared/kafka/types.js';
+import { isNotFound, KubeApiError } from '../../shared/k8s/cluster.js';
+import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
+import { claimNamesForOrdinal, podIsReady } from '../../shared/k8s/pods.js';
+import { nodeMatchesTerms, volumeUsableOn, type BrokerVolume } from '../../shared/k8s/volumes.js';
+import { executeDrain, prepareDrain, sweepThrottles, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
+import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
+import { runReassignment, type ReassignmentReport } from '../../shared/plan/reassign.js';
+import type { MoveEndpoints } from '../../shared/plan/throttles.js';
+import { assignmentOf, indexCluster, partitionRefOf, type ClusterIndex } from '../../shared/safety/cluster-index.js';
+import { batchMoves, type PartitionMove } from '../../shared/safety/planner.js';
+import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
+import { RefusedError, UsageError } from './errors.js';
+import { gatherFacts, type ClusterFacts } from './facts.js';
+import { progressHooks, type OperationContext } from './operation.js';
+import { pin, unpin } from './pin.js';
+import { describeMovePlan, type MovePlanView } from './plan-view.js';
+import type { Session } from './session.js';
+import { resolveTarget } from './target.js';
+import { formatDuration } from './units.js';
+import { disruptionVerdict } from './verdict.js';
+import { waitFor, waitForNewPodReady, waitForPodGone } from './wait.js';
+
+export interface MovePlan {
+  pod: string;
+  broker: number;
+  statefulSet: string;
+  fromNode: string;
+  toNode: string;
+  volume: BrokerVolume;
+  path: 'network' | 'node-local';
+  /** Why this path, in words. */
+  why: string;
+  steps: string[];
+  /** Node-local: the drain before the move (and the moves back after). */
+  evacuation: MovePlanView | null;
+  /** Node-local: partitions rebuilt from their leader on the new, empty disk. */
+  rebuilt: PartitionRef[];
+  /** Node-local: claims deleted with the pod. */
+  claims: string[];
+  verdict: Verdict;
+}
+
+export interface MoveOutcome {
+  nodeAfter: string;
+  podDownMs: number;
+  inSyncMs: number;
+  drain: DrainReport | null;
+  movedBack: ReassignmentReport | null;
+  leadersRestored: number;
+  /** A pin an earlier, interrupted move left on the StatefulSet and this run undid. */
+  undidEarlierPin: string | null;
+}
+
+interface Prepared {
+  plan: MovePlan;
+  drain: DrainPreparation | null;
+  pod: V1Pod;
+  ordinal: number;
+}
+
+export async function prepareMove(
+  session: Session,
+  input: { pod: string; toNode: string; maxMovesPerBroker: number; throttleBytesPerSecond: number | null },
+): Promise<Prepared> {
+  const facts = await gatherFacts(session, { volumes: true, nodes: true });
+  const target = resolveTarget({ pod: input.pod }, { namespace: session.namespace, ...facts });
+  const broker = target.brokers[0];
+  if (broker === undefined || broker.pod === null) throw new UsageError(`${input.pod} runs no broker`);
+  const pod = facts.pods.find((p) => p.metadata?.name === broker.pod);
+  if (pod === undefined) throw new UsageError(`pod ${broker.pod} not found`);
+  const fromNode = pod.spec?.nodeName ?? '';
+  const statefulSet = statefulSetNameOfPod(pod);
+  const ordinal = Number(/-(\d+)$/.exec(broker.pod)?.[1] ?? NaN);
+  if (statefulSet === undefined || !Number.isInteger(ordinal)) {
+    throw new UsageError(`pod ${broker.pod} is not a StatefulSet pod; kubectl kafka move places StatefulSet brokers`);
+  }
+  const sts = await session.kube.readStatefulSet(session.namespace, statefulSet);
+  if (sts === null) throw new UsageError(`StatefulSet ${statefulSet} of pod ${broker.pod} does not exist`);
+  const node = checkTargetNode(facts, sts, broker.pod, fromNode, input.toNode);
+
+  const volumeFacts = facts.volumes.get(broker.pod);
+  const volume = volumeFacts?.volume;
+  if (volume === undefined || volume.kind === 'unknown') {
+    throw new RefusedError(`cannot tell where the data of ${broker.pod} lives (${volume?.reason ?? 'no volume found'}); nothing was changed`);
+  }
+  const base = { pod: broker.pod, broker: broker.id, statefulSet, fromNode, toNode: input.toNode, volume };
+
+  if (volume.kind === 'network') {
+    if (volumeFacts?.pv && !volumeUsableOn(volumeFacts.pv, input.toNode, node.metadata?.labels ?? {})) {
+      throw new UsageError(
+        `the volume of ${broker.pod} (${volume.volume ?? volume.claim ?? '?'}) cannot be attached on node ${input.toNode}: ${volume.reason}. Choose a node it can reach`,
+      );
+    }
+    const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, policy: session.policy });
+    const plan: MovePlan = {
+      ...base,
+      path: 'network',
+      why: `${volume.reason}: the data goes with the claim, so the broker only restarts on ${input.toNode}`,
+      steps: [
+        `check that broker ${broker.id} may go down (it is ${verdict.allowed ? 'safe' : 'NOT safe'} now)`,
+        `move the leadership of its partitions to other in-sync replicas`,
+        `pin StatefulSet ${statefulSet}'s pods to ${input.toNode} (update strategy OnDelete while pinned), delete ${broker.pod}`,
+        `once the new pod is scheduled on ${input.toNode}, take the pin out again`,
+        `wait until it is Ready, broker ${broker.id} registered and every partition it hosts in sync; restore its preferred leaders`,
+      ],
+      evacuation: null,
+      rebuilt: [],
+      claims: [],
+      verdict,
+    };
+    return { plan, drain: null, pod, ordinal };
+  }
+
+  // node-local (or ephemeral): the data stays behind.
+  const drain = prepareDrain(facts.index, [broker.id], { maxMovesPerBroker: input.maxMovesPerBroker, keepUnplaceable: true });
+  const verdict = disruptionVerdict({
+    index: onlyPartitions(facts.index, drain.unplaceable),
+    brokers: [broker.id],
+    kind: 'disrupt',
+    down: facts.down,
+    policy: session.policy,
+  });
+  const evacuation = await describeMovePlan(await session.kafka(), {
+    plan: drain.plan,
+    resumed: drain.resumed,
+    leadershipFirst: drain.plan.leadership.length,
+    leadersStaying: drain.leadersStaying,
+    unplaceable: drain.unplaceable,
+    throttleBytesPerSecond: input.throttleBytesPerSecond,
+  });
+  const claims = claimNamesForOrdinal(sts, ordinal).filter((claim) => {
+    const v = [...facts.volumes.values()].find((f) => f.volume.claim === claim)?.volume;
+    return v === undefined || v.kind !== 'network';
+  });
+  const plan: MovePlan = {
+    ...base,
+    path: 'node-local',
+    why: `${volume.reason}: the data cannot follow the pod, so broker ${broker.id} is drained, recreated empty on ${input.toNode} with the same id, and refilled`,
+    steps: [
+      `drain broker ${broker.id}: ${drain.plan.moves.length + drain.resumed.length} partition(s) move to other brokers` +
+        (drain.unplaceable.length > 0 ? `; ${drain.unplaceable.length} have a replica on every other broker and are rebuilt from their leader (${verdict.allowed ? 'safe' : 'NOT safe'} now)` : ''),
+      `pin StatefulSet ${statefulSet}'s pods to ${input.toNode}; delete PersistentVolumeClaim(s) ${claims.join(', ') || '(none)'} and pod ${broker.pod}`,
+      `once the new pod is scheduled on ${input.toNode}, take the pin out again; its new volume is provisioned there`,
+      `wait until broker ${broker.id} registers (empty), then move the drained partitions back to their original replicas`,
+      'wait until every partition it hosts is in sync; restore its preferred leaders',
+    ],
+    evacuation,
+    rebuilt: drain.unplaceable,
+    claims,
+    verdict,
+  };
+  return { plan, drain, pod, ordinal };
+}
+
+function checkTargetNode(facts: ClusterFacts, sts: V1StatefulSet, podName: string, fromNode: string, toNode: string): V1Node {
+  const node = facts.nodes.get(toNode);
+  if (node === undefined) throw new UsageError(`node ${toNode} does not exist; the nodes are: ${[...facts.nodes.keys()].sort().join(', ')}`);
+  if (toNode === fromNode) throw new UsageError(`${podName} already runs on ${toNode}`);
+  if (node.spec?.unschedulable === true) throw new UsageError(`node ${toNode} is cordoned; uncordon it or choose another node`);
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  if (!ready) throw new UsageError(`node ${toNode} is not Ready`);
+  const other = facts.pods.find((p) => p.spec?.nodeName === toNode && facts.directory.byPod.has(p.metadata?.name ?? ''));
+  if (other !== undefined) {
+    throw new UsageError(`node ${toNode} already runs broker pod ${other.metadata?.name ?? '?'}; brokers do not share nodes. Choose a node without one`);
+  }
+  const template = sts.spec?.template?.spec;
+  const labels = node.metadata?.labels ?? {};
+  const selector = template?.nodeSelector ?? {};
+  const unmet = Object.entries(selector).filter(([k, v]) => labels[k] !== v);
+  const terms = template?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  if (unmet.length > 0 || !nodeMatchesTerms(toNode, labels, terms)) {
+    throw new UsageError(`node ${toNode} does not satisfy the node selector / required node affinity of StatefulSet ${sts.metadata?.name ?? ''}`);
+  }
+  return node;
+}
+
+/** The index restricted to some partitions (what the broker still hosts when it goes down). */
+function onlyPartitions(index: ClusterIndex, keep: readonly PartitionRef[]): ClusterIndex {
+  const wanted = new Set(keep.map((p) => `${p.topic}\u0000${p.partition}`));
+  const view: ClusterView = {
+    ...index.view,
+    topics: index.view.topics.map((t) => ({ ...t, partitions: t.partitions.filter((p) => wanted.has(`${t.name}\u0000${p.partition}`)) })),
+  };
+  return indexCluster(view);
+}
+
+export async function executeMove(context: OperationContext, prepared: Prepared): Promise<MoveOutcome> {
+  const { session, reporter, signal } = context;
+  const { plan } = prepared;
+  const kube = session.kube;
+  const namespace = session.namespace;
+  const admin = await session.kafka();
+  const wait = { timeoutMs: context.timeoutMs, signal };
+  const outcome: MoveOutcome = { nodeAfter: plan.fromNode, podDownMs: 0, inSyncMs: 0, drain: null, movedBack: null, leadersRestored: 0, undidEarlierPin: null };
+
+  const earlier = await unpin(kube, namespace, plan.statefulSet, wait);
+  if (earlier !== null) {
+    outcome.undidEarlierPin = `${earlier.pod} -> ${earlier.node}`;
+    reporter.event(`undid the pin an interrupted move left on StatefulSet ${plan.statefulSet} (${earlier.pod} -> ${earlier.node})`);
+  }
+
+  if (plan.path === 'node-local') {
+    const drain = prepared.drain;
+    if (drain === null) throw new Error('node-local move without a drain plan');
+    outcome.drain = await executeDrain(admin, drain, {
+      throttleBytesPerSecond: context.throttleBytesPerSecond,
+      batchTimeoutMs: context.timeoutMs,
+      ...progressHooks(context, 'drain before move'),
+    });
+  }
+
+  // Fresh facts: the verdict and the leadership plan must match the cluster as it is now.
+  const facts = await gatherFacts(session, { nodes: false });
+  const hosted = [...(facts.index.partitionsByBroker.get(plan.broker) ?? [])].map((o) => partitionRefOf(facts.index, o));
+  const verdict = disruptionVerdict({ index: facts.index, brokers: [plan.broker], kind: 'disrupt', down: facts.down, policy: session.policy });
+  if (!verdict.allowed) throw new RefusedError(`not moving ${plan.pod}: ${verdict.reasons.map((r) => r.message).join(' ')}`);
+  const leadership = planLeadershipAway(facts.index, [plan.broker]);
+  await applyReplicaOrder(admin, leadership.changes, wait);
+  if (leadership.changes.length > 0) reporter.event(`leadership of ${leadership.changes.length} partition(s) moved off broker ${plan.broker}`);
+
+  const started = Date.now();
+  const pod = await kube.readPod(namespace, plan.pod);
+  const oldUid = pod?.metadata?.uid ?? '';
+  if (plan.path === 'node-local') await deleteClaims(context, plan, prepared.drain);
+  await pin(kube, namespace, plan.statefulSet, plan.pod, plan.toNode);
+  reporter.event(`StatefulSet ${plan.statefulSet} pinned to ${plan.toNode}`);
+  let scheduled: V1Pod | null = null;
+  try {
+    await kube.deletePod(namespace, plan.pod, oldUid);
+    reporter.event(`pod ${plan.pod} deleted; waiting for it to stop`);
+    await waitForPodGone(kube, namespace, plan.pod, oldUid, wait);
+    if (plan.path === 'node-local') {
+      for (const claim of plan.claims) {
+        await waitFor(`claim ${claim} to be deleted`, async () => ((await kube.readPvc(namespace, claim))?.metadata?.deletionTimestamp ? undefined : true), wait);
+      }
+    }
+    scheduled = await waitFor(
+      `the new ${plan.pod} to be scheduled`,
+      async () => {
+        const current = await kube.readPod(namespace, plan.pod);
+        return current !== null && current.metadata?.uid !== oldUid && current.spec?.nodeName ? current : undefined;
+      },
+      wait,
+    );
+  } finally {
+    await unpin(kube, namespace, plan.statefulSet, wait);
+    reporter.event(`pin removed from StatefulSet ${plan.statefulSet}`);
+    if (scheduled === null) {
+      // A replacement still Pending carries the pin for good (a pod's affinity is fixed at creation): recreate it without.
+      const pending = await kube.readPod(namespace, plan.pod).catch(() => null);
+      if (pending !== null && pending.metadata?.uid !== oldUid && !pending.spec?.nodeName) {
+        await kube.deletePod(namespace, plan.pod, pending.metadata?.uid).catch(() => undefined);
+      }
+    }
+  }
+  outcome.nodeAfter = scheduled.spec?.nodeName ?? '';
+  if (outcome.nodeAfter !== plan.toNode) throw new RefusedError(`${plan.pod} was scheduled on ${outcome.nodeAfter}, not ${plan.toNode}`);
+  reporter.event(`${plan.pod} scheduled on ${outcome.nodeAfter}; waiting for it to be Ready`);
+  if (!podIsReady(scheduled)) await waitForNewPodReady(kube, namespace, plan.pod, oldUid, wait);
+  outcome.podDownMs = Date.now() - started;
+  await waitFor(
+    `broker ${plan.broker} to register with Kafka`,
+    async () => ((await fetchClusterView(admin)).brokers.some((b) => b.id === plan.broker) ? true : undefined),
+    { ...wait, intervalMs: 1_000 },
+  );
+  reporter.event(`broker ${plan.broker} is back on ${outcome.nodeAfter} after ${formatDuration(outcome.podDownMs)}`);
+
+  if (plan.path === 'node-local' && prepared.drain !== null) {
+    outcome.movedBack = await moveBack(context, prepared.drain);
+  }
+  if (hosted.length > 0) {
+    await waitForInSync(admin, hosted, {
+      ...wait,
+      onProgress: (p) => {
+        if (p.pending.length > 0) reporter.event(`broker ${plan.broker}: ${p.inSync}/${p.total} partitions in sync`);
+      },
+    });
+  }
+  outcome.inSyncMs = Date.now() - started;
+
+  const now = indexCluster(await fetchClusterView(admin));
+  const restored = await applyReplicaOrder(admin, restorableOrders(now, leadership.original), wait);
+  const preferred = now.partitions.map((s, o) => ({ s, o })).filter(({ s }) => s.replicas[0] === plan.broker).map(({ o }) => partitionRefOf(now, o));
+  const elected = preferred.length > 0 ? await electLeaders(admin, preferred) : { elected: 0, alreadyPreferred: 0, failed: [] };
+  outcome.leadersRestored = restored.elected + elected.elected;
+  await sweepThrottles(admin, [plan.broker], { brokers: [], topics: [] });
+  return outcome;
+}
+
+/**
+ * Node-local path: the broker's claims are deleted while its pod still runs.
+ * They stay (Terminating, held by the pvc-protection finalizer) until the pod
+ * is gone, so the recreated pod never mounts the old data and its new claim is
+ * provisioned on the target node. An admission webhook may refuse this (the
+ * kafka-guard webhook refuses deleting a live broker's volume); then the
+ * drained partitions go back and nothing else has changed.
+ */
+async function deleteClaims(context: OperationContext, plan: MovePlan, drain: DrainPreparation | null): Promise<void> {
+  const { session, reporter } = context;
+  for (const claim of plan.claims) {
+    try {
+      await session.kube.deletePvc(session.namespace, claim);
+      reporter.event(`PersistentVolumeClaim ${claim} deleted (it goes once the pod has)`);
+    } catch (error) {
+      if (isNotFound(error)) continue;
+      if (error instanceof KubeApiError && error.status === 403 && drain !== null) {
+        reporter.event(`deleting ${claim} was refused; moving the drained partitions back`);
+        await moveBack(context, drain);
+        throw new RefusedError(
+          `the apiserver refused to delete PersistentVolumeClaim ${claim}: ${error.message}. The drained partitions were moved back and ` +
+            `${plan.pod} still runs on ${plan.fromNode}. If an admission webhook guards broker volumes, allow this one deletion ` +
+            `(kafka-guard: annotate the pod with kafkaguard.io/allow-disruption) and run the move again`,
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** Node-local path: the drained partitions go back to their original replicas (original order). */
+async function moveBack(context: OperationContext, drain: DrainPreparation): Promise<ReassignmentReport> {
+  const admin = await context.session.kafka();
+  const index = indexCluster(await fetchClusterView(admin));
+  const back: PartitionMove[] = [];
+  for (const move of [...drain.resumed, ...drain.plan.moves]) {
+    const ordinal = index.ordinalOf(move.topic, move.partition);
+    if (ordinal < 0) continue; // topic deleted meanwhile
+    const now = assignmentOf(index, ordinal);
+    const sameAsPlanned = now.length === move.to.length && now.every((b) => move.to.includes(b));
+    // Only partitions still where the drain put them go back; anything reassigned since is left alone.
+    if (sameAsPlanned && index.reassigning[ordinal] !== 1) back.push({ topic: move.topic, partition: move.partition, from: now, to: [...move.from] });
+  }
+  context.reporter.event(`moving ${back.length} partition(s) back to their original replicas`);
+  const batches: MoveEndpoints[][] = batchMoves(back, context.maxMovesPerBroker);
+  return runReassignment(admin, {
+    resumed: [],
+    batches,
+    throttleBytesPerSecond: context.throttleBytesPerSecond,
+    batchTimeoutMs: context.timeoutMs,
+    ...progressHooks(context, 'move back'),
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * Guarded rolling restart: one broker at a time, the active controller last.
+ * For each broker: the verdict must allow taking it down now; its partition
+ * leadership moves to other in-sync replicas first (clients never meet a
+ * leaderless partition); the pod is evicted (PodDisruptionBudget and webhook
+ * decide) and waited for until it is back, Ready, registered with Kafka and
+ * every partition it hosts is fully in sync; then the original replica order
+ * is put back and the preferred leaders elected, before the next broker.
+ */
+import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { waitForInSync } from '../../shared/kafka/operations.js';
+import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
+import { indexCluster, partitionRefOf } from '../../shared/safety/cluster-index.js';
+import { RefusedError } from './errors.js';
+import { evictAndWait } from './evict.js';
+import { gatherFacts, type ClusterFacts } from './facts.js';
+import type { OperationContext } from './operation.js';
+import type { TargetBroker } from './target.js';
+import { formatDuration } from './units.js';
+import { disruptionVerdict } from './verdict.js';
+import { waitFor, waitForNewPodReady } from './wait.js';
+
+export interface RestartStep {
+  broker: number;
+  pod: string;
+  nodeBefore: string | null;
+  nodeAfter: string | null;
+  /** Partitions whose leadership moved away before the restart. */
+  leadershipMoved: number;
+  /** Partitions it led that had no other in-sync replica (they were briefly leaderless). */
+  leadershipStuck: number;
+  /** From the eviction until the pod was Ready again. */
+  podDownMs: number;
+  /** From the eviction until every partition it hosts was back in sync. */
+  totalMs: number;
+  /** Preferred leaders elected back onto it. */
+  leadersRestored: number;
+}
+
+/** Pure: the restart order, the active controller last (a controller election costs more than a broker restart). */
+export function restartOrder(brokers: readonly TargetBroker[], controllerId: number): TargetBroker[] {
+  return [...brokers].sort((a, b) => Number(a.id === controllerId) - Number(b.id === controllerId) || a.id - b.id);
+}
+
+export async function restartBrokers(context: OperationContext, brokers: readonly TargetBroker[]): Promise<RestartStep[]> {
+  const steps: RestartStep[] = [];
+  const remaining = [...brokers];
+  while (remaining.length > 0) {
+    context.signal.throwIfAborted();
+    const facts = await gatherFacts(context.session, { nodes: false });
+    // Chosen afresh each time: the controller may have moved while others restarted.
+    const [next] = restartOrder(remaining, facts.view.controllerId);
+    if (next === undefined) break;
+    remaining.splice(remaining.indexOf(next), 1);
+    steps.push(await restartOne(context, facts, next, steps));
+  }
+  return steps;
+}
+
+async function restartOne(context: OperationContext, facts: ClusterFacts, broker: TargetBroker, done: readonly RestartStep[]): Promise<RestartStep> {
+  const { session, reporter, signal } = context;
+  const admin = await session.kafka();
+  const namespace = session.namespace;
+  const podName = broker.pod;
+  if (podName === null) throw new RefusedError(`broker ${broker.id} has no pod to restart`);
+  const finished = done.length === 0 ? '' : ` (restarted so far: ${done.map((s) => s.pod).join(', ')})`;
+
+  const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, policy: session.policy });
+  if (!verdict.allowed) {
+    throw new RefusedError(`not restarting ${podName}: ${verdict.reasons.map((r) => r.message).join(' ')}${finished}`);
+  }
+  const pod = facts.pods.find((p) => p.metadata?.name === podName);
+  const oldUid = pod?.metadata?.uid ?? null;
+
+  const leadership = planLeadershipAway(facts.index, [broker.id]);
+  const moved = await applyReplicaOrder(admin, leadership.changes, { timeoutMs: context.timeoutMs, signal });
+  reporter.event(
+    `${podName}: leadership of ${moved.elected + moved.alreadyPreferred} partition(s) moved to other brokers` +
+      (leadership.stuck.length > 0 ? `; ${leadership.stuck.length} have no other in-sync replica` : ''),
+  );
+
+  const hosted = (facts.index.partitionsByBroker.get(broker.id) ?? []).length;
+  const partitions = [...(facts.index.partitionsByBroker.get(broker.id) ?? [])].map((o) => partitionRefOf(facts.index, o));
+  const started = Date.now();
+  await evictAndWait(session.kube, namespace, podName, { timeoutMs: context.timeoutMs, signal, onEvent: (line) => reporter.event(line) });
+  const back = await waitForNewPodReady(session.kube, namespace, podName, oldUid, {
+    timeoutMs: context.timeoutMs,
+    signal,
+    onScheduled: (p) => reporter.event(`${podName}: new pod scheduled on ${p.spec?.nodeName ?? '?'}`),
+  });
+  const podDownMs = Date.now() - started;
+  await waitFor(
+    `broker ${broker.id} to register with Kafka`,
+    async () => ((await fetchClusterView(admin)).brokers.some((b) => b.id === broker.id) ? true : undefined),
+    { timeoutMs: context.timeoutMs, intervalMs: 1_000, signal },
+  );
+  reporter.event(`${podName}: Ready after ${formatDuration(podDownMs)}; waiting for its ${hosted} partition(s) to be in sync`);
+  if (partitions.length > 0) {
+    await waitForInSync(admin, partitions, {
+      timeoutMs: context.timeoutMs,
+      signal,
+      onProgress: (p) => {
+        if (p.pending.length > 0) reporter.event(`${podName}: ${p.inSync}/${p.total} partitions in sync`);
+      },
+    });
+  }
+  const totalMs = Date.now() - started;
+
+  const now = indexCluster(await fetchClusterView(admin));
+  const restore = restorableOrders(now, leadership.original);
+  const restored = await applyReplicaOrder(admin, restore, { timeoutMs: context.timeoutMs, signal });
+  const preferredHere = now.partitions
+    .map((state, ordinal) => ({ state, ordinal }))
+    .filter(({ state }) => state.replicas[0] === broker.id)
+    .map(({ ordinal }) => partitionRefOf(now, ordinal));
+  const elected = preferredHere.length > 0 ? await electLeaders(admin, preferredHere) : { elected: 0, alreadyPreferred: 0, failed: [] };
+  reporter.event(
+    `${podName}: back in sync after ${formatDuration(totalMs)}; ${restored.elected + elected.elected} preferred leader(s) restored`,
+  );
+  return {
+    broker: broker.id,
+    pod: podName,
+    nodeBefore: broker.node,
+    nodeAfter: back.spec?.nodeName ?? null,
+    leadershipMoved: moved.elected + moved.alreadyPreferred,
+    leadershipStuck: leadership.stuck.length,
+    podDownMs,
+    totalMs,
+    leadersRestored: restored.elected + elected.elected,
+  };
+}

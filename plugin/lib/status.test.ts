@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { buildBrokerDirectory } from '../../shared/k8s/identity.js';
+import { describeBrokerVolume } from '../../shared/k8s/volumes.js';
+import { parsePolicy } from '../../shared/policy/parse.js';
+import { indexCluster } from '../../shared/safety/cluster-index.js';
+import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
+import type { ClusterFacts } from './facts.js';
+import { buildStatus } from './status.js';
+import { downBrokers } from './verdict.js';
+
+const parsed = parsePolicy({
+  apiVersion: 'kafkaguard.io/v1alpha1',
+  kind: 'KafkaGuardPolicy',
+  metadata: { name: 'p', namespace: 'kafka' },
+  spec: {
+    brokers: { selector: { matchLabels: { app: 'kafka' } }, idFrom: { ordinal: { offset: 0 } } },
+    kafka: { bootstrapServers: ['kafka-0:9092'] },
+  },
+});
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+const policy = parsed.policy;
+
+const pod = (ordinal: number, node: string, ready = true): V1Pod => ({
+  metadata: { name: `kafka-${ordinal}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'kafka', uid: 'u', controller: true }] },
+  spec: { nodeName: node, containers: [] },
+  status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+});
+
+function facts(pods: V1Pod[], view = clusterOf([0, 1, 2], [
+  { name: 'rf3', minIsr: 2, partitions: [{ r: [0, 1, 2] }, { r: [1, 2, 0], isr: [1, 2] }] },
+  { name: 'rf1', partitions: [{ r: [2] }] },
+])): ClusterFacts {
+  const directory = buildBrokerDirectory(pods, policy.spec.brokers.idFrom);
+  const nodes = new Map<string, V1Node>([
+    ['a1', { metadata: { name: 'a1', labels: { 'topology.kubernetes.io/zone': 'zone-a' } } }],
+    ['b1', { metadata: { name: 'b1', labels: { 'topology.kubernetes.io/zone': 'zone-b' } } }],
+  ]);
+  const volumes = new Map([
+    ['kafka-0', { volume: describeBrokerVolume('data-kafka-0', { spec: { storageClassName: 'net' }, status: { capacity: { storage: '10Gi' } } }, { metadata: { name: 'pv0' }, spec: {} }), pvc: null, pv: null }],
+  ]);
+  return { pods, directory, down: downBrokers(pods, directory), nodes, volumes, view, index: indexCluster(view), sizes: { ok: true, sizes: new Map([[2, new Map([['rf1\u00000', 2048]])]]) } };
+}
+
+describe('buildStatus', () => {
+  test('per broker: placement, volume, counts, and the verdict with its reason', () => {
+    const status = buildStatus(facts([pod(0, 'a1'), pod(1, 'b1'), pod(2, 'b1')]), policy, 'kafka');
+    const [b0, b1, b2] = status.brokers;
+    assert.equal(b0?.zone, 'zone-a');
+    assert.equal(b0?.volume?.kind, 'network');
+    assert.equal(b0?.volume?.size, '10Gi');
+    assert.deepEqual([b0?.replicas, b0?.leaders, b0?.underReplicated, b0?.underMinIsr], [2, 1, 1, 0]);
+    // rf3-1 has ISR [1, 2] with min ISR 2: taking 1 or 2 down drops it under; 2 also holds the only copy of rf1-0.
+    assert.equal(b0?.safeToDisrupt, true);
+    assert.equal(b1?.safeToDisrupt, false);
+    assert.match(b1?.reason ?? '', /under min.insync.replicas \(1 partition\)/);
+    assert.equal(b2?.soleReplicas, 1);
+    assert.match(b2?.reason ?? '', /offline \(1 partition\).*under min/);
+    assert.equal(b2?.dataBytes, 2048);
+    assert.deepEqual(status.totals, { brokers: 3, registeredBrokers: 3, topics: 2, partitions: 3, replicas: 7, underReplicated: 1, underMinIsr: 0, offline: 0, dataBytes: 2048 });
+  });
+
+  test('a broker whose pod is down is reported as already down, and others are judged with it down', () => {
+    const status = buildStatus(facts([pod(0, 'a1'), pod(1, 'b1', false), pod(2, 'b1')]), policy, 'kafka');
+    assert.equal(status.brokers[1]?.ready, false);
+    assert.equal(status.brokers[1]?.reason, 'already down (pod not Ready)');
+    // With 1 down, rf3-0 (ISR 0,1,2, min 2) cannot lose 0 as well.
+    assert.equal(status.brokers[0]?.safeToDisrupt, false);
+  });
+
+  test('lists in-flight reassignments and throttles', () => {
+    const view = clusterOf([0, 1, 2, 3], [{ name: 't', partitions: [{ r: [3, 0, 2], adding: [3], removing: [2] }] }]);
+    view.throttles = { brokers: [{ id: 3, leaderRate: 100, followerRate: 100 }], topics: [] };
+    const status = buildStatus(facts([pod(0, 'a1')], view), policy, 'kafka');
+    assert.deepEqual(status.reassignments, [{ topic: 't', partition: 0, replicas: [3, 0, 2], adding: [3], removing: [2] }]);
+    assert.equal(status.throttles.brokers[0]?.id, 3);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Units on the command line and on screen: replication rates (`50MiB/s`),
+ * durations (`30m`), byte counts. Parsing is strict: anything that is not
+ * exactly one of the documented forms is refused with the forms spelled out,
+ * because a throttle typo read as something else would move data at the
+ * wrong speed.
+ */
+
+const RATE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+};
+
+export const RATE_FORMS = 'a number and a unit per second: e.g. 50MiB/s, 500KiB/s, 1.5GB/s, 1048576B/s (units B, kB/KB, MB, GB, KiB, MiB, GiB)';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** `50MiB/s` -> 52428800 (bytes per second, a whole number >= 1). */
+export function parseRate(text: string): Parsed<number> {
+  const match = /^(\d+(?:\.\d+)?)(B|kB|KB|MB|GB|KiB|MiB|GiB)\/s$/.exec(text);
+  const amount = match?.[1];
+  const unit = match?.[2];
+  if (amount === undefined || unit === undefined) {
+    return { ok: false, error: `throttle ${JSON.stringify(text)} is not a rate; write ${RATE_FORMS}` };
+  }
+  const bytes = Math.floor(Number(amount) * (RATE_UNITS[unit] ?? 0));
+  if (!Number.isSafeInteger(bytes) || bytes < 1) {
+    return { ok: false, error: `throttle ${JSON.stringify(text)} is ${bytes < 1 ? 'below 1 byte per second' : 'too large'}; write ${RATE_FORMS}` };
+  }
+  return { ok: true, value: bytes };
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `30m`, `2h`, `1h30m` -> milliseconds (> 0). */
+export function parseDuration(text: string): Parsed<number> {
+  if (!/^(\d+(ms|s|m|h))+$/.test(text)) {
+    return { ok: false, error: `duration ${JSON.stringify(text)} is not a duration; write e.g. 90s, 30m, 2h or 1h30m` };
+  }
+  let total = 0;
+  for (const [, amount = '0', unit = 's'] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * (DURATION_UNITS[unit] ?? 0);
+  if (total <= 0) return { ok: false, error: `duration ${JSON.stringify(text)} must be longer than zero` };
+  return { ok: true, value: total };
+}
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '?';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const text = unit === 0 ? String(Math.round(value)) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+  return `${text} ${units[unit] ?? 'B'}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** 75000 -> "1m15s"; 4000 -> "4s"; 400 -> "0.4s". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/** Kubernetes quantities for storage, e.g. "10Gi", "500M", "1e9" -> bytes; null when unreadable. */
+export function quantityBytes(text: string | null): number | null {
+  if (text === null) return null;
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(text.trim());
+  if (match?.[1] === undefined) return null;
+  const factors: Record<string, number> = {
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  };
+  return Number(match[1]) * (match[2] === undefined ? 1 : factors[match[2]] ?? 1);
+}

@@ -1,0 +1,118 @@
+/**
+ * Polling waits with a deadline and Ctrl-C, and the pod waits the guarded
+ * operations need. Polling (not watches) keeps them simple and robust to
+ * apiserver restarts; the intervals are short because each wait is for one
+ * pod or broker.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
+import { KubeUnreachableError, type KubeCluster } from '../../shared/k8s/cluster.js';
+import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
+import { formatDuration } from './units.js';
+import { RefusedError } from './errors.js';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined. Unreachable
+ * Kafka or apiserver on one poll is retried (brokers restart during these
+ * waits); on timeout a RefusedError says what was awaited and the last state.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  options: WaitOptions & { describe?: () => string },
+): Promise<T> {
+  const started = Date.now();
+  let lastError: unknown = null;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+      lastError = null;
+    } catch (error) {
+      if (!(error instanceof KafkaUnreachableError) && !(error instanceof KubeUnreachableError)) throw error;
+      lastError = error;
+    }
+    if (Date.now() - started > options.timeoutMs) {
+      const state = options.describe?.() ?? '';
+      const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+      throw new RefusedError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what}${state ? ` (${state})` : ''}${last}`);
+    }
+    await sleep(options.intervalMs ?? 1000, options.signal);
+  }
+}
+
+/** Waits until the pod with `uid` is gone (deleted, or replaced by a pod of the same name). */
+export async function waitForPodGone(kube: KubeCluster, namespace: string, name: string, uid: string, options: WaitOptions): Promise<void> {
+  await waitFor(
+    `pod ${name} to terminate`,
+    async () => {
+      const pod = await kube.readPod(namespace, name);
+      return pod === null || pod.metadata?.uid !== uid ? true : undefined;
+    },
+    options,
+  );
+}
+
+/** Waits for a pod of that name other than `oldUid` to be Ready; returns it. */
+export async function waitForNewPodReady(
+  kube: KubeCluster,
+  namespace: string,
+  name: string,
+  oldUid: string | null,
+  options: WaitOptions & { onScheduled?: (pod: V1Pod) => void },
+): Promise<V1Pod> {
+  let state = 'not created yet';
+  let scheduledSeen = false;
+  return waitFor(
+    `pod ${name} to come back Ready`,
+    async () => {
+      const pod = await kube.readPod(namespace, name);
+      if (pod === null || pod.metadata?.uid === oldUid) {
+        state = pod === null ? 'not created yet' : 'old pod still there';
+        return undefined;
+      }
+      if (podIsTerminating(pod)) {
+        state = 'terminating';
+        return undefined;
+      }
+      const node = pod.spec?.nodeName;
+      if (!node) {
+        const reason = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
+        state = `not scheduled${reason ? `: ${reason}` : ''}`;
+        return undefined;
+      }
+      if (!scheduledSeen) {
+        scheduledSeen = true;
+        options.onScheduled?.(pod);
+      }
+      state = `on ${node}, not Ready`;
+      return podIsReady(pod) ? pod : undefined;
+    },
+    { ...options, describe: () => state },
+  );
+}
