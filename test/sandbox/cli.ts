@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadSandboxConfig, statePaths } from './config.js';
 import { isAlive, SandboxError } from './process.js';
@@ -33,6 +34,10 @@ async function foreground(quietExports: boolean): Promise<void> {
   if (stopping) return;
   if (quietExports) return; // detached child: the parent prints the exports
   const ns = 'kafka';
+  const kc = new KubeConfig();
+  kc.loadFromFile(sandbox.kubeconfig);
+  const node2 = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: 'kafka-2', namespace: ns })
+    .then((pod) => pod.spec?.nodeName ?? 'NODE', () => 'NODE');
   process.stdout.write([
     '',
     'kafka-guard sandbox is up: a real kube-apiserver, 4 nodes in 2 zones, and a 3-broker Kafka StatefulSet.',
@@ -42,8 +47,8 @@ async function foreground(quietExports: boolean): Promise<void> {
     '',
     'Then try:',
     `  kubectl get pods -n ${ns} -o wide                 # brokers, their nodes`,
-    `  kubectl kafka status -n ${ns}                     # per-broker safety (after npm run build && npm link)`,
-    `  kubectl drain node-of-kafka-2 --ignore-daemonsets  # refused while broker 2 holds the last in-sync replica`,
+    `  kubectl kafka status -n ${ns} --bootstrap-server $KAFKA_BOOTSTRAP_SERVERS   # per-broker safety (after npm run build && npm link)`,
+    `  kubectl drain ${node2} --ignore-daemonsets --timeout=30s   # kafka-2's node: refused once a partition's last in-sync replica is on it`,
     '',
     'Ctrl-C stops everything.',
     '',
