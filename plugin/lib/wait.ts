@@ -5,6 +5,7 @@
  * pod or broker.
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { sleep } from '../../shared/sleep.js';
 import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
 import { KubeUnreachableError, type KubeCluster } from '../../shared/k8s/cluster.js';
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
@@ -17,23 +18,6 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /**
  * Polls `check` until it returns a value other than undefined. Unreachable
@@ -116,3 +100,5 @@ export async function waitForNewPodReady(
     { ...options, describe: () => state },
   );
 }
+
+export { sleep };

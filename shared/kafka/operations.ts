@@ -14,6 +14,7 @@
  * since Kafka 2.3.
  */
 import type { PartitionRef } from '../safety/types.js';
+import { sleep } from '../sleep.js';
 import type { KafkaApi } from './client.js';
 import { ErrorCode, errorName, failure, KafkaRequestError, KafkaUnreachableError, KafkaWaitTimeoutError, type KafkaFailure } from './errors.js';
 import {
@@ -484,20 +485,7 @@ export async function waitForInSync(api: KafkaApi, partitions: readonly Partitio
         { cause: lastError ?? undefined },
       );
     }
-    await sleepUnlessAborted(confirmations > 0 ? pollIntervalMs : Math.min(pollIntervalMs, remainingMs), options.signal);
+    await sleep(confirmations > 0 ? pollIntervalMs : Math.min(pollIntervalMs, remainingMs), options.signal);
   }
 }
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

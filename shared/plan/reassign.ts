@@ -12,6 +12,7 @@
  * first, never started again.
  */
 import type { KafkaApi } from '../kafka/client.js';
+import { sleep } from '../sleep.js';
 import { alterReassignments, clearThrottles, setThrottles, waitForInSync } from '../kafka/operations.js';
 import type { PartitionRef } from '../safety/types.js';
 import { fetchReplicaSizes, partitionKey, type ReplicaSizes } from './log-dirs.js';
@@ -148,7 +149,7 @@ export async function runReassignment(api: KafkaApi, options: ReassignmentRunOpt
               copied.set(key, Math.max(copied.get(key) ?? 0, done));
             }
           }
-          await sleepUnlessAborted(Math.max(500, (options.pollIntervalMs ?? 1000) * 2), options.signal).catch(() => undefined);
+          await sleep(Math.max(500, (options.pollIntervalMs ?? 1000) * 2), options.signal).catch(() => undefined);
         }
       };
       const poller = pollBytes();
@@ -214,19 +215,6 @@ export async function runReassignment(api: KafkaApi, options: ReassignmentRunOpt
   return report;
 }
 
-function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function rateText(bytesPerSecond: number): string {
   if (bytesPerSecond >= 2 ** 20) return `${(bytesPerSecond / 2 ** 20).toFixed(1)} MiB/s`;
