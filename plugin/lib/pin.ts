@@ -120,14 +120,12 @@ export async function unpin(kube: KubeCluster, namespace: string, statefulSet: s
   if (sts === null) return null;
   const record = pinRecordOf(sts);
   if (record === null) return null;
-  const affinity = withoutPin(sts.spec?.template?.spec?.affinity, record.node);
-  const patch: JsonPatchOperation[] = [{ op: 'test', path: '/metadata/resourceVersion', value: sts.metadata?.resourceVersion }];
-  patch.push(
-    affinity === undefined
+  const patched = await kube.patchStatefulSetFresh(namespace, statefulSet, (fresh) => {
+    const affinity = withoutPin(fresh.spec?.template?.spec?.affinity, record.node);
+    return [affinity === undefined
       ? { op: 'remove', path: '/spec/template/spec/affinity' }
-      : { op: 'replace', path: '/spec/template/spec/affinity', value: affinity },
-  );
-  const patched = await kube.patchStatefulSet(namespace, statefulSet, patch);
+      : { op: 'replace', path: '/spec/template/spec/affinity', value: affinity }];
+  });
   const generation = patched.metadata?.generation ?? 0;
   const revision = await waitFor(
     `StatefulSet ${statefulSet} to take the restored template`,
@@ -146,9 +144,7 @@ export async function unpin(kube: KubeCluster, namespace: string, statefulSet: s
       { op: 'replace', path: `/metadata/labels/${escapePointer(REVISION_LABEL)}`, value: revision },
     ]);
   }
-  const latest = await kube.readStatefulSet(namespace, statefulSet);
-  await kube.patchStatefulSet(namespace, statefulSet, [
-    { op: 'test', path: '/metadata/resourceVersion', value: latest?.metadata?.resourceVersion },
+  await kube.patchStatefulSetFresh(namespace, statefulSet, () => [
     { op: 'add', path: '/spec/updateStrategy', value: record.updateStrategy },
     { op: 'remove', path: `/metadata/annotations/${escapePointer(PIN_ANNOTATION)}` },
   ]);

@@ -326,6 +326,27 @@ export class KubeCluster {
     );
   }
 
+  /**
+   * A JSON Patch built from a fresh read, guarded by a `test` of its
+   * resourceVersion; retried with a new read when the object changed in
+   * between (the StatefulSet controller writes status all the time).
+   */
+  async patchStatefulSetFresh(namespace: string, name: string, build: (sts: V1StatefulSet) => JsonPatchOperation[]): Promise<V1StatefulSet> {
+    for (let attempt = 1; ; attempt++) {
+      const sts = await this.readStatefulSet(namespace, name);
+      if (sts === null) throw new KubeApiError(`StatefulSet ${namespace}/${name} not found`, 404, 'NotFound');
+      try {
+        return await this.patchStatefulSet(namespace, name, [
+          { op: 'test', path: '/metadata/resourceVersion', value: sts.metadata?.resourceVersion },
+          ...build(sts),
+        ]);
+      } catch (error) {
+        const changed = error instanceof KubeApiError && (error.status === 409 || error.status === 422);
+        if (!changed || attempt >= 8) throw error;
+      }
+    }
+  }
+
   /** Sets spec.replicas through the scale subresource, as `kubectl scale` does. */
   async scaleStatefulSet(namespace: string, name: string, replicas: number): Promise<void> {
     await this.call(`scaling StatefulSet ${namespace}/${name} to ${replicas}`, () =>

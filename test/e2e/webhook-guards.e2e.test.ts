@@ -153,12 +153,14 @@ test('RF 3, min ISR 2, broker 1 stopped: evicting broker 2 is refused; once brok
 });
 
 test('kubectl scale and kubectl patch of replicas are refused while broker 2 holds replicas', async () => {
-  const topic = await createTopic([[2, 0, 1]]);
-  await untilRefused(['scale', 'statefulset', 'kafka', '-n', NAMESPACE, '--replicas=2'], new RegExp(`${topic}-0`));
+  // The refusal names the first five partitions (sorted), which after other tests may all be
+  // __consumer_offsets ones: the count and the rule are what this test checks.
+  await createTopic([[2, 0, 1]]);
+  await untilRefused(['scale', 'statefulset', 'kafka', '-n', NAMESPACE, '--replicas=2'], /broker 2 still holds replicas of \d+ partitions?/);
   const scale = await kubectl(['scale', 'statefulset', 'kafka', '-n', NAMESPACE, '--replicas=2']);
   assert.notEqual(scale.code, 0, 'kubectl scale went through');
-  assert.match(scale.stderr, /broker 2 still holds replicas/);
-  assert.match(scale.stderr, new RegExp(`${topic}-0`));
+  assert.match(scale.stderr, /broker 2 still holds replicas of \d+ partitions?/);
+  assert.match(scale.stderr, /kubectl kafka scale kafka --replicas 2/);
   const patch = await kubectl(['patch', 'statefulset', 'kafka', '-n', NAMESPACE, '-p', '{"spec":{"replicas":2}}']);
   assert.notEqual(patch.code, 0, 'kubectl patch went through');
   assert.match(patch.stderr, /broker 2 still holds replicas/);

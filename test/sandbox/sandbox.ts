@@ -130,6 +130,16 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
       await core.readNamespace({ name: 'default' });
       return true;
     }, { timeoutMs: 30_000 });
+    if (webhook) {
+      // The webhook's policy informer must have seen the demo policy before the StatefulSet
+      // is created, or the StatefulSet is stored without kafka-guard's defaults.
+      const sts = demoObjects(cfg).find((o) => o.kind === 'StatefulSet');
+      const objects = KubernetesObjectApi.makeApiClient(kc);
+      await waitFor('the webhook to see the demo policy', async () => {
+        const dry = sts ? await objects.create(sts, undefined, 'All') : null;
+        return dry?.metadata?.annotations?.['kafkaguard.io/applied-defaults'] !== undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+    }
     await applyObjects(kc, demoObjects(cfg));
     await waitFor('3 Ready broker pods with registered brokers', async () => {
       const pods = await core.listNamespacedPod({ namespace: DEMO_NAMESPACE, labelSelector: 'app.kubernetes.io/name=kafka' });
