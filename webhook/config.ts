@@ -56,7 +56,10 @@ export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; er
  * every probe period (10 s by default), so a fresher view would not be more
  * accurate; an older one would let two decisions a few seconds apart both miss
  * a broker that just dropped out of the ISR. 5 s also bounds the metadata load
- * a `kubectl drain` of many pods puts on the Kafka controller.
+ * a `kubectl drain` of many pods puts on the Kafka controller. The bound is for
+ * admissions only: a refusal is re-checked on a view read after the request
+ * arrived (engine.ts), so a client that just made its change safe is not
+ * refused on a view from before it did.
  *
  * decisionDeadlineMs, 2000: the webhooks are registered with timeoutSeconds: 3
  * (the apiserver allows 1-30, default 10). The apiserver counts the whole call,

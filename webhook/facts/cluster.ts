@@ -25,7 +25,7 @@ import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-ind
 import type { WebhookConfig } from '../config.js';
 import type { WebhookMetrics } from '../metrics.js';
 import {
-  policyKey, type BreakGlassConsumption, type Deadline, type Effects, type FactsSource, type KafkaIndexResult,
+  policyKey, type BreakGlassConsumption, type Deadline, type Effects, type FactsSource, type KafkaIndexResult, type KafkaViewOptions,
   type ObjectReference, type PendingDisruptions, type PersistentVolumeClaimFact, type PodFact, type Reservation,
   type StatefulSetFact, type StorageClassFact,
 } from './types.js';
@@ -51,6 +51,8 @@ interface NamespaceCaches {
 interface ViewEntry {
   view: ClusterView;
   index: ClusterIndex;
+  /** When the fetch that read the view started (epoch ms): nothing after it is missing from the view. */
+  startedAt: number;
   /** The policy's Kafka connection spec the view was read with: a changed spec makes it stale. */
   connection: string;
 }
@@ -105,7 +107,7 @@ export class ClusterFacts implements FactsSource, Effects {
   private readonly parsedPolicies = new Map<string, { resourceVersion: string; policy: KafkaGuardPolicy | null }>();
   private readonly clients: KafkaClientCache;
   private readonly views = new Map<string, ViewEntry>();
-  private readonly inflight = new Map<string, Promise<ViewEntry>>();
+  private readonly inflight = new Map<string, { startedAt: number; entry: Promise<ViewEntry> }>();
   private refreshTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -280,10 +282,12 @@ export class ClusterFacts implements FactsSource, Effects {
       && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   }
 
-  async kafkaIndex(policy: KafkaGuardPolicy, options: { maxAgeMs: number; deadline: Deadline }): Promise<KafkaIndexResult> {
+  async kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult> {
     const key = policyKey(policy);
     const cached = this.views.get(key);
-    if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && Date.now() - cached.view.fetchedAt <= options.maxAgeMs) {
+    const notBefore = options.notBefore ?? 0;
+    if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && Date.now() - cached.view.fetchedAt <= options.maxAgeMs
+      && cached.startedAt >= notBefore) {
       this.metrics.kafkaViewAge.set({ policy: key }, (Date.now() - cached.view.fetchedAt) / 1000);
       return { ok: true, index: cached.index, fetchedAt: cached.view.fetchedAt };
     }
@@ -294,7 +298,7 @@ export class ClusterFacts implements FactsSource, Effects {
       timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${remaining} ms (admission deadline)`)), remaining);
     });
     try {
-      const fresh = await Promise.race([this.refreshView(policy), timeout]);
+      const fresh = await Promise.race([this.refreshView(policy, notBefore), timeout]);
       this.metrics.kafkaViewAge.set({ policy: key }, (Date.now() - fresh.view.fetchedAt) / 1000);
       return { ok: true, index: fresh.index, fetchedAt: fresh.view.fetchedAt };
     } catch (error) {
@@ -304,21 +308,29 @@ export class ClusterFacts implements FactsSource, Effects {
     }
   }
 
-  /** One fetch per policy at a time: concurrent admissions share it. */
-  private refreshView(policy: KafkaGuardPolicy): Promise<ViewEntry> {
+  /**
+   * One fetch per policy at a time: concurrent admissions share it, unless it
+   * started before `notBefore` (a refusal's re-check needs a later one).
+   */
+  private refreshView(policy: KafkaGuardPolicy, notBefore = 0): Promise<ViewEntry> {
     const connection = JSON.stringify(policy.spec.kafka);
     const key = `${policyKey(policy)} ${connection}`;
     const running = this.inflight.get(key);
-    if (running) return running;
-    const next = (async () => {
+    if (running && running.startedAt >= notBefore) return running.entry;
+    const startedAt = Date.now();
+    const entry = (async () => {
       const client = await this.clientFor(policy);
       const view = await fetchClusterView(client);
-      const entry = { view, index: indexCluster(view), connection };
-      this.views.set(policyKey(policy), entry);
-      return entry;
-    })().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, next);
-    return next;
+      const fetched = { view, index: indexCluster(view), connection, startedAt };
+      // A slower, older fetch finishing last must not replace a newer view.
+      const current = this.views.get(policyKey(policy));
+      if (!current || current.connection !== connection || current.startedAt <= startedAt) this.views.set(policyKey(policy), fetched);
+      return fetched;
+    })().finally(() => {
+      if (this.inflight.get(key)?.entry === entry) this.inflight.delete(key);
+    });
+    this.inflight.set(key, { startedAt, entry });
+    return entry;
   }
 
   private refreshAllViews(): void {

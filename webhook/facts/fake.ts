@@ -17,6 +17,7 @@ import type {
   Effects,
   FactsSource,
   KafkaIndexResult,
+  KafkaViewOptions,
   ObjectReference,
   PendingDisruptions,
   PersistentVolumeClaimFact,
@@ -28,7 +29,8 @@ import type {
 import { policyKey } from './types.js';
 
 export type FakeKafka =
-  | { view: ClusterView }
+  /** `afterRequest`: what a view read after the request arrived shows (`notBefore` set); default `view`. */
+  | { view: ClusterView; afterRequest?: ClusterView | { unreachable: string } }
   | { unreachable: string }
   /** Never answers: exercises the engine's deadline. */
   | { hang: true };
@@ -131,12 +133,14 @@ export class FakeCluster implements FactsSource, Effects {
     return this.lookup('pvcs', () => this.pvcList.filter((p) => p.metadata?.namespace === namespace));
   }
 
-  async kafkaIndex(policy: KafkaGuardPolicy, _options: { maxAgeMs: number; deadline: Deadline }): Promise<KafkaIndexResult> {
+  async kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult> {
     const kafka = await this.lookup('kafkaIndex', () => this.kafka[policyKey(policy)]);
     if (kafka === undefined) return { ok: false, error: `no Kafka configured in the fake for ${policyKey(policy)}` };
     if ('unreachable' in kafka) return { ok: false, error: kafka.unreachable };
     if ('hang' in kafka) return new Promise<never>(() => undefined);
-    return { ok: true, index: indexCluster(kafka.view), fetchedAt: kafka.view.fetchedAt };
+    const view = options.notBefore !== undefined ? kafka.afterRequest ?? kafka.view : kafka.view;
+    if ('unreachable' in view) return { ok: false, error: view.unreachable };
+    return { ok: true, index: indexCluster(view), fetchedAt: view.fetchedAt };
   }
 
   pendingDisruptions(key: string): Promise<PendingDisruptions> {

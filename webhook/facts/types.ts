@@ -87,6 +87,13 @@ export interface Deadline {
   remainingMs(): number;
 }
 
+export interface KafkaViewOptions {
+  maxAgeMs: number;
+  /** Epoch ms: only a view whose fetch started at or after this will do (a re-check of a refusal). */
+  notBefore?: number;
+  deadline: Deadline;
+}
+
 export type KafkaIndexResult =
   | { ok: true; index: ClusterIndex; /** When the underlying view was fetched (epoch ms). */ fetchedAt: number }
   | { ok: false; /** Why Kafka could not be asked, for the refusal message and logs. */ error: string };
@@ -111,11 +118,12 @@ export interface FactsSource {
   statefulSets(namespace: string): Promise<StatefulSetFact[]>;
   pvcs(namespace: string): Promise<PersistentVolumeClaimFact[]>;
   /**
-   * The Kafka cluster behind the policy, no older than `maxAgeMs`; fetched anew
-   * when the cached view is older. Never throws: a Kafka that cannot be reached
-   * before the deadline is `{ ok: false }`.
+   * The Kafka cluster behind the policy, no older than `maxAgeMs` and, with
+   * `notBefore`, read by a fetch that started at or after that instant; fetched
+   * anew otherwise. Never throws: a Kafka that cannot be reached before the
+   * deadline is `{ ok: false }`.
    */
-  kafkaIndex(policy: KafkaGuardPolicy, options: { maxAgeMs: number; deadline: Deadline }): Promise<KafkaIndexResult>;
+  kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult>;
   /** The ledger: disruptions admitted for this policy that have not happened or expired yet. */
   pendingDisruptions(policyKey: string): Promise<PendingDisruptions>;
   /** Whether a PodDisruptionBudget selects the policy's broker pods; null when unknown. */

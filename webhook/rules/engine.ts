@@ -43,7 +43,7 @@ import {
   warnModeWarnings,
 } from '../messages.js';
 import type { WebhookMetrics } from '../metrics.js';
-import { isResource, type BreakGlass, type Located, type Rule } from './rule.js';
+import { isResource, type BreakGlass, type GatherContext, type Located, type Rule } from './rule.js';
 
 export type Route = 'validate' | 'mutate';
 
@@ -263,6 +263,7 @@ async function evaluateRule(
   request: AdmissionRequest,
   deps: EngineDeps,
   deadline: Deadline,
+  arrivedAt: number,
   progress: Progress,
 ): Promise<RuleRun> {
   try {
@@ -278,13 +279,27 @@ async function evaluateRule(
       if (!policy.spec.guards[rule.guard]) return { rule, located, verdict: allow(), skipped: 'guard_off' };
     }
     progress.stage = 'gathering facts (Kafka cluster view, pods, ledger)';
-    const facts = await rule.gather(request, located, deps.facts, {
+    const context: GatherContext = {
       deadline,
       kafkaViewMaxAgeMs: deps.settings.kafkaViewMaxAgeMs,
       maxPartitionsNamed: deps.settings.maxPartitionsNamed,
-    });
+    };
+    const facts = await rule.gather(request, located, deps.facts, context);
     progress.stage = 'deciding';
-    return { rule, located, verdict: rule.decide(request, facts), skipped: null };
+    const verdict = rule.decide(request, facts);
+    if (verdict.outcome.kind !== 'deny') return { rule, located, verdict, skipped: null };
+    // The view may predate the request by up to kafkaViewMaxAgeMs, and a client that
+    // has just finished making the change safe (a drain before its scale-down) must
+    // not be refused on a view that predates its drain. So a refusal is checked again
+    // against a view read after the request arrived (the one fetched above when the
+    // cache was stale; else one more fetch). If that cannot be had in time, the
+    // refusal stands.
+    progress.stage = 're-checking the refusal against a Kafka view read after the request arrived';
+    const recheck = rule.decide(request, await rule.gather(request, located, deps.facts, { ...context, kafkaViewNotBefore: arrivedAt }));
+    const kind = recheck.outcome.kind;
+    if (kind === 'undecided' || kind === 'errored') return { rule, located, verdict, skipped: null };
+    if (kind !== 'deny') deps.log.info({ rule: rule.name, uid: request.uid }, 'refusal overturned by a Kafka view read after the request arrived');
+    return { rule, located, verdict: recheck, skipped: null };
   } catch (error) {
     deps.metrics.errors.inc({ route, type: 'rule' });
     deps.log.error({ err: error, rule: rule.name, uid: request.uid, stage: progress.stage }, 'admission rule failed');
@@ -302,7 +317,7 @@ async function runWithDeadline(
   deadlineMs: number,
 ): Promise<RuleRun> {
   const progress: Progress = { stage: 'starting', located: null };
-  const running = evaluateRule(route, rule, request, deps, deadline, progress);
+  const running = evaluateRule(route, rule, request, deps, deadline, deadline.at - deadlineMs, progress);
   const first = await Promise.race([running, deadline.expired.then((): typeof DEADLINE_PASSED => DEADLINE_PASSED)]);
   if (first !== DEADLINE_PASSED) return first;
   deps.metrics.errors.inc({ route, type: 'deadline' });

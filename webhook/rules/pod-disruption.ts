@@ -13,7 +13,7 @@ import type { FactsSource, KafkaIndexResult, PendingDisruptions, PodFact } from 
 import { policyKey } from '../facts/types.js';
 import { breakGlassHint, identityReason } from '../messages.js';
 import { brokerAvailability, breakGlassOf, forgiveUnknownDownBrokers, podIsTerminating, podReference } from './brokers.js';
-import type { GatherContext, Located } from './rule.js';
+import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
 export interface PodSubject {
   namespace: string;
@@ -70,7 +70,7 @@ export async function gatherPodDisruption(
     needsKafka ? facts.brokerPods(policy) : Promise.resolve([]),
     needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve({ brokers: [], version: '' }),
     needsKafka
-      ? facts.kafkaIndex(policy, { maxAgeMs: context.kafkaViewMaxAgeMs, deadline: context.deadline })
+      ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
   ]);
   return {

@@ -11,7 +11,7 @@
  */
 import type { AdmissionRequest } from '../admission/types.js';
 import type { AdmissionVerdict } from '../admission/verdict.js';
-import type { Deadline, FactsSource, ObjectReference } from '../facts/types.js';
+import type { Deadline, FactsSource, KafkaIndexResult, ObjectReference } from '../facts/types.js';
 import type { GuardsSpec, KafkaGuardPolicy } from '../../shared/policy/types.js';
 
 /** A resource the webhook is registered for: group ("" = core), plural resource, subresource. */
@@ -41,7 +41,22 @@ export interface Located<Subject> {
 export interface GatherContext {
   deadline: Deadline;
   kafkaViewMaxAgeMs: number;
+  /**
+   * Set when the engine re-checks a refusal: the Kafka view must have been read
+   * after the request arrived (epoch ms), so a change the client completed just
+   * before asking (a drain before a scale-down) is seen.
+   */
+  kafkaViewNotBefore?: number;
   maxPartitionsNamed: number;
+}
+
+/** The Kafka view a rule decides on, as fresh as the context asks. */
+export function kafkaIndexFor(facts: FactsSource, policy: KafkaGuardPolicy, context: GatherContext): Promise<KafkaIndexResult> {
+  return facts.kafkaIndex(policy, {
+    maxAgeMs: context.kafkaViewMaxAgeMs,
+    deadline: context.deadline,
+    ...(context.kafkaViewNotBefore === undefined ? {} : { notBefore: context.kafkaViewNotBefore }),
+  });
 }
 
 export interface Rule<Subject = unknown, Facts = unknown> {

@@ -20,7 +20,7 @@ import {
   type OrdinalBroker,
 } from './brokers.js';
 import { requirePolicy } from './pod-disruption.js';
-import type { GatherContext, Located } from './rule.js';
+import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
 export interface ScaleDownSubject {
   namespace: string;
@@ -80,7 +80,7 @@ export async function gatherScaleDown(
   const [pending, kafka] = await Promise.all([
     needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve({ brokers: [], version: '' }),
     needsKafka
-      ? facts.kafkaIndex(policy, { maxAgeMs: context.kafkaViewMaxAgeMs, deadline: context.deadline })
+      ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
   ]);
   return {
