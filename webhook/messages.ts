@@ -79,7 +79,9 @@ export function liveVolumeReason(pvc: string, pod: string, brokerId: number | nu
     message:
       `${pvc} is the data volume of pod ${pod}${brokerLabel(brokerId, 'broker')}, which exists: the volume would be ` +
       'removed when the pod next restarts and the broker would come back empty.',
-    remediation: `kubectl kafka drain ${pod}${ns(namespace)} (moves its replicas away), then remove the pod before its volume`,
+    remediation:
+      `kubectl kafka move ${pod} --to-node NODE${ns(namespace)} (recreates a node-local volume on another node), or ` +
+      `kubectl kafka drain ${pod}${ns(namespace)} (moves its replicas away), then remove the pod before its volume`,
   };
 }
 

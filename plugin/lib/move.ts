@@ -34,6 +34,7 @@ import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
 import { gatherFacts, type ClusterFacts } from './facts.js';
 import { progressHooks, type OperationContext } from './operation.js';
+import { withBreakGlass } from './break-glass.js';
 import { pin, unpin } from './pin.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import type { Session } from './session.js';
@@ -313,15 +314,23 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
  * Node-local path: the broker's claims are deleted while its pod still runs.
  * They stay (Terminating, held by the pvc-protection finalizer) until the pod
  * is gone, so the recreated pod never mounts the old data and its new claim is
- * provisioned on the target node. An admission webhook may refuse this (the
- * kafka-guard webhook refuses deleting a live broker's volume); then the
+ * provisioned on the target node. kafka-guard's webhook refuses deleting a
+ * live broker's volume on principle; the verdict above has checked this broker
+ * may go, so each deletion carries the pod's break-glass annotation naming the
+ * move (break-glass.ts). Refused all the same (another webhook, or RBAC), the
  * drained partitions go back and nothing else has changed.
  */
 async function deleteClaims(context: OperationContext, plan: MovePlan, drain: DrainPreparation | null): Promise<void> {
   const { session, reporter } = context;
+  const reason = `kubectl kafka move ${plan.pod} --to-node ${plan.toNode}: its node-local volume is recreated on the target node`;
   for (const claim of plan.claims) {
     try {
-      await session.kube.deletePvc(session.namespace, claim);
+      await withBreakGlass(
+        session.kube,
+        { namespace: session.namespace, pod: plan.pod, reason },
+        () => session.kube.deletePvc(session.namespace, claim),
+        (warning) => reporter.event(`warning: ${warning}`),
+      );
       reporter.event(`PersistentVolumeClaim ${claim} deleted (it goes once the pod has)`);
     } catch (error) {
       if (isNotFound(error)) continue;
@@ -330,8 +339,7 @@ async function deleteClaims(context: OperationContext, plan: MovePlan, drain: Dr
         await moveBack(context, drain);
         throw new RefusedError(
           `the apiserver refused to delete PersistentVolumeClaim ${claim}: ${error.message}. The drained partitions were moved back and ` +
-            `${plan.pod} still runs on ${plan.fromNode}. If an admission webhook guards broker volumes, allow this one deletion ` +
-            `(kafka-guard: annotate the pod with kafkaguard.io/allow-disruption) and run the move again`,
+            `${plan.pod} still runs on ${plan.fromNode}. Allow this one deletion and run the move again`,
         );
       }
       throw error;

@@ -24,6 +24,7 @@
  * the scheduler), scheduling gates (need a mutating webhook at pod creation).
  */
 import type { V1Affinity, V1NodeSelectorRequirement, V1NodeSelectorTerm, V1StatefulSet } from '@kubernetes/client-node';
+import jsonPatch from 'fast-json-patch';
 import type { JsonPatchOperation, KubeCluster } from '../../shared/k8s/cluster.js';
 import { HOSTNAME_LABEL } from '../../shared/k8s/volumes.js';
 import { RefusedError } from './errors.js';
@@ -39,7 +40,7 @@ interface PinRecord {
   updateStrategy: unknown;
 }
 
-const escapePointer = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+const escapePointer = (key: string) => jsonPatch.escapePathComponent(key);
 
 function pinRequirement(node: string): V1NodeSelectorRequirement {
   return { key: HOSTNAME_LABEL, operator: 'In', values: [node] };

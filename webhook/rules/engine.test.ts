@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadRequest } from '../../test/fixtures/admission/load.js';
 import type { AdmissionRequest } from '../admission/types.js';
 import { allow, deny, errored, patch, undecided, type AdmissionVerdict } from '../admission/verdict.js';
-import { FakeCluster, makePod, makePolicy, standardCluster, type PolicyOptions } from '../facts/fake.js';
+import { FakeCluster, makePod, makePolicy, makeView, standardCluster, type PolicyOptions } from '../facts/fake.js';
 import type { BreakGlassConsumption } from '../facts/types.js';
 import { createMetrics } from '../metrics.js';
 import { applyPolicy, classify, combine, decide, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
@@ -207,6 +207,39 @@ describe('engine: onKafkaUnreachable and the deadline', () => {
   });
 });
 
+describe('engine: a refusal is checked again on a view read after the request arrived', () => {
+  const healthy = makeView([0, 1, 2], [
+    { name: 'orders', minIsr: 2, partitions: [0, 1, 2].map((i) => ({ replicas: [i, (i + 1) % 3, (i + 2) % 3], isr: [i, (i + 1) % 3, (i + 2) % 3] })) },
+  ]);
+  const stale = makeView([0, 1, 2], [
+    { name: 'orders', minIsr: 2, partitions: [0, 1, 2].map((i) => ({ replicas: [i, (i + 1) % 3, (i + 2) % 3], isr: [1, 2] })) },
+  ]);
+  const kafkaCalls = (h: Harness) => h.cluster.calls.filter((c) => c === 'kafkaIndex').length;
+
+  it('admits when the cached view refused but the one read after the request allows (the ISR recovered meanwhile)', async () => {
+    const h = harness(standardCluster({ kafka: { view: stale, afterRequest: healthy } }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.equal(kafkaCalls(h), 2);
+    assert.deepEqual(h.cluster.events, [], 'no refusal Event for a refusal that did not stand');
+    assert.deepEqual(h.cluster.reservations.map((r) => r.brokerId), [1]);
+  });
+
+  it('refuses when the fresh view refuses too, and does not re-check an admission', async () => {
+    const refused = harness(standardCluster({ kafka: { view: stale, afterRequest: stale } }));
+    assert.equal(refusal(await run(refused, eviction())).code, 429);
+    assert.equal(kafkaCalls(refused), 2);
+    const admitted = harness(standardCluster({ kafka: { view: healthy, afterRequest: stale } }));
+    assert.equal((await run(admitted, eviction())).outcome.kind, 'allow');
+    assert.equal(kafkaCalls(admitted), 1);
+  });
+
+  it('keeps the refusal when Kafka cannot be read again in time', async () => {
+    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { view: stale, afterRequest: { unreachable: 'connect ECONNREFUSED' } } }));
+    const outcome = refusal(await run(h, eviction()));
+    assert.deepEqual(outcome.rules, ['pod-eviction']);
+  });
+});
+
 describe('engine: break-glass', () => {
   const reason = 'replacing the disk of node-b, ticket OPS-1234';
 
@@ -239,6 +272,19 @@ describe('engine: break-glass', () => {
     assert.equal(verdict.outcome.kind, 'allow');
     assert.match(verdict.warnings.join('\n'), /\(dry run\)/);
     assert.deepEqual([h.cluster.consumed, h.cluster.events, h.cluster.reservations], [[], [], []]);
+  });
+
+  it('on the broker pod lets one deletion of its live volume through, consumed from the pod', async () => {
+    const pods = [makePod('kafka-0'), makePod('kafka-1', { annotations: { [BREAK_GLASS]: reason } }), makePod('kafka-2')];
+    const h = harness(standardCluster({ pods }));
+    const deletion = loadRequest('pvc-delete', (r) => (r.request.name = 'data-kafka-1'));
+    const verdict = await run(h, deletion);
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.consumed, [{ pod: { namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' }, expectedValue: reason }]);
+    assert.deepEqual(h.cluster.events.map((e) => [e.reason, e.involvedObject.kind]), [['KafkaGuardBreakGlass', 'PersistentVolumeClaim']]);
+    const other = refusal(await run(h, loadRequest('pvc-delete', (r) => (r.request.name = 'data-kafka-2'))));
+    assert.deepEqual(other.rules, ['pvc-delete'], 'another broker\'s volume is still guarded');
+    assert.match(other.hints.join('\n'), /kubectl annotate pod kafka-2 -n kafka kafkaguard.io\/allow-disruption="<reason>"/);
   });
 
   it('lets only one of two racing requests through', async () => {

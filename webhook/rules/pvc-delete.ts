@@ -4,18 +4,25 @@
  * the pod stops; the StatefulSet then recreates the pod on a new, empty
  * volume) or when the broker still holds replicas (their data would be gone
  * for good). A leftover volume of a drained, scaled-away broker may go.
+ *
+ * Break-glass: the annotation on the broker's pod lets one deletion of its
+ * volume through (the pod's own annotation, since a disrupted volume is a
+ * disruption of that broker). `kubectl kafka move` uses it for the node-local
+ * path, after its own verdict, to have the volume recreated on the target node.
+ * The annotation is consumed from the pod, never patched onto the claim being
+ * deleted (that would conflict with the deletion itself).
  */
 import { verdict } from '../../shared/safety/verdict.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
 import type { AdmissionRequest } from '../admission/types.js';
 import type { FactsSource, KafkaIndexResult } from '../facts/types.js';
-import { identityReason, liveVolumeReason, pvcDeleteSummary } from '../messages.js';
+import { breakGlassHint, identityReason, liveVolumeReason, pvcDeleteSummary } from '../messages.js';
 import { policyKey } from '../facts/types.js';
-import { asPvc, brokerOfOrdinal, forgiveUnknownDownBrokers, type OrdinalBroker } from './brokers.js';
+import { asPvc, breakGlassOf, brokerOfOrdinal, forgiveUnknownDownBrokers, type OrdinalBroker } from './brokers.js';
 import { locateBrokerVolume, type VolumeSubject } from './broker-volume.js';
 import { requirePolicy } from './pod-disruption.js';
-import { RESOURCES, isResource, type GatherContext, type Located, type Rule } from './rule.js';
+import { RESOURCES, isResource, kafkaIndexFor, type GatherContext, type Located, type Rule } from './rule.js';
 
 export interface PvcDeleteFacts {
   policy: KafkaGuardPolicy;
@@ -38,9 +45,12 @@ export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
     return isResource(request, RESOURCES.pvcs) && request.operation === 'DELETE';
   },
 
-  locate(request: AdmissionRequest, facts: FactsSource): Promise<Located<VolumeSubject> | null> {
-    if (request.namespace === null || request.name === '') return Promise.resolve(null);
-    return locateBrokerVolume(request.namespace, request.name, asPvc(request.oldObject), facts);
+  async locate(request: AdmissionRequest, facts: FactsSource): Promise<Located<VolumeSubject> | null> {
+    if (request.namespace === null || request.name === '') return null;
+    const located = await locateBrokerVolume(request.namespace, request.name, asPvc(request.oldObject), facts);
+    if (located === null) return null;
+    const pod = await facts.pod(request.namespace, located.subject.volume.podName);
+    return { ...located, breakGlass: pod === null ? null : breakGlassOf(pod, request.namespace) };
   },
 
   async gather(_request: AdmissionRequest, located: Located<VolumeSubject>, facts: FactsSource, context: GatherContext) {
@@ -50,7 +60,7 @@ export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
     const broker = brokerOfOrdinal(volume.statefulSetName, volume.ordinal, pod, policy.spec.brokers.idFrom);
     const needsKafka = !broker.podExists && broker.id.ok;
     const kafka = needsKafka
-      ? await facts.kafkaIndex(policy, { maxAgeMs: context.kafkaViewMaxAgeMs, deadline: context.deadline })
+      ? await kafkaIndexFor(facts, policy, context)
       : null;
     return {
       policy,
@@ -68,7 +78,8 @@ export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
     const brokerId = broker.id.ok ? broker.id.id : null;
     const summary = pvcDeleteSummary(facts.namespace, facts.pvcName, brokerId);
     if (broker.podExists) {
-      return deny([liveVolumeReason(facts.pvcName, broker.podName, brokerId, facts.namespace)], { summary });
+      const hints = [breakGlassHint(facts.namespace, broker.podName)];
+      return deny([liveVolumeReason(facts.pvcName, broker.podName, brokerId, facts.namespace)], { summary, hints });
     }
     if (!broker.id.ok) {
       return deny([identityReason(broker.id.error, policyKey(facts.policy), facts.namespace)], { summary });
