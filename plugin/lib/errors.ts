@@ -32,6 +32,14 @@ export class RefusedError extends Error {
   override readonly name = 'RefusedError';
 }
 
+/**
+ * Kafka cannot be connected to as the policy says: a Secret it names is
+ * missing, unreadable or incomplete. Exit code 3, like an unreachable broker.
+ */
+export class KafkaSettingsError extends Error {
+  override readonly name = 'KafkaSettingsError';
+}
+
 /** Ctrl-C: cleanup has run; the message says what is left. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
@@ -39,7 +47,9 @@ export class InterruptedError extends Error {
 
 export function exitCodeOf(error: unknown): ExitCodeValue {
   if (error instanceof UsageError || error instanceof KubeConfigError) return ExitCode.usage;
-  if (error instanceof KafkaUnreachableError || error instanceof KubeUnreachableError) return ExitCode.unreachable;
+  if (error instanceof KafkaUnreachableError || error instanceof KubeUnreachableError || error instanceof KafkaSettingsError) {
+    return ExitCode.unreachable;
+  }
   if (error instanceof InterruptedError) return ExitCode.interrupted;
   if (error instanceof KubeApiError && error.status === 401) return ExitCode.unreachable;
   if (error instanceof PlanError || error instanceof RefusedError) return ExitCode.refused;

@@ -11,7 +11,7 @@ import { buildBrokerDirectory, type BrokerDirectory } from '../../shared/k8s/ide
 import { selectorToString } from '../../shared/k8s/selector.js';
 import { formatPolicyErrors, parsePolicy } from '../../shared/policy/parse.js';
 import { POLICY_KIND, type KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { UsageError } from './errors.js';
+import { KafkaSettingsError, UsageError } from './errors.js';
 
 export interface SessionOptions extends KubeConnectionOptions {
   /** --policy: which KafkaGuardPolicy when the namespace has several. */
@@ -60,9 +60,12 @@ export class Session {
     try {
       connection = await resolveConnection(spec, (name) => this.kube.readSecret(this.namespace, name));
     } catch (error) {
-      // A malformed --bootstrap-server is a usage error; Secret trouble keeps its own type.
+      // A malformed --bootstrap-server is a usage error; Secret trouble means Kafka cannot be reached as configured.
       if (this.options.bootstrapServers?.length && error instanceof Error && /bootstrapServers/.test(error.message)) {
         throw new UsageError(`--bootstrap-server: ${error.message.replace(/spec\.kafka\.bootstrapServers\[\d+\] is /, '')}`);
+      }
+      if (error instanceof Error) {
+        throw new KafkaSettingsError(`${error.message} (KafkaGuardPolicy ${this.namespace}/${this.policy.metadata.name}, spec.kafka)`, { cause: error });
       }
       throw error;
     }
