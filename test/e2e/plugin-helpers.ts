@@ -79,10 +79,11 @@ function pluginCommand(): string[] {
   return command;
 }
 
-/** Starts `kubectl kafka ARGS -n kafka --policy plugin-e2e` as a child process. */
+/** Starts `kubectl kafka ARGS -n kafka --policy plugin-e2e` (unless ARGS name a policy) as a child process. */
 export function startPlugin(args: string[]): ChildProcess {
   const [command = 'node', ...prefix] = pluginCommand();
-  return spawn(command, [...prefix, ...args, '-n', NAMESPACE, '--policy', POLICY], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const policy = args.includes('--policy') ? [] : ['--policy', POLICY];
+  return spawn(command, [...prefix, ...args, '-n', NAMESPACE, ...policy], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the plugin to the end; never throws on a non-zero exit. */

@@ -1,11 +1,11 @@
 /**
  * A throw-away CA and the certificates the sandbox needs, made with openssl
- * at every start (nothing is committed): apiserver and webhook serving certs
- * for 127.0.0.1, and the service-account signing key pair.
+ * at every start (nothing is committed): apiserver, webhook and Kafka SASL_SSL
+ * listener serving certs for 127.0.0.1, and the service-account signing key pair.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SandboxError } from './process.js';
@@ -20,6 +20,8 @@ export interface SandboxCerts {
   apiserverKey: string;
   webhookCert: string;
   webhookKey: string;
+  /** Key and certificate in one PEM file: a Kafka PEM keystore. */
+  kafkaKeystorePem: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
   tokenFile: string;
@@ -53,6 +55,9 @@ export async function makeCerts(dir: string): Promise<SandboxCerts> {
   const sans = 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc';
   const [apiserverCert, apiserverKey] = await servingCert(dir, 'apiserver', caCert, caKey, sans);
   const [webhookCert, webhookKey] = await servingCert(dir, 'webhook', caCert, caKey, 'IP:127.0.0.1,DNS:localhost');
+  const [kafkaCert, kafkaKey] = await servingCert(dir, 'kafka', caCert, caKey, 'IP:127.0.0.1,DNS:localhost');
+  const kafkaKeystorePem = join(dir, 'kafka-keystore.pem');
+  writeFileSync(kafkaKeystorePem, readFileSync(kafkaKey, 'utf8') + readFileSync(kafkaCert, 'utf8'), { mode: 0o600 });
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPub = join(dir, 'sa.pub');
   await openssl(['genrsa', '-out', serviceAccountKey, '2048']);
@@ -61,5 +66,5 @@ export async function makeCerts(dir: string): Promise<SandboxCerts> {
   const tokenFile = join(dir, 'tokens.csv');
   // token,user,uid,"group1,group2"
   writeFileSync(tokenFile, `${adminToken},sandbox-admin,sandbox-admin,"system:masters"\n`, { mode: 0o600 });
-  return { dir, caCert, caKey, apiserverCert, apiserverKey, webhookCert, webhookKey, serviceAccountKey, serviceAccountPub, tokenFile, adminToken };
+  return { dir, caCert, caKey, apiserverCert, apiserverKey, webhookCert, webhookKey, kafkaKeystorePem, serviceAccountKey, serviceAccountPub, tokenFile, adminToken };
 }

@@ -22,8 +22,9 @@ export interface SandboxConfig {
     controllerManager: number;
     scheduler: number;
     webhook: number;
-    /** Broker id N listens on kafkaBase + N; its controller on controllerBase + N. */
+    /** Broker id N listens on kafkaBase + N (PLAINTEXT), kafkaSecureBase + N (SASL_SSL); its controller on controllerBase + N. */
     kafkaBase: number;
+    kafkaSecureBase: number;
     controllerBase: number;
   };
   nodes: Array<{ name: string; zone: string }>;
@@ -60,6 +61,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       webhook: base + 8443,
       kafkaBase: base + 9092,
       controllerBase: base + 9192,
+      kafkaSecureBase: base + 9292,
     },
     nodes: [
       { name: 'node-a1', zone: 'zone-a' },

@@ -13,6 +13,27 @@ import { startProcess, SandboxError, type Supervised } from './process.js';
 
 const run = promisify(execFile);
 
+/**
+ * Every broker also opens a SASL_SSL listener, as a secured production
+ * cluster would, so connecting with TLS and SASL (PLAIN, SCRAM) credentials
+ * from Secrets is tested against real brokers. Inter-broker and controller
+ * traffic stays on PLAINTEXT.
+ */
+export interface KafkaSecurity {
+  /** PEM file with the listener's private key (PKCS#8, unencrypted) and certificate. */
+  keystorePem: string;
+  /** The CA that signed it, for clients. */
+  caCert: string;
+  plain: SaslUser;
+  /** Has SCRAM-SHA-256 and SCRAM-SHA-512 credentials, created when the cluster is formatted. */
+  scram: SaslUser;
+}
+
+export interface SaslUser {
+  username: string;
+  password: string;
+}
+
 export interface BrokerSpec {
   id: number;
   rack: string;
@@ -30,20 +51,42 @@ export function bootstrapServers(cfg: SandboxConfig): string {
   return cfg.controllerIds.map((id) => `127.0.0.1:${brokerPort(cfg, id)}`).join(',');
 }
 
-function serverProperties(cfg: SandboxConfig, spec: BrokerSpec): string {
+export function secureBrokerPort(cfg: SandboxConfig, id: number): number {
+  return cfg.ports.kafkaSecureBase + id;
+}
+
+/** The SASL_SSL listeners of the quorum brokers. */
+export function secureBootstrapServers(cfg: SandboxConfig): string {
+  return cfg.controllerIds.map((id) => `127.0.0.1:${secureBrokerPort(cfg, id)}`).join(',');
+}
+
+/** A JAAS option value, quoted (the passwords are hex, but quote anyway). */
+const jaasString = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+
+function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security: KafkaSecurity): string {
   const isController = cfg.controllerIds.includes(spec.id);
   const voters = cfg.controllerIds.map((id) => `${id}@127.0.0.1:${cfg.ports.controllerBase + id}`).join(',');
-  const listeners = [`PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`];
+  const plaintext = `PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`;
+  const secure = `SASL_SSL://127.0.0.1:${secureBrokerPort(cfg, spec.id)}`;
+  const listeners = [plaintext, secure];
   if (isController) listeners.push(`CONTROLLER://127.0.0.1:${cfg.ports.controllerBase + spec.id}`);
+  const { plain } = security;
   return [
     `process.roles=${isController ? 'broker,controller' : 'broker'}`,
     `node.id=${spec.id}`,
     `controller.quorum.voters=${voters}`,
     `listeners=${listeners.join(',')}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`,
+    `advertised.listeners=${plaintext},${secure}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
     'inter.broker.listener.name=PLAINTEXT',
+    'listener.name.sasl_ssl.ssl.keystore.type=PEM',
+    `listener.name.sasl_ssl.ssl.keystore.location=${security.keystorePem}`,
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      `user_${plain.username}=${jaasString(plain.password)};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     `log.dirs=${join(spec.dataDir, 'kafka-logs')}`,
     `broker.rack=${spec.rack}`,
     'num.partitions=1',
@@ -90,14 +133,24 @@ function javaArgs(cfg: SandboxConfig, dist: KafkaDistribution, spec: BrokerSpec,
 }
 
 /** Formats the volume for this cluster when it is new (an empty volume is a new broker disk). */
-export async function prepareBroker(cfg: SandboxConfig, dist: KafkaDistribution, spec: BrokerSpec, clusterId: string): Promise<string> {
+export async function prepareBroker(
+  cfg: SandboxConfig,
+  dist: KafkaDistribution,
+  spec: BrokerSpec,
+  clusterId: string,
+  security: KafkaSecurity,
+): Promise<string> {
   mkdirSync(spec.workDir, { recursive: true });
   mkdirSync(spec.dataDir, { recursive: true });
   const props = join(spec.workDir, 'server.properties');
-  writeFileSync(props, serverProperties(cfg, spec));
+  writeFileSync(props, serverProperties(cfg, spec, security));
   if (!existsSync(join(spec.dataDir, 'kafka-logs', 'meta.properties'))) {
+    // SCRAM credentials live in the cluster metadata; the first format of the quorum seeds them
+    // (a later format of a fresh disk joins the existing metadata and ignores them).
+    const { username, password } = security.scram;
+    const scram = ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${username},password=${password}]`]);
     try {
-      await run('java', javaArgs(cfg, dist, spec, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', props]));
+      await run('java', javaArgs(cfg, dist, spec, 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', props, ...scram]));
     } catch (err) {
       throw new SandboxError(`formatting broker ${spec.id}'s volume failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
     }

@@ -5,9 +5,11 @@
  * volume (its claim is created up front), kafka-1 and kafka-2 get node-local
  * volumes from the claim template, so both storage kinds are exercised.
  */
+import { readFileSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { SandboxConfig } from './config.js';
 import { GUARD_NAMESPACE_LABEL, GUARD_NAMESPACE_VALUE } from '../../webhook/registration.js';
+import type { KafkaSecurity } from './kafka-broker.js';
 import { PROVISIONER_NETWORK, PROVISIONER_NODE_LOCAL } from './node-agent.js';
 
 export const DEMO_NAMESPACE = 'kafka';
@@ -32,6 +34,20 @@ export function storageClasses(): KubernetesObject[] {
 /** The demo namespace, labelled so kafka-guard guards it. */
 export function demoNamespace(): KubernetesObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO_NAMESPACE, labels: { [GUARD_NAMESPACE_LABEL]: GUARD_NAMESPACE_VALUE } } };
+}
+
+/** Secret names of the SASL_SSL listener's CA and users, as a secured cluster's operator would create them. */
+export const KAFKA_SECRETS = { tls: 'kafka-tls', plain: 'kafka-user-plain', scram: 'kafka-user-scram' } as const;
+
+/** The Secrets a KafkaGuardPolicy names to reach the brokers' SASL_SSL listeners (spec.kafka.tls / sasl). */
+export function kafkaSecrets(security: KafkaSecurity): KubernetesObject[] {
+  const secret = (name: string, stringData: Record<string, string>) =>
+    ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: DEMO_NAMESPACE }, type: 'Opaque', stringData }) as KubernetesObject;
+  return [
+    secret(KAFKA_SECRETS.tls, { 'ca.crt': readFileSync(security.caCert, 'utf8') }),
+    secret(KAFKA_SECRETS.plain, { ...security.plain }),
+    secret(KAFKA_SECRETS.scram, { ...security.scram }),
+  ];
 }
 
 /** The demo cluster's KafkaGuardPolicy: brokers by label, id = ordinal, Kafka on 127.0.0.1. */

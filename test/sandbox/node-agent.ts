@@ -22,7 +22,7 @@ import {
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaDistribution } from './binaries.js';
 import { statePaths, type SandboxConfig } from './config.js';
-import { prepareBroker, startBroker, bootstrapServers } from './kafka-broker.js';
+import { prepareBroker, startBroker, bootstrapServers, type KafkaSecurity } from './kafka-broker.js';
 import { stopProcess, type Supervised } from './process.js';
 
 export const PROVISIONER_NODE_LOCAL = 'sandbox.kafkaguard.io/node-local';
@@ -56,6 +56,7 @@ export class NodeAgent {
     private readonly dist: KafkaDistribution,
     private readonly kc: KubeConfig,
     private readonly clusterId: string,
+    private readonly security: KafkaSecurity,
     private readonly log: (line: string) => void,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -262,7 +263,7 @@ export class NodeAgent {
     const zone = this.cfg.nodes.find((n) => n.name === node)?.zone ?? 'unknown';
     const spec = { id: brokerId, rack: zone, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
     await this.setStatus(entry, { running: true, ready: false });
-    const props = await prepareBroker(this.cfg, this.dist, spec, this.clusterId);
+    const props = await prepareBroker(this.cfg, this.dist, spec, this.clusterId, this.security);
     const proc = startBroker(this.cfg, this.dist, spec, props, statePaths(this.cfg).pidFile);
     entry.process = proc;
     this.log(`node-agent: started broker ${brokerId} for pod ${entry.namespace}/${entry.name} on ${node} (${zone}), data ${dataDir}`);

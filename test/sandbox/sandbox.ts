@@ -3,6 +3,7 @@
  * Kafka brokers, the demo StatefulSet, and the webhook. Used by
  * `npm run sandbox` and by the end-to-end tests (one sandbox per test run).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
@@ -11,8 +12,8 @@ import { controlPlaneBinaries, kafkaDistribution, type ControlPlaneBinaries, typ
 import { makeCerts, type SandboxCerts } from './certs.js';
 import { loadSandboxConfig, statePaths, type SandboxConfig } from './config.js';
 import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js';
-import { bootstrapServers, newClusterId } from './kafka-broker.js';
-import { demoNamespace, demoObjects, demoPolicy, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
+import { bootstrapServers, newClusterId, secureBootstrapServers, type KafkaSecurity } from './kafka-broker.js';
+import { demoNamespace, demoObjects, demoPolicy, kafkaSecrets, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
 import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
 import { startWebhook } from './webhook.js';
@@ -23,6 +24,8 @@ export interface Sandbox {
   kubectl: string;
   binDir: string;
   bootstrapServers: string;
+  /** The brokers' SASL_SSL listeners; credentials and CA in the Secrets of manifests.ts kafkaSecrets(). */
+  secureBootstrapServers: string;
   kafkaLibs: string;
   kafkaVersion: string;
   certs: SandboxCerts;
@@ -54,6 +57,7 @@ async function preflight(cfg: SandboxConfig): Promise<void> {
     ['etcd', cfg.ports.etcdClient], ['etcd peer', cfg.ports.etcdPeer], ['kube-apiserver', cfg.ports.apiserver],
     ['kube-controller-manager', cfg.ports.controllerManager], ['kube-scheduler', cfg.ports.scheduler], ['webhook', cfg.ports.webhook],
     ...[0, 1, 2, 3, 4].map((id): [string, number] => [`kafka broker ${id}`, cfg.ports.kafkaBase + id]),
+    ...[0, 1, 2, 3, 4].map((id): [string, number] => [`kafka broker ${id} (SASL_SSL)`, cfg.ports.kafkaSecureBase + id]),
     ...cfg.controllerIds.map((id): [string, number] => [`kafka controller ${id}`, cfg.ports.controllerBase + id]),
   ];
   for (const [what, port] of ports) {
@@ -112,11 +116,18 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     const crd = join(cfg.repoRoot, 'deploy/crd.yaml');
     await applyObjects(kc, [...storageClasses(), ...(existsSync(crd) ? loadObjects(crd) : [])]);
     await waitFor('the KafkaGuardPolicy CRD to be served', async () => (await apiGet(controlPlane?.server ?? '', '/apis/kafkaguard.io/v1alpha1', certs)).status === 200, { timeoutMs: 30_000 });
-    await applyObjects(kc, [demoNamespace()]);
+    // Fresh at every start, like the certificates: the sandbox is local and throw-away.
+    const security: KafkaSecurity = {
+      keystorePem: certs.kafkaKeystorePem,
+      caCert: certs.caCert,
+      plain: { username: 'guard_plain', password: randomBytes(16).toString('hex') },
+      scram: { username: 'guard_scram', password: randomBytes(16).toString('hex') },
+    };
+    await applyObjects(kc, [demoNamespace(), ...kafkaSecrets(security)]);
 
     const clusterId = await newClusterId(dist);
     writeFileSync(paths.kafkaClusterIdFile, clusterId);
-    agent = new NodeAgent(cfg, dist, kc, clusterId, log);
+    agent = new NodeAgent(cfg, dist, kc, clusterId, security, log);
     await agent.start();
 
     if (opts.webhook !== false) {
@@ -151,12 +162,16 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     const exports = [
       `export KUBECONFIG=${controlPlane.kubeconfig}`,
       `export KAFKA_BOOTSTRAP_SERVERS=${bootstrap}`,
+      `export KAFKA_SECURE_BOOTSTRAP_SERVERS=${secureBootstrapServers(cfg)}`,
       `export PATH=${bins.binDir}:$PATH`,
+      // The Kafka jars, for tests that cross-check with Kafka's own tools.
+      `export KAFKA_LIBS=${dist.libsDir}`,
     ];
     writeFileSync(paths.readyFile, exports.join('\n') + '\n');
     log('sandbox is ready');
     return {
       cfg, kubeconfig: controlPlane.kubeconfig, kubectl: bins.kubectl, binDir: bins.binDir, bootstrapServers: bootstrap,
+      secureBootstrapServers: secureBootstrapServers(cfg),
       kafkaLibs: dist.libsDir, kafkaVersion: dist.version, certs, agent, exports, stop,
     };
   } catch (err) {
