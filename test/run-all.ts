@@ -26,17 +26,22 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out.sort();
 }
 
+/** The environment a sandbox's `export` lines set. */
+function exportsEnv(lines: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
+  }
+  return env;
+}
+
 function runningSandboxEnv(): Record<string, string> | null {
   const paths = statePaths(cfg);
   if (!existsSync(paths.readyFile) || !existsSync(paths.ownerFile)) return null;
   const owner = Number(readFileSync(paths.ownerFile, 'utf8').trim());
   if (!isAlive(owner)) return null;
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(paths.readyFile, 'utf8').split('\n')) {
-    const m = /^export ([A-Z_]+)=(.*)$/.exec(line);
-    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace('$PATH', process.env.PATH ?? '');
-  }
-  return env;
+  return exportsEnv(readFileSync(paths.readyFile, 'utf8').split('\n'));
 }
 
 async function main(): Promise<number> {
@@ -63,14 +68,8 @@ async function main(): Promise<number> {
       const started = Date.now();
       sandbox = await startSandbox({ log: (line) => sandboxLog.write(`${new Date().toISOString()} ${line}\n`) });
       process.stderr.write(`[test] sandbox ready in ${Math.round((Date.now() - started) / 1000)}s\n`);
-      env = {
-        ...env,
-        KUBECONFIG: sandbox.kubeconfig,
-        KAFKA_BOOTSTRAP_SERVERS: sandbox.bootstrapServers,
-        PATH: `${sandbox.binDir}:${process.env.PATH ?? ''}`,
-      };
+      env = { ...env, ...exportsEnv(sandbox.exports) };
     }
-    env.KAFKA_LIBS ??= sandbox?.kafkaLibs ?? join(cfg.cacheDir, 'kafka-libs');
     env.KAFKA_GUARD_SANDBOX_DIR = cfg.stateDir;
   }
 

@@ -4,7 +4,7 @@
  *
  * Environment:
  *   KAFKA_BOOTSTRAP_SERVERS  default 127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094
- *   KAFKA_LIBS               Kafka jar directory for TopicCommand/ConfigCommand (default /tmp/kg/kafka-libs)
+ *   KAFKA_LIBS               Kafka jar directory for TopicCommand/ConfigCommand (the sandbox exports it)
  *   KUBECONFIG               the sandbox, whose node-local broker 2 is stopped by keeping its pod off its node
  *
  * Each test makes its own topics (unique prefix) and removes them; the
@@ -36,7 +36,8 @@ import { ConfigOperation, ConfigResourceType, DescribeConfigs, DescribeQuorum, I
 import type { ClusterView, PartitionState } from '../../shared/kafka/types.js';
 
 const BOOTSTRAP = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094').split(',');
-const KAFKA_LIBS = process.env.KAFKA_LIBS ?? '/tmp/kg/kafka-libs';
+const KAFKA_LIBS = process.env.KAFKA_LIBS ?? '';
+if (KAFKA_LIBS === '') throw new Error('KAFKA_LIBS is not set: run through test/run-all.ts, or source the sandbox\'s ready.env');
 const PREFIX = `kg-e2e-${Date.now().toString(36)}-`;
 
 const run = promisify(execFile);
@@ -150,11 +151,14 @@ async function createTopics(topics: Parameters<Admin['createTopics']>[0]['topics
   createdTopics.push(...topics.map((t) => t.topic));
   await kafkajsAdmin.createTopics({ topics, waitForLeaders: false });
   const names = topics.map((t) => t.topic);
-  await eventually(
-    `leaders of ${names.join(', ')}`,
-    () => client.call('any', Metadata, { topics: names }),
-    (metadata) => metadata.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
-  );
+  // Every broker's metadata, not just one's: the view asks any of them next.
+  for (const broker of [0, 1, 2]) {
+    await eventually(
+      `leaders of ${names.join(', ')} in broker ${broker}'s metadata`,
+      () => client.call({ broker }, Metadata, { topics: names }),
+      (metadata) => metadata.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
+    );
+  }
 }
 
 /** Writes `megabytes` of 10 KB records to partition 0, so a replica move takes a while under a throttle. */
