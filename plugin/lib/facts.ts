@@ -9,7 +9,7 @@ import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
-import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/plan/log-dirs.js';
+import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { Session } from './session.js';
 import { downBrokers } from './verdict.js';

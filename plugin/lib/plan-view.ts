@@ -3,7 +3,7 @@
  * `-o json`): what moves, how much data, how long at the throttle at best.
  */
 import type { KafkaApi } from '../../shared/kafka/client.js';
-import { fetchReplicaSizes } from '../../shared/plan/log-dirs.js';
+import { fetchReplicaSizes } from '../../shared/kafka/replica-sizes.js';
 import { bytesToCopy } from '../../shared/plan/reassign.js';
 import type { MoveEndpoints } from '../../shared/plan/throttles.js';
 import type { ReassignmentPlan } from '../../shared/safety/planner.js';

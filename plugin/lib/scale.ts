@@ -14,7 +14,7 @@ import { claimNamesForOrdinal } from '../../shared/k8s/pods.js';
 import { matchesSelector } from '../../shared/k8s/selector.js';
 import { executeDrain, prepareDrain, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
 import { executeRebalance, type RebalanceReport } from '../../shared/plan/rebalance.js';
-import { unregisterBrokers, type UnregisterOutcome } from '../../shared/plan/unregister.js';
+import { unregisterBrokers, type UnregisterOutcome } from '../../shared/kafka/operations.js';
 import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { PlanError, planRebalance, type ReassignmentPlan } from '../../shared/safety/planner.js';
 import { isNotFound } from '../../shared/k8s/cluster.js';

@@ -7,7 +7,7 @@ import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import type { BrokerVolume } from '../../shared/k8s/volumes.js';
 import type { ThrottleState } from '../../shared/kafka/types.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
-import { bytesPerBroker } from '../../shared/plan/log-dirs.js';
+import { bytesPerBroker } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { VerdictReason } from '../../shared/safety/types.js';
 import { zoneOf, type ClusterFacts } from './facts.js';

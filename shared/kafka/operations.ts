@@ -16,7 +16,7 @@
 import type { PartitionRef } from '../safety/types.js';
 import { sleep } from '../sleep.js';
 import type { KafkaApi } from './client.js';
-import { ErrorCode, errorName, failure, KafkaRequestError, KafkaUnreachableError, KafkaWaitTimeoutError, type KafkaFailure } from './errors.js';
+import { ErrorCode, errorName, failure, KafkaRequestError, KafkaUnreachableError, KafkaUnsupportedError, KafkaWaitTimeoutError, type KafkaFailure } from './errors.js';
 import {
   AlterPartitionReassignments,
   ConfigOperation,
@@ -26,6 +26,7 @@ import {
   ElectLeaders,
   IncrementalAlterConfigs,
   Metadata,
+  UnregisterBroker,
   type AlterConfigsResource,
   type ConfigEntry,
   type MetadataResponse,
@@ -489,3 +490,39 @@ export async function waitForInSync(api: KafkaApi, partitions: readonly Partitio
   }
 }
 
+/**
+ * Forgets brokers that are gone for good (KRaft). A broker that shuts down
+ * stays registered, fenced, and Kafka 4 still places new topics' replicas on
+ * fenced brokers (the striped placer prefers unfenced ones but does not skip
+ * the others), so after a scale-down new partitions would be created
+ * under-replicated on a broker that never comes back. UnregisterBroker removes
+ * the registration.
+ */
+/** BROKER_ID_NOT_REGISTERED: already forgotten, which is the goal. */
+const BROKER_ID_NOT_REGISTERED = 102;
+
+export interface UnregisterOutcome {
+  unregistered: number[];
+  /** Why nothing was done, e.g. a ZooKeeper-mode cluster without the API. */
+  skipped: string | null;
+}
+
+export async function unregisterBrokers(api: KafkaApi, brokerIds: readonly number[]): Promise<UnregisterOutcome> {
+  const unregistered: number[] = [];
+  for (const brokerId of brokerIds) {
+    let response;
+    try {
+      response = await api.call('any', UnregisterBroker, { brokerId });
+    } catch (error) {
+      if (error instanceof KafkaUnsupportedError) return { unregistered, skipped: `the brokers do not offer UnregisterBroker (not KRaft): ${error.message}` };
+      throw error;
+    }
+    if (response.errorCode !== 0 && response.errorCode !== BROKER_ID_NOT_REGISTERED) {
+      throw new Error(
+        `unregistering broker ${brokerId} failed: ${errorName(response.errorCode)}${response.errorMessage ? ` (${response.errorMessage})` : ''}`,
+      );
+    }
+    unregistered.push(brokerId);
+  }
+  return { unregistered, skipped: null };
+}

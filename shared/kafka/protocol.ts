@@ -746,3 +746,95 @@ export const DescribeQuorum: ApiSpec<Record<string, never>, QuorumInfo> = {
     return metadataPartition;
   },
 };
+
+// ---------------------------------------------------------------- DescribeLogDirs (35)
+// Layout from kafka-clients' common/message/DescribeLogDirs{Request,Response}.json,
+// versions 1-4 (v2+ flexible, v3 adds a top-level ErrorCode, v4 the volume's total
+// and usable bytes).
+
+export interface LogDirPartition {
+  topic: string;
+  partition: number;
+  sizeBytes: number;
+  /** True for a replica being moved between log dirs of the same broker (not counted as the replica). */
+  future: boolean;
+}
+
+export interface LogDirResult {
+  errorCode: number;
+  logDir: string;
+  partitions: LogDirPartition[];
+  /** Volume size and free space (v4+), -1 when unknown. */
+  totalBytes: number;
+  usableBytes: number;
+}
+
+export interface DescribeLogDirsResponse {
+  errorCode: number;
+  results: LogDirResult[];
+}
+
+export const DescribeLogDirs: ApiSpec<{ partitions: Array<{ topic: string; partition: number }> | null }, DescribeLogDirsResponse> = {
+  key: 35,
+  name: 'DescribeLogDirs',
+  minVersion: 1,
+  maxVersion: 4,
+  flexibleFrom: 2,
+  encode(w, _v, { partitions }) {
+    w.nullableArray(partitions === null ? null : groupByTopic(partitions), (w, [topic, parts]) => {
+      w.string(topic).int32Array(parts.map((p) => p.partition)).tags();
+    });
+    w.tags();
+  },
+  decode(r, v) {
+    r.int32(); // ThrottleTimeMs
+    const errorCode = v >= 3 ? r.int16() : 0;
+    const results = r.array((r): LogDirResult => {
+      const resultError = r.int16();
+      const logDir = r.string();
+      const partitions = r
+        .array((r) => {
+          const topic = r.string();
+          const parts = r.array((r): LogDirPartition => {
+            const partition = r.int32();
+            const sizeBytes = Number(r.int64());
+            r.int64(); // OffsetLag
+            const future = r.bool();
+            r.skipTags();
+            return { topic, partition, sizeBytes, future };
+          });
+          r.skipTags();
+          return parts;
+        })
+        .flat();
+      const totalBytes = v >= 4 ? Number(r.int64()) : -1;
+      const usableBytes = v >= 4 ? Number(r.int64()) : -1;
+      r.skipTags();
+      return { errorCode: resultError, logDir, partitions, totalBytes, usableBytes };
+    });
+    r.skipTags();
+    return { errorCode, results };
+  },
+};
+
+// ---------------------------------------------------------------- UnregisterBroker (64)
+// KRaft's `kafka-cluster unregister`: forgets a broker that is gone for good.
+
+export const UnregisterBroker: ApiSpec<{ brokerId: number }, { errorCode: number; errorMessage: string | null }> = {
+  key: 64,
+  name: 'UnregisterBroker',
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  encode(w, _v, { brokerId }) {
+    w.int32(brokerId);
+    w.tags();
+  },
+  decode(r) {
+    r.int32(); // ThrottleTimeMs
+    const errorCode = r.int16();
+    const errorMessage = r.nullableString();
+    r.skipTags();
+    return { errorCode, errorMessage };
+  },
+};

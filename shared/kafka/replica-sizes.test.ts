@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeResponseBody, encodeRequestBody, ProtocolWriter } from '../kafka/protocol.js';
-import { bytesPerBroker, DescribeLogDirs, fetchReplicaSizes } from './log-dirs.js';
-import { FakeKafka } from './testing/fake-kafka.js';
+import { decodeResponseBody, DescribeLogDirs, encodeRequestBody, ProtocolWriter } from './protocol.js';
+import { bytesPerBroker, fetchReplicaSizes } from './replica-sizes.js';
+import { FakeKafka } from '../plan/testing/fake-kafka.js';
 
 /** A v4 (flexible) response body as a broker would send it. */
 function v4Response(): Buffer {

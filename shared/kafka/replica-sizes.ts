@@ -1,0 +1,68 @@
+/**
+ * Replica sizes on disk, from DescribeLogDirs (API 35, which kafkajs lacks;
+ * the codec is in protocol.ts). Sizes turn "12 of 40 partitions moved" into
+ * bytes moved, a throughput and a time left. The request goes to each broker
+ * about its own log directories (that is the only broker that knows).
+ */
+import type { PartitionRef } from '../safety/types.js';
+import type { KafkaApi } from './client.js';
+import { errorName } from './errors.js';
+import { DescribeLogDirs } from './protocol.js';
+
+export const partitionKey = ({ topic, partition }: PartitionRef): string => `${topic}\u0000${partition}`;
+
+/** Sizes of the replicas each broker holds: broker id -> partition key -> bytes. */
+export type ReplicaSizes = Map<number, Map<string, number>>;
+
+export type ReplicaSizesResult =
+  | { ok: true; sizes: ReplicaSizes }
+  /** Why sizes are unknown (old broker, missing permission, broker down): say so and show partitions. */
+  | { ok: false; reason: string };
+
+/**
+ * Asks each broker for the sizes of its replicas of `partitions` (null: all).
+ * Sizes of several log dirs of one broker add up; future (intra-broker) logs
+ * are left out. Never throws: a failure comes back as the reason sizes are unknown.
+ */
+export async function fetchReplicaSizes(
+  api: KafkaApi,
+  brokers: readonly number[],
+  partitions: readonly PartitionRef[] | null,
+): Promise<ReplicaSizesResult> {
+  const sizes: ReplicaSizes = new Map();
+  try {
+    const answers = await Promise.all(
+      [...new Set(brokers)].map(async (broker) => {
+        const response = await api.call({ broker }, DescribeLogDirs, { partitions: partitions === null ? null : [...partitions] });
+        return { broker, response };
+      }),
+    );
+    for (const { broker, response } of answers) {
+      if (response.errorCode !== 0) return { ok: false, reason: `broker ${broker} answered DescribeLogDirs with ${errorName(response.errorCode)}` };
+      const mine = new Map<string, number>();
+      for (const dir of response.results) {
+        if (dir.errorCode !== 0) continue; // an offline log dir holds nothing readable
+        for (const p of dir.partitions) {
+          if (p.future) continue;
+          const key = partitionKey(p);
+          mine.set(key, (mine.get(key) ?? 0) + p.sizeBytes);
+        }
+      }
+      sizes.set(broker, mine);
+    }
+    return { ok: true, sizes };
+  } catch (error) {
+    return { ok: false, reason: `DescribeLogDirs failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** Total bytes per broker (for status). */
+export function bytesPerBroker(sizes: ReplicaSizes): Map<number, number> {
+  const totals = new Map<number, number>();
+  for (const [broker, partitions] of sizes) {
+    let sum = 0;
+    for (const size of partitions.values()) sum += size;
+    totals.set(broker, sum);
+  }
+  return totals;
+}
