@@ -6,6 +6,7 @@
  * refused, so the pod's crash log says what to fix.
  */
 import { parseArgs } from 'node:util';
+import { LEDGER_DEFAULTS } from '../shared/k8s/ledger.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -81,8 +82,8 @@ const DEFAULTS = {
   bodyLimitBytes: 6 * 1024 * 1024,
   kafkaViewMaxAgeMs: 5_000,
   decisionDeadlineMs: 2_000,
-  ledgerNamespace: 'kafka-guard',
-  ledgerName: 'kafka-guard-disruptions',
+  ledgerNamespace: LEDGER_DEFAULTS.namespace,
+  ledgerName: LEDGER_DEFAULTS.name,
   ledgerTtlSeconds: 60,
   maxPartitionsNamed: 5,
   logLevel: 'info' as LogLevel,

@@ -12,6 +12,8 @@ export interface CanDisruptResult {
   brokers: TargetBroker[];
   /** Brokers already down (pod not Ready or Terminating), counted as down by the verdict. */
   alreadyDown: number[];
+  /** Brokers with a disruption the webhook admitted that the pods do not show yet (its ledger), counted as down too. */
+  pending: number[];
   verdict: Verdict;
 }
 
@@ -20,7 +22,9 @@ export default class CanDisrupt extends KafkaCommand {
 
   static override description = `Takes a broker pod, a broker id, or a node (all its brokers together) and answers whether
 they may go down now: refused when a partition would go offline or under its min.insync.replicas,
-counting brokers that are already down. Exit code 0 when safe, 1 when not.`;
+counting brokers that are already down and disruptions the webhook has admitted but the pods do
+not show yet (its ledger, ConfigMap kafka-guard/kafka-guard-disruptions, or where
+KAFKAGUARD_LEDGER_NAMESPACE and KAFKAGUARD_LEDGER_NAME say). Exit code 0 when safe, 1 when not.`;
 
   static override examples = [
     { description: 'Is evicting kafka-2 safe?', command: 'kubectl kafka can-disrupt kafka-2' },
@@ -51,6 +55,7 @@ counting brokers that are already down. Exit code 0 when safe, 1 when not.`;
       brokers: target.brokers.map((b) => b.id),
       kind: 'disrupt',
       down: facts.down,
+      pending: facts.pending,
       policy: session.policy,
       target: {
         namespace: session.namespace,
@@ -58,7 +63,7 @@ counting brokers that are already down. Exit code 0 when safe, 1 when not.`;
         ...(statefulSet === undefined ? {} : { statefulSet }),
       },
     });
-    const result: CanDisruptResult = { target: target.label, brokers: target.brokers, alreadyDown: facts.down, verdict };
+    const result: CanDisruptResult = { target: target.label, brokers: target.brokers, alreadyDown: facts.down, pending: facts.pending.brokers, verdict };
     this.print(result, flags.output, renderCanDisrupt);
     if (!verdict.allowed) this.exit(ExitCode.refused);
     return result;
@@ -69,6 +74,7 @@ export function renderCanDisrupt(result: CanDisruptResult): string {
   const brokers = result.brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
   const lines = [`${result.verdict.allowed ? 'SAFE' : 'UNSAFE'}: taking down ${brokers}`];
   if (result.alreadyDown.length > 0) lines.push(`already down: broker(s) ${result.alreadyDown.join(', ')}`);
+  if (result.pending.length > 0) lines.push(`admitted by the webhook, not yet visible in the pods: broker(s) ${result.pending.join(', ')}`);
   for (const reason of result.verdict.reasons) {
     lines.push(`- ${reason.message}`);
     if (reason.remediation) lines.push(`  do instead: ${reason.remediation}`);

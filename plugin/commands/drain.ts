@@ -140,7 +140,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     if (flags.evict) {
       // The fresh view must agree that the brokers may go now; the webhook checks the same.
       const now = await gatherFacts(session, { nodes: false });
-      const verdict = disruptionVerdict({ index: now.index, brokers: ids, kind: 'disrupt', down: now.down, policy: session.policy });
+      const verdict = disruptionVerdict({ index: now.index, brokers: ids, kind: 'disrupt', down: now.down, pending: now.pending, policy: session.policy });
       if (!verdict.allowed) {
         throw new RefusedError(`not evicting: ${verdict.reasons.map((r) => r.message).join(' ')}`);
       }

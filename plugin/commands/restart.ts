@@ -58,7 +58,7 @@ fully in sync, then put the preferred leaders back. The active KRaft controller 
     const order = restartOrder(brokers, facts.view.controllerId);
     const first = order[0];
     const firstVerdict =
-      first === undefined ? null : disruptionVerdict({ index: facts.index, brokers: [first.id], kind: 'disrupt', down: facts.down, policy: session.policy });
+      first === undefined ? null : disruptionVerdict({ index: facts.index, brokers: [first.id], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
     const result: RestartResult = {
       dryRun: flags['dry-run'],
       order,

@@ -8,7 +8,10 @@ import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
+import { KubeApiError } from '../../shared/k8s/cluster.js';
+import { LEDGER_DEFAULTS, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
+import { policyKey } from '../../shared/policy/types.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { Session } from './session.js';
@@ -25,6 +28,8 @@ export interface ClusterFacts {
   directory: BrokerDirectory;
   /** Brokers whose pod is not Ready or Terminating. */
   down: number[];
+  /** Disruptions the webhook admitted that the pods may not show yet (its ledger). */
+  pending: PendingDisruptions;
   nodes: Map<string, V1Node>;
   /** By pod name. */
   volumes: Map<string, BrokerVolumeFacts>;
@@ -32,6 +37,12 @@ export interface ClusterFacts {
   index: ClusterIndex;
   /** Replica sizes on disk, when asked for. */
   sizes: ReplicaSizesResult | null;
+}
+
+export interface PendingDisruptions {
+  brokers: number[];
+  /** Why the ledger could not be read (then nothing pending is counted), or null. */
+  unknown: string | null;
 }
 
 export interface GatherOptions {
@@ -42,17 +53,43 @@ export interface GatherOptions {
 
 export async function gatherFacts(session: Session, options: GatherOptions = {}): Promise<ClusterFacts> {
   const admin = await session.kafka();
-  const [pods, nodeList, view] = await Promise.all([
+  const [pods, nodeList, view, ledger] = await Promise.all([
     session.brokerPods(),
     options.nodes === false ? Promise.resolve([]) : session.kube.listNodes(),
     fetchClusterView(admin),
+    readLedger(session),
   ]);
   pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }));
   const directory = session.directory(pods);
   const nodes = new Map(nodeList.map((n) => [n.metadata?.name ?? '', n]));
   const volumes = options.volumes === true ? await gatherVolumes(session, pods) : new Map<string, BrokerVolumeFacts>();
   const sizes = options.sizes === true ? await fetchReplicaSizes(admin, view.brokers.map((b) => b.id), null) : null;
-  return { pods, directory, down: downBrokers(pods, directory), nodes, volumes, view, index: indexCluster(view), sizes };
+  const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
+  const pending = ledger.ok ? { brokers: pendingBrokers(ledger.entries, live), unknown: null } : { brokers: [], unknown: ledger.reason };
+  return { pods, directory, down: downBrokers(pods, directory), pending, nodes, volumes, view, index: indexCluster(view), sizes };
+}
+
+/**
+ * The webhook's ledger (shared/k8s/ledger.ts), where KAFKAGUARD_LEDGER_NAMESPACE
+ * and KAFKAGUARD_LEDGER_NAME say (the webhook's own settings; default
+ * kafka-guard/kafka-guard-disruptions). No ConfigMap: nothing pending (no
+ * webhook, or nothing admitted yet). Not allowed to read it: said, not fatal.
+ */
+async function readLedger(session: Session): Promise<{ ok: true; entries: ReturnType<typeof parseLedger> } | { ok: false; reason: string }> {
+  const namespace = process.env.KAFKAGUARD_LEDGER_NAMESPACE || LEDGER_DEFAULTS.namespace;
+  const name = process.env.KAFKAGUARD_LEDGER_NAME || LEDGER_DEFAULTS.name;
+  try {
+    const configMap = await session.kube.readConfigMap(namespace, name);
+    return { ok: true, entries: parseLedger(configMap?.data?.[ledgerKey(policyKey(session.policy))], Date.now()) };
+  } catch (error) {
+    if (!(error instanceof KubeApiError) || error.status !== 403) throw error;
+    return {
+      ok: false,
+      reason:
+        `cannot read the webhook's disruption ledger, ConfigMap ${namespace}/${name} (forbidden), so disruptions it admitted ` +
+        'that the pods do not show yet are not counted; grant get on it to see the same verdict as the webhook',
+    };
+  }
 }
 
 export async function gatherVolumes(session: Session, pods: readonly V1Pod[]): Promise<Map<string, BrokerVolumeFacts>> {

@@ -114,7 +114,7 @@ export async function prepareMove(
         `the volume of ${broker.pod} (${volume.volume ?? volume.claim ?? '?'}) cannot be attached on node ${input.toNode}: ${volume.reason}. Choose a node it can reach`,
       );
     }
-    const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, policy: session.policy });
+    const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
     const plan: MovePlan = {
       ...base,
       path: 'network',
@@ -141,6 +141,7 @@ export async function prepareMove(
     brokers: [broker.id],
     kind: 'disrupt',
     down: facts.down,
+    pending: facts.pending,
     policy: session.policy,
   });
   const evacuation = await describeMovePlan(await session.kafka(), {
@@ -235,7 +236,7 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
   // Fresh facts: the verdict and the leadership plan must match the cluster as it is now.
   const facts = await gatherFacts(session, { nodes: false });
   const hosted = [...(facts.index.partitionsByBroker.get(plan.broker) ?? [])].map((o) => partitionRefOf(facts.index, o));
-  const verdict = disruptionVerdict({ index: facts.index, brokers: [plan.broker], kind: 'disrupt', down: facts.down, policy: session.policy });
+  const verdict = disruptionVerdict({ index: facts.index, brokers: [plan.broker], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
   if (!verdict.allowed) throw new RefusedError(`not moving ${plan.pod}: ${verdict.reasons.map((r) => r.message).join(' ')}`);
   const leadership = planLeadershipAway(facts.index, [plan.broker]);
   await applyReplicaOrder(admin, leadership.changes, wait);

@@ -65,7 +65,7 @@ async function restartOne(context: OperationContext, facts: ClusterFacts, broker
   if (podName === null) throw new RefusedError(`broker ${broker.id} has no pod to restart`);
   const finished = done.length === 0 ? '' : ` (restarted so far: ${done.map((s) => s.pod).join(', ')})`;
 
-  const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, policy: session.policy });
+  const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
   if (!verdict.allowed) {
     throw new RefusedError(`not restarting ${podName}: ${verdict.reasons.map((r) => r.message).join(' ')}${finished}`);
   }

@@ -158,7 +158,7 @@ export async function executeScale(context: OperationContext, prepared: Prepared
     });
     const facts = await gatherFacts(session, { nodes: false });
     const ids = plan.brokers.map((b) => b.id ?? -1);
-    const verdict = disruptionVerdict({ index: facts.index, brokers: ids, kind: 'remove', down: facts.down, policy: session.policy });
+    const verdict = disruptionVerdict({ index: facts.index, brokers: ids, kind: 'remove', down: facts.down, pending: facts.pending, policy: session.policy });
     if (!verdict.allowed) {
       throw new RefusedError(`not scaling: ${verdict.reasons.map((r) => r.message).join(' ')} Run the command again`);
     }

@@ -124,6 +124,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
         brokers: [id],
         kind: 'disrupt',
         down: facts.down,
+        pending: facts.pending,
         policy,
         target: { namespace, ...(podName === null ? {} : { pod: podName }), ...(statefulSet === undefined ? {} : { statefulSet }) },
       });

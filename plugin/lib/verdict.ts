@@ -12,6 +12,7 @@ import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { holdsAnyReplica, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { Verdict, VerdictPolicy } from '../../shared/safety/types.js';
+import type { PendingDisruptions } from './facts.js';
 import { verdict } from '../../shared/safety/verdict.js';
 
 /** Broker ids whose pod is not Ready or is being deleted. */
@@ -29,19 +30,21 @@ export interface VerdictInput {
   brokers: readonly number[];
   kind: 'disrupt' | 'remove';
   down: readonly number[];
+  /** Disruptions the webhook admitted (its ledger), counted as down as the webhook counts them. */
+  pending: PendingDisruptions;
   policy: KafkaGuardPolicy;
   target?: VerdictPolicy['target'];
 }
 
 export function disruptionVerdict(input: VerdictInput): Verdict {
-  const { index, brokers, down } = input;
-  const result = verdict(
+  const { index, brokers, down, pending } = input;
+  const raw = verdict(
     index,
     { brokers: [...brokers], kind: input.kind },
-    // The webhook's ledger of admitted disruptions is its own; the plugin sees what the pods show.
-    { alreadyDown: [...down], pending: [] },
+    { alreadyDown: [...down], pending: pending.brokers.filter((id) => !brokers.includes(id)) },
     { expendableTopics: input.policy.spec.expendableTopics, ...(input.target === undefined ? {} : { target: input.target }) },
   );
+  const result = pending.unknown === null ? raw : { ...raw, warnings: [...raw.warnings, pending.unknown] };
   const unknown = brokers.filter((id) => !index.registered.has(id) && !holdsAnyReplica(index, id));
   if (unknown.length === 0 || !unknown.every((id) => down.includes(id))) return result;
   const reasons = result.reasons.filter((reason) => reason.rule !== 'unknown-broker');

@@ -16,6 +16,7 @@ import {
   CustomObjectsApi,
   KubeConfig,
   StorageV1Api,
+  type V1ConfigMap,
   type V1Node,
   type V1PersistentVolume,
   type V1PersistentVolumeClaim,
@@ -355,6 +356,10 @@ export class KubeCluster {
   }
 
   /** A Secret's data decoded to text. */
+  readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null> {
+    return this.read(`reading ConfigMap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({ namespace, name }));
+  }
+
   async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
     const secret = await this.call(`reading Secret ${namespace}/${name}`, () => this.core.readNamespacedSecret({ namespace, name }));
     const decoded: Record<string, string> = {};

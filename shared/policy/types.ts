@@ -118,3 +118,8 @@ export const ANNOTATIONS = {
   /** Written by the mutating webhook: the defaults it applied. */
   appliedDefaults: 'kafkaguard.io/applied-defaults',
 } as const;
+
+/** `namespace/name` of a policy: the key of its ledger entry and its metrics label. */
+export function policyKey(policy: Pick<KafkaGuardPolicy, 'metadata'>): string {
+  return `${policy.metadata.namespace}/${policy.metadata.name}`;
+}

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { createKafkaAdmin } from '../../shared/kafka/client.js';
 import { setThrottles } from '../../shared/kafka/operations.js';
 import { kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
-import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, replicasOf, throttlesLeft } from './plugin-helpers.js';
+import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, POLICY, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-basics');
 const admin = kafka.admin();
@@ -75,6 +75,37 @@ test('can-disrupt: the verdict with reasons; exit 0 when safe, 1 when not, for a
   const result = JSON.parse(byNode.stdout) as { verdict: { allowed: boolean; reasons: Array<{ rule: string }> }; brokers: Array<{ id: number }> };
   assert.deepEqual(result.brokers.map((b) => b.id), [2]);
   assert.equal(result.verdict.reasons[0]?.rule, 'offline');
+});
+
+test('can-disrupt counts a disruption the webhook admitted but the pods do not show yet (its ledger), as the webhook does', async () => {
+  // What the webhook writes when it admits an eviction of kafka-0, in the window before the pod
+  // is marked Terminating; kept here (under both policies that select these pods) until removed.
+  const uid = (await podOf('kafka-0'))?.metadata?.uid ?? '';
+  const entry = JSON.stringify([{ brokerId: 0, podUid: uid, expiresAt: Date.now() + 120_000 }]);
+  const ledger = ['kafka-guard-disruptions', '-n', 'kafka-guard'];
+  const before = await kubectl(['get', 'configmap', ...ledger, '-o', 'json', '--ignore-not-found']);
+  assert.equal(before.code, 0, before.stderr);
+  const data = before.stdout.trim() === '' ? {} : (JSON.parse(before.stdout) as { data?: Record<string, string> }).data ?? {};
+  const write = async (values: Record<string, string | null>) => {
+    const patch = JSON.stringify({ data: values });
+    const patched = await kubectl(['patch', 'configmap', ...ledger, '--type', 'merge', '-p', patch]);
+    if (patched.code !== 0) {
+      const created = await kubectl(['create', 'configmap', ...ledger, ...Object.entries(values).filter(([, v]) => v !== null).map(([k, v]) => `--from-literal=${k}=${v}`)]);
+      assert.equal(created.code, 0, created.stderr);
+    }
+  };
+  await write({ [`kafka.${POLICY}`]: entry, 'kafka.kafka': entry });
+  try {
+    const unsafe = await expectPlugin(['can-disrupt', 'kafka-1'], 1);
+    assert.match(unsafe.stdout, /admitted by the webhook, not yet visible in the pods: broker\(s\) 0/);
+    assert.ok(unsafe.stdout.includes(`${rf3}-`), unsafe.stdout);
+    const webhook = await kubectl(['delete', 'pod', 'kafka-1', '-n', NAMESPACE, '--dry-run=server']);
+    assert.notEqual(webhook.code, 0, 'the webhook refuses the same disruption');
+    assert.match(webhook.stderr, /disruption already admitted/);
+  } finally {
+    await write({ [`kafka.${POLICY}`]: data[`kafka.${POLICY}`] ?? null, 'kafka.kafka': data['kafka.kafka'] ?? null });
+  }
+  await expectPlugin(['can-disrupt', 'kafka-1'], 0);
 });
 
 test('throttles: lists throttles another tool left, --dry-run keeps them, --clear removes them', async () => {

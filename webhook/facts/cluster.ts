@@ -18,6 +18,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
+import { ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
 import { matchesSelector } from '../../shared/k8s/selector.js';
 import { parsePolicy, formatPolicyErrors } from '../../shared/policy/parse.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION, type KafkaGuardPolicy } from '../../shared/policy/types.js';
@@ -57,12 +58,6 @@ interface ViewEntry {
   connection: string;
 }
 
-interface LedgerEntry {
-  brokerId: number;
-  podUid: string;
-  expiresAt: number;
-}
-
 /** An error's message, for logs and refusal texts (an Error serialises to {}). */
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -72,26 +67,6 @@ function messageOf(error: unknown): string {
 function statusCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
-}
-
-/** A ConfigMap data key for a policy: namespace and name are DNS names, so '.' keeps it unique and valid. */
-export function ledgerKey(key: string): string {
-  return key.replace('/', '.');
-}
-
-export function parseLedger(raw: string | undefined, now: number): LedgerEntry[] {
-  if (!raw) return [];
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((e): e is LedgerEntry =>
-      typeof e === 'object' && e !== null && Number.isInteger((e as LedgerEntry).brokerId)
-      && typeof (e as LedgerEntry).podUid === 'string' && typeof (e as LedgerEntry).expiresAt === 'number'
-      && (e as LedgerEntry).expiresAt > now);
-  } catch {
-    // A hand-edited, unreadable entry must not block every disruption forever: treat it as empty.
-    return [];
-  }
 }
 
 export class ClusterFacts implements FactsSource, Effects {
@@ -369,11 +344,9 @@ export class ClusterFacts implements FactsSource, Effects {
     const cm = await this.readLedger();
     const namespace = key.split('/')[0] ?? '';
     const pods = this.namespaces.get(namespace)?.pods;
-    // An entry lasts until its pod is gone (then the pod's absence or its
-    // replacement's readiness speaks for the broker) or its TTL passes.
-    const live = pods?.synced ? new Set(pods.cache.list(namespace).map((p) => p.metadata?.uid)) : null;
-    const entries = parseLedger(cm?.data?.[ledgerKey(key)], Date.now()).filter((e) => live === null || live.has(e.podUid));
-    return { brokers: [...new Set(entries.map((e) => e.brokerId))].sort((a, b) => a - b), version: cm?.metadata?.resourceVersion ?? '' };
+    const live = pods?.synced ? new Set(pods.cache.list(namespace).map((p) => p.metadata?.uid ?? '')) : null;
+    const brokers = pendingBrokers(parseLedger(cm?.data?.[ledgerKey(key)], Date.now()), live);
+    return { brokers, version: cm?.metadata?.resourceVersion ?? '' };
   }
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {

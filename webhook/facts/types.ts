@@ -167,7 +167,4 @@ export interface Effects {
   recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
 
-/** `namespace/name` of a policy: the key of its ledger entry and its metrics label. */
-export function policyKey(policy: KafkaGuardPolicy): string {
-  return `${policy.metadata.namespace}/${policy.metadata.name}`;
-}
+export { policyKey } from '../../shared/policy/types.js';

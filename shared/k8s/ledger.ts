@@ -1,0 +1,51 @@
+/**
+ * The disruption ledger: a ConfigMap in which every webhook replica records the
+ * broker disruptions it admitted (an eviction or a pod deletion), until the pod
+ * is gone or the entry's TTL passes. Two disruptions decided at the same time
+ * then never both pass when together they break a rule. The webhook writes it
+ * (compare-and-swap on resourceVersion); the plugin reads it, so its verdicts
+ * count the same pending disruptions as the webhook's.
+ *
+ * Layout: one data key per policy (`<namespace>.<name>`), a JSON array of
+ * `{ brokerId, podUid, expiresAt }` (epoch ms).
+ */
+
+export const LEDGER_DEFAULTS = { namespace: 'kafka-guard', name: 'kafka-guard-disruptions' } as const;
+
+export interface LedgerEntry {
+  brokerId: number;
+  podUid: string;
+  expiresAt: number;
+}
+
+/** A ConfigMap data key for a policy key (`namespace/name`): both are DNS names, so '.' keeps it unique and valid. */
+export function ledgerKey(policyKey: string): string {
+  return policyKey.replace('/', '.');
+}
+
+/** The entries that have not expired; anything unreadable counts as no entry. */
+export function parseLedger(raw: string | undefined, now: number): LedgerEntry[] {
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((e): e is LedgerEntry =>
+      typeof e === 'object' && e !== null && Number.isInteger((e as LedgerEntry).brokerId)
+      && typeof (e as LedgerEntry).podUid === 'string' && typeof (e as LedgerEntry).expiresAt === 'number'
+      && (e as LedgerEntry).expiresAt > now);
+  } catch {
+    // A hand-edited, unreadable entry must not block every disruption forever: treat it as empty.
+    return [];
+  }
+}
+
+/**
+ * Brokers with an admitted disruption still pending: an entry lasts until its
+ * pod is gone (then the pod's absence, or its replacement's readiness, speaks
+ * for the broker) or its TTL passes. `livePodUids` null: pods unknown, every
+ * unexpired entry counts.
+ */
+export function pendingBrokers(entries: readonly LedgerEntry[], livePodUids: ReadonlySet<string> | null): number[] {
+  const live = entries.filter((e) => livePodUids === null || livePodUids.has(e.podUid));
+  return [...new Set(live.map((e) => e.brokerId))].sort((a, b) => a - b);
+}
