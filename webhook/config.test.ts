@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from './config.js';
+import { CONFIG_FLAGS, helpText, parseConfig } from './config.js';
 
 function ok(argv: string[], env: Record<string, string> = {}) {
   const result = parseConfig(argv, env);
@@ -13,6 +13,15 @@ function errors(argv: string[], env: Record<string, string> = {}): string[] {
   assert.equal(result.ok, false, 'expected the configuration to be refused');
   return result.ok ? [] : result.errors;
 }
+
+describe('helpText', () => {
+  it('lists every flag with its environment variable and a description', () => {
+    const help = helpText();
+    for (const setting of CONFIG_FLAGS) {
+      assert.match(help, new RegExp(`--${setting.flag}, \\$${setting.env} +\\S`), setting.flag);
+    }
+  });
+});
 
 describe('parseConfig', () => {
   it('has documented defaults', () => {

@@ -95,25 +95,27 @@ const MAX_DEADLINE_MS = 29_000;
 interface Setting {
   flag: string;
   env: string;
+  /** One line for --help, default included. */
+  help: string;
 }
 
 const S = {
-  host: { flag: 'listen-host', env: 'KAFKAGUARD_LISTEN_HOST' },
-  port: { flag: 'port', env: 'KAFKAGUARD_PORT' },
-  certFile: { flag: 'tls-cert-file', env: 'KAFKAGUARD_TLS_CERT_FILE' },
-  keyFile: { flag: 'tls-key-file', env: 'KAFKAGUARD_TLS_KEY_FILE' },
-  tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS' },
-  bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES' },
-  kafkaViewMaxAgeMs: { flag: 'kafka-view-max-age-ms', env: 'KAFKAGUARD_KAFKA_VIEW_MAX_AGE_MS' },
-  decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS' },
-  ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE' },
-  ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME' },
-  ledgerTtlSeconds: { flag: 'ledger-ttl-seconds', env: 'KAFKAGUARD_LEDGER_TTL_SECONDS' },
-  maxPartitionsNamed: { flag: 'max-partitions-named', env: 'KAFKAGUARD_MAX_PARTITIONS_NAMED' },
-  logLevel: { flag: 'log-level', env: 'KAFKAGUARD_LOG_LEVEL' },
-  kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG' },
-  kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT' },
-  inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER' },
+  host: { flag: 'listen-host', env: 'KAFKAGUARD_LISTEN_HOST', help: `address to listen on (default ${DEFAULTS.host})` },
+  port: { flag: 'port', env: 'KAFKAGUARD_PORT', help: `HTTPS port (default ${DEFAULTS.port})` },
+  certFile: { flag: 'tls-cert-file', env: 'KAFKAGUARD_TLS_CERT_FILE', help: `serving certificate, PEM; reloaded when it changes (default ${DEFAULTS.certFile})` },
+  keyFile: { flag: 'tls-key-file', env: 'KAFKAGUARD_TLS_KEY_FILE', help: `its private key, PEM (default ${DEFAULTS.keyFile})` },
+  tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS', help: `how often to check the certificate files, ms (default ${DEFAULTS.tlsReloadPollMs})` },
+  bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES', help: `largest AdmissionReview accepted, bytes (default ${DEFAULTS.bodyLimitBytes})` },
+  kafkaViewMaxAgeMs: { flag: 'kafka-view-max-age-ms', env: 'KAFKAGUARD_KAFKA_VIEW_MAX_AGE_MS', help: `oldest Kafka view an admission may use, ms (default ${DEFAULTS.kafkaViewMaxAgeMs})` },
+  decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS', help: `answer within this, ms; keep it below the registrations' timeoutSeconds (default ${DEFAULTS.decisionDeadlineMs})` },
+  ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE', help: `namespace of the disruption ledger ConfigMap (default $POD_NAMESPACE, else ${DEFAULTS.ledgerNamespace})` },
+  ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME', help: `its name (default ${DEFAULTS.ledgerName})` },
+  ledgerTtlSeconds: { flag: 'ledger-ttl-seconds', env: 'KAFKAGUARD_LEDGER_TTL_SECONDS', help: `how long an admitted disruption counts at most, s (default ${DEFAULTS.ledgerTtlSeconds})` },
+  maxPartitionsNamed: { flag: 'max-partitions-named', env: 'KAFKAGUARD_MAX_PARTITIONS_NAMED', help: `partitions named in a refusal before "and N more" (default ${DEFAULTS.maxPartitionsNamed})` },
+  logLevel: { flag: 'log-level', env: 'KAFKAGUARD_LOG_LEVEL', help: `fatal, error, warn, info, debug or trace (default ${DEFAULTS.logLevel})` },
+  kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG', help: 'kubeconfig file, when not running in a cluster' },
+  kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT', help: 'kubeconfig context (default its current one)' },
+  inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER', help: 'use the pod\'s service account (as deploy/kafka-guard.yaml does)' },
 } satisfies Record<string, Setting>;
 
 /** The flags, for --help and for tests. */
@@ -238,4 +240,23 @@ function kubeAccess(
 /** The usage text printed with configuration errors. */
 export function configUsage(): string {
   return CONFIG_FLAGS.map((s) => `  --${s.flag} (env ${s.env})`).join('\n');
+}
+
+/** `--help`: what the executable is and every setting, flag or environment variable, with its default. */
+export function helpText(): string {
+  const names = CONFIG_FLAGS.map((s) => `--${s.flag}, $${s.env}`);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const rows = CONFIG_FLAGS.map((s, i) => `  ${(names[i] ?? '').padEnd(width)}${s.help}`);
+  return [
+    'kafka-guard webhook: the Kafka-aware admission webhook (validating + mutating), HTTPS only.',
+    '',
+    'usage: node dist/webhook/main.js [flags]',
+    '',
+    'Every setting is a flag or an environment variable; a flag wins.',
+    ...rows,
+    '',
+    'Endpoints: POST /validate, POST /mutate, GET /healthz, GET /readyz, GET /metrics.',
+    'Install it with deploy/ (see the README).',
+    '',
+  ].join('\n');
 }

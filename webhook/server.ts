@@ -7,7 +7,7 @@
  */
 import * as https from 'node:https';
 import { buildApp, type AppDeps, type WebhookApp } from './app.js';
-import { configUsage, parseConfig, type WebhookConfig } from './config.js';
+import { configUsage, helpText, parseConfig, type WebhookConfig } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { describeCertificate, loadTlsMaterial, watchCertificate, type CertificateWatcher, type TlsMaterial } from './tls.js';
 
@@ -74,10 +74,14 @@ export async function runWebhook(
   env: Readonly<Record<string, string | undefined>>,
   createDeps: DepsFactory,
 ): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
   const parsed = parseConfig(argv, env);
   if (!parsed.ok) {
     // No logger exists yet: the configuration decides its level.
-    process.stderr.write(`kafka-guard webhook: invalid configuration:\n  ${parsed.errors.join('\n  ')}\nflags:\n${configUsage()}\n`);
+    process.stderr.write(`kafka-guard webhook: invalid configuration:\n  ${parsed.errors.join('\n  ')}\nflags (--help explains each):\n${configUsage()}\n`);
     process.exitCode = 2;
     return;
   }

@@ -65,15 +65,18 @@ function newestSource(dir: string): number {
 
 let command: string[] | null = null;
 
+/** Whether dist/ holds a build of the current plugin, webhook and shared sources. */
+export function distIsFresh(): boolean {
+  const built = join(ROOT, 'dist/plugin/commands/status.js');
+  return existsSync(built) && statSync(built).mtimeMs > Math.max(...['plugin', 'shared', 'webhook'].map((d) => newestSource(join(ROOT, d))));
+}
+
 function pluginCommand(): string[] {
   if (command !== null) return command;
   const override = process.env.KUBECTL_KAFKA;
-  const built = join(ROOT, 'dist/plugin/commands/status.js');
-  const fresh =
-    existsSync(built) && statSync(built).mtimeMs > Math.max(newestSource(join(ROOT, 'plugin')), newestSource(join(ROOT, 'shared')));
   command = override
     ? override.split(' ').filter(Boolean)
-    : fresh
+    : distIsFresh()
       ? [process.execPath, join(ROOT, 'bin/kubectl-kafka.js')]
       : [process.execPath, '--import', 'tsx', join(ROOT, 'plugin/dev.js')];
   return command;
