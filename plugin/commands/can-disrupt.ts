@@ -4,7 +4,7 @@ import { KafkaCommand } from '../lib/base-command.js';
 import { ExitCode } from '../lib/errors.js';
 import { gatherFacts } from '../lib/facts.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
-import { disruptionVerdict } from '../lib/verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 
 export interface CanDisruptResult {

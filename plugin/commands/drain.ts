@@ -8,7 +8,7 @@ import { gatherFacts } from '../lib/facts.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
 import { formatBytes, formatDuration, parseDuration } from '../lib/units.js';
-import { disruptionVerdict } from '../lib/verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 
 export interface DrainResult {
   target: string;

@@ -5,7 +5,7 @@ import { gatherFacts } from '../lib/facts.js';
 import { restartBrokers, restartOrder, type RestartStep } from '../lib/restart.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
-import { disruptionVerdict } from '../lib/verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { renderTable } from '../output/table.js';
 
 export interface RestartResult {

@@ -9,13 +9,13 @@ import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
 import { KubeApiError } from '../../shared/k8s/cluster.js';
-import { LEDGER_DEFAULTS, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
+import { LEDGER_DEFAULTS, ledgerKey, parseLedger, pendingBrokers, type PendingDisruptions } from '../../shared/k8s/ledger.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
 import { policyKey } from '../../shared/policy/types.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { Session } from './session.js';
-import { downBrokers } from './verdict.js';
+import { downBrokers } from '../../shared/safety/disruption.js';
 
 export interface BrokerVolumeFacts {
   volume: BrokerVolume;
@@ -37,12 +37,6 @@ export interface ClusterFacts {
   index: ClusterIndex;
   /** Replica sizes on disk, when asked for. */
   sizes: ReplicaSizesResult | null;
-}
-
-export interface PendingDisruptions {
-  brokers: number[];
-  /** Why the ledger could not be read (then nothing pending is counted), or null. */
-  unknown: string | null;
 }
 
 export interface GatherOptions {

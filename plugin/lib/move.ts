@@ -40,7 +40,7 @@ import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import type { Session } from './session.js';
 import { resolveTarget } from './target.js';
 import { formatDuration } from './units.js';
-import { disruptionVerdict } from './verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { waitFor, waitForNewPodReady, waitForPodGone } from './wait.js';
 
 export interface MovePlan {

@@ -17,7 +17,7 @@ import { gatherFacts, type ClusterFacts } from './facts.js';
 import type { OperationContext } from './operation.js';
 import type { TargetBroker } from './target.js';
 import { formatDuration } from './units.js';
-import { disruptionVerdict } from './verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { waitFor, waitForNewPodReady } from './wait.js';
 
 export interface RestartStep {

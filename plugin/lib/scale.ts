@@ -24,7 +24,7 @@ import { gatherFacts } from './facts.js';
 import { progressHooks, type OperationContext } from './operation.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import type { Session } from './session.js';
-import { disruptionVerdict } from './verdict.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { waitFor, waitForNewPodReady, waitForPodGone } from './wait.js';
 
 export interface ScaleBroker {

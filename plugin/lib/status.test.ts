@@ -8,7 +8,7 @@ import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
 import type { ClusterFacts } from './facts.js';
 import { buildStatus } from './status.js';
-import { downBrokers } from './verdict.js';
+import { downBrokers } from '../../shared/safety/disruption.js';
 
 const parsed = parsePolicy({
   apiVersion: 'kafkaguard.io/v1alpha1',

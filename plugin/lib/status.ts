@@ -10,8 +10,9 @@ import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 import { bytesPerBroker } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { VerdictReason } from '../../shared/safety/types.js';
+import { brokerCounts, countPartitions } from '../../shared/safety/partition-counts.js';
 import { zoneOf, type ClusterFacts } from './facts.js';
-import { disruptionVerdict } from './verdict.js';
+import { disruptionSummary, disruptionVerdict } from '../../shared/safety/disruption.js';
 
 export interface BrokerStatusRow {
   id: number;
@@ -76,37 +77,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
   const { index, view, directory } = facts;
   const podsByName = new Map(facts.pods.map((p) => [p.metadata?.name ?? '', p]));
   const ids = new Set<number>([...index.brokerIds, ...directory.byId.keys(), ...index.partitionsByBroker.keys()]);
-  const counts = new Map<number, { replicas: number; leaders: number; under: number; underMin: number; sole: number }>();
-  const countOf = (id: number) => {
-    let c = counts.get(id);
-    if (c === undefined) {
-      c = { replicas: 0, leaders: 0, under: 0, underMin: 0, sole: 0 };
-      counts.set(id, c);
-    }
-    return c;
-  };
-  let replicasTotal = 0;
-  let underReplicated = 0;
-  let underMinIsr = 0;
-  let offline = 0;
-  index.partitions.forEach((state, ordinal) => {
-    const minIsr = index.minIsr[ordinal] ?? 1;
-    const under = state.isr.length < state.replicas.length;
-    const belowMin = state.isr.length < minIsr;
-    if (under) underReplicated += 1;
-    if (belowMin) underMinIsr += 1;
-    if (state.leader < 0 || state.isr.length === 0) offline += 1;
-    replicasTotal += state.replicas.length;
-    for (const broker of state.replicas) {
-      const c = countOf(broker);
-      c.replicas += 1;
-      if (under) c.under += 1;
-      if (belowMin) c.underMin += 1;
-    }
-    if (state.leader >= 0) countOf(state.leader).leaders += 1;
-    const [only, ...others] = state.isr;
-    if (only !== undefined && others.length === 0) countOf(only).sole += 1;
-  });
+  const counts = countPartitions(index);
 
   const bytes = facts.sizes?.ok ? bytesPerBroker(facts.sizes.sizes) : null;
   const rows: BrokerStatusRow[] = [...ids]
@@ -116,7 +87,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
       const podName = pod?.metadata?.name ?? null;
       const fullPod = podName === null ? undefined : podsByName.get(podName);
       const node = fullPod?.spec?.nodeName ?? null;
-      const c = countOf(id);
+      const c = brokerCounts(counts, id);
       const ready = fullPod !== undefined && podIsReady(fullPod) && !podIsTerminating(fullPod);
       const statefulSet = fullPod === undefined ? undefined : statefulSetNameOfPod(fullPod);
       const decided = disruptionVerdict({
@@ -140,12 +111,12 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
         controller: view.controllerId === id,
         replicas: c.replicas,
         leaders: c.leaders,
-        underReplicated: c.under,
-        underMinIsr: c.underMin,
-        soleReplicas: c.sole,
+        underReplicated: c.underReplicated,
+        underMinIsr: c.underMinIsr,
+        soleReplicas: c.soleReplicas,
         dataBytes: bytes?.get(id) ?? null,
         safeToDisrupt: decided.allowed,
-        reason: verdictSummary(decided.allowed, decided.reasons, ready, index.registered.has(id), podName),
+        reason: disruptionSummary(decided.allowed, decided.reasons, ready, index.registered.has(id), podName),
         reasons: decided.reasons,
         warnings: decided.warnings,
       };
@@ -175,10 +146,10 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
       registeredBrokers: index.brokerIds.length,
       topics: index.topics.length,
       partitions: index.partitions.length,
-      replicas: replicasTotal,
-      underReplicated,
-      underMinIsr,
-      offline,
+      replicas: counts.replicas,
+      underReplicated: counts.underReplicated,
+      underMinIsr: counts.underMinIsr,
+      offline: counts.offline,
       dataBytes: bytes === null ? null : [...bytes.values()].reduce((a, b) => a + b, 0),
     },
     reassignments,
@@ -186,22 +157,3 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
     notes,
   };
 }
-
-function verdictSummary(allowed: boolean, reasons: readonly VerdictReason[], ready: boolean, registered: boolean, pod: string | null): string {
-  if (!allowed) {
-    return reasons
-      .map((r) => `${RULE_WORDS[r.rule]}${r.partitions.length > 0 ? ` (${r.partitions.length} partition${r.partitions.length === 1 ? '' : 's'})` : ''}`)
-      .join('; ');
-  }
-  if (pod === null) return 'no pod runs this broker';
-  if (!ready) return 'already down (pod not Ready)';
-  if (!registered) return 'not registered with Kafka';
-  return 'every partition keeps min.insync.replicas';
-}
-
-const RULE_WORDS: Record<VerdictReason['rule'], string> = {
-  offline: 'would take partitions offline',
-  'under-min-isr': 'would drop partitions under min.insync.replicas',
-  'holds-replicas': 'still holds replicas',
-  'unknown-broker': 'unknown to Kafka',
-};

@@ -12,6 +12,13 @@
 
 export const LEDGER_DEFAULTS = { namespace: 'kafka-guard', name: 'kafka-guard-disruptions' } as const;
 
+/** What a verdict needs from the ledger. */
+export interface PendingDisruptions {
+  brokers: number[];
+  /** Why the ledger could not be read (then nothing pending is counted), or null. */
+  unknown: string | null;
+}
+
 export interface LedgerEntry {
   brokerId: number;
   podUid: string;

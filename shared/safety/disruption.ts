@@ -1,22 +1,22 @@
 /**
- * The disruption verdict as the webhook gives it, for `can-disrupt`, `status`
- * and the checks before each guarded step: the shared pure verdict, with the
+ * The disruption verdict as the webhook gives it, for the plugin (`can-disrupt`,
+ * `status`, the checks before each guarded step) and the policy status the
+ * webhook writes: the pure verdict, with the
  * brokers already down taken from the pods (not Ready or Terminating), and
  * the webhook's one adjustment: a broker Kafka does not know is not refused
  * when its pod is down anyway (a broker that crashed before registering is
  * exactly what an operator needs to touch); see webhook/rules/brokers.ts.
  */
-import type { V1Pod } from '@kubernetes/client-node';
-import type { BrokerDirectory } from '../../shared/k8s/identity.js';
-import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
-import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { holdsAnyReplica, type ClusterIndex } from '../../shared/safety/cluster-index.js';
-import type { Verdict, VerdictPolicy } from '../../shared/safety/types.js';
-import type { PendingDisruptions } from './facts.js';
-import { verdict } from '../../shared/safety/verdict.js';
+import type { BrokerDirectory, PodLike } from '../k8s/identity.js';
+import type { PendingDisruptions } from '../k8s/ledger.js';
+import { podIsReady, podIsTerminating, type PodStateLike } from '../k8s/pods.js';
+import type { KafkaGuardPolicy } from '../policy/types.js';
+import { holdsAnyReplica, type ClusterIndex } from './cluster-index.js';
+import type { Verdict, VerdictPolicy, VerdictReason } from './types.js';
+import { verdict } from './verdict.js';
 
 /** Broker ids whose pod is not Ready or is being deleted. */
-export function downBrokers(pods: readonly V1Pod[], directory: BrokerDirectory): number[] {
+export function downBrokers(pods: ReadonlyArray<PodLike & PodStateLike>, directory: BrokerDirectory): number[] {
   const down = new Set<number>();
   for (const pod of pods) {
     const id = directory.byPod.get(pod.metadata?.name ?? '');
@@ -50,3 +50,23 @@ export function disruptionVerdict(input: VerdictInput): Verdict {
   const reasons = result.reasons.filter((reason) => reason.rule !== 'unknown-broker');
   return { ...result, reasons, allowed: reasons.length === 0 };
 }
+
+/** One line for a broker: why it is, or is not, safe to disrupt. */
+export function disruptionSummary(allowed: boolean, reasons: readonly VerdictReason[], ready: boolean, registered: boolean, pod: string | null): string {
+  if (!allowed) {
+    return reasons
+      .map((r) => `${RULE_WORDS[r.rule]}${r.partitions.length > 0 ? ` (${r.partitions.length} partition${r.partitions.length === 1 ? '' : 's'})` : ''}`)
+      .join('; ');
+  }
+  if (pod === null) return 'no pod runs this broker';
+  if (!ready) return 'already down (pod not Ready)';
+  if (!registered) return 'not registered with Kafka';
+  return 'every partition keeps min.insync.replicas';
+}
+
+const RULE_WORDS: Record<VerdictReason['rule'], string> = {
+  offline: 'would take partitions offline',
+  'under-min-isr': 'would drop partitions under min.insync.replicas',
+  'holds-replicas': 'still holds replicas',
+  'unknown-broker': 'unknown to Kafka',
+};

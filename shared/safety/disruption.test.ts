@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parsePolicy } from '../../shared/policy/parse.js';
-import { indexCluster } from '../../shared/safety/cluster-index.js';
-import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
-import { disruptionVerdict } from './verdict.js';
+import { parsePolicy } from '../policy/parse.js';
+import { indexCluster } from './cluster-index.js';
+import { disruptionVerdict } from './disruption.js';
+import { clusterOf } from './testing/cluster-builder.js';
 
 const parsed = parsePolicy({
   apiVersion: 'kafkaguard.io/v1alpha1',
