@@ -36,6 +36,8 @@ export function installObjects(): Array<Record<string, unknown>> {
         { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['storage.k8s.io'], resources: ['storageclasses'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [POLICY_GROUP], resources: [POLICY_PLURAL], verbs: ['get', 'list', 'watch'] },
+        // status.brokers and status.conditions: what the webhook last observed (facts/policy-status.ts).
+        { apiGroups: [POLICY_GROUP], resources: [`${POLICY_PLURAL}/status`], verbs: ['get', 'patch'] },
         // Kafka credentials named by policies (TLS / SASL).
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
         // Effects: break-glass consumption (JSON Patch test+remove) and Events.

@@ -9,6 +9,7 @@
  * come and go.
  */
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PolicyV1Api, StorageV1Api, makeInformer, PatchStrategy, setHeaderOptions,
   type Informer, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1ConfigMap, type V1Node,
@@ -19,6 +20,7 @@ import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type Kafk
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import { ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
+import { buildPolicyStatus, type PolicyStatus, type PolicyStatusInput } from './policy-status.js';
 import { matchesSelector } from '../../shared/k8s/selector.js';
 import { parsePolicy, formatPolicyErrors } from '../../shared/policy/parse.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION, type KafkaGuardPolicy } from '../../shared/policy/types.js';
@@ -84,6 +86,7 @@ export class ClusterFacts implements FactsSource, Effects {
   private readonly views = new Map<string, ViewEntry>();
   private readonly inflight = new Map<string, { startedAt: number; entry: Promise<ViewEntry> }>();
   private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly statusWarned = new Set<string>();
   private closed = false;
 
   constructor(
@@ -315,9 +318,53 @@ export class ClusterFacts implements FactsSource, Effects {
       const key = policyKey(policy);
       if (seen.has(key) || policy.spec.mode === 'Off') continue;
       seen.add(key);
-      this.refreshView(policy).catch((error: unknown) => this.log.debug({ policy: key, error: messageOf(error) }, 'background Kafka view refresh failed'));
+      this.refreshView(policy)
+        .then(
+          (entry) => this.publishStatus(policy, { ok: true, index: entry.index }),
+          (error: unknown) => {
+            this.log.debug({ policy: key, error: messageOf(error) }, 'background Kafka view refresh failed');
+            return this.publishStatus(policy, { ok: false, error: messageOf(error) });
+          },
+        )
+        .catch((error: unknown) => this.warnStatusOnce(key, error));
     }
     for (const key of this.views.keys()) if (!seen.has(key)) this.views.delete(key);
+  }
+
+  /**
+   * Writes the policy's status (policy-status.ts) when it differs from the stored
+   * one. Every webhook replica computes the same status from the same cluster, so
+   * replicas write rarely and never disagree for long.
+   */
+  private async publishStatus(policy: KafkaGuardPolicy, kafka: PolicyStatusInput['kafka']): Promise<void> {
+    const { namespace, name } = policy.metadata;
+    const pods = this.namespaces.get(namespace)?.pods;
+    if (this.closed || !pods?.synced) return;
+    const stored = this.policies.cache.get(name, namespace) as (KubernetesObject & { status?: PolicyStatus }) | undefined;
+    if (stored === undefined) return;
+    const pending = await this.pendingDisruptions(policyKey(policy));
+    const status = buildPolicyStatus({
+      policy,
+      previous: stored.status,
+      kafka,
+      pods: pods.cache.list(namespace).filter((p) => matchesSelector(p.metadata?.labels, policy.spec.brokers.selector)),
+      pending: { brokers: pending.brokers, unknown: null },
+      now: new Date(),
+    });
+    if (isDeepStrictEqual(status, stored.status)) return;
+    // A JSON Patch, not a merge patch: in a merge patch the null of a broker without a pod would mean "remove".
+    await this.custom.patchNamespacedCustomObjectStatus(
+      { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL, namespace, name, body: [{ op: 'add', path: '/status', value: status }] },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
+    this.statusWarned.delete(policyKey(policy));
+  }
+
+  /** A status that cannot be written (e.g. RBAC without kafkaguardpolicies/status) is logged once per policy, not every 4 s. */
+  private warnStatusOnce(key: string, error: unknown): void {
+    if (this.statusWarned.has(key)) return;
+    this.statusWarned.add(key);
+    this.log.warn({ policy: key, error: messageOf(error) }, 'cannot write the KafkaGuardPolicy status');
   }
 
   private async clientFor(policy: KafkaGuardPolicy): Promise<KafkaAdmin> {
