@@ -45,6 +45,18 @@ export function buildPolicyCrd(): Record<string, unknown> {
               jsonPath: '.spec.kafka.bootstrapServers[0]',
               description: 'The first Kafka bootstrap address',
             },
+            {
+              name: 'Kafka',
+              type: 'string',
+              jsonPath: '.status.conditions[?(@.type=="KafkaReachable")].status',
+              description: 'Whether the webhook can read the Kafka cluster (status.conditions KafkaReachable)',
+            },
+            {
+              name: 'Healthy',
+              type: 'string',
+              jsonPath: '.status.conditions[?(@.type=="PartitionsHealthy")].status',
+              description: 'No partition offline or under min.insync.replicas (status.conditions PartitionsHealthy)',
+            },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: { openAPIV3Schema: policyOpenAPISchema },

@@ -46,6 +46,8 @@ test('the demo policy reports Kafka reachable, its partitions healthy and every 
     status.brokers?.map((b) => [b.id, b.pod, b.node, b.ready]),
     [0, 1, 2].map((id) => [id, `kafka-${id}`, nodeOf.get(`kafka-${id}`), true]),
   );
+  const table = await kubectl(['get', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE]);
+  assert.match(table.stdout, /^NAME\s+MODE\s+BOOTSTRAP\s+KAFKA\s+HEALTHY\s+AGE\n\s*kafka\s+Enforce\s+\S+\s+True\s+True\s/m);
 });
 
 test('a partition only broker 2 holds makes it unsafe in the status, and safe again once the topic is gone', async () => {
