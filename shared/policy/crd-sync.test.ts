@@ -41,6 +41,8 @@ describe('deploy/crd.yaml', () => {
       [
         ['Mode', '.spec.mode'],
         ['Bootstrap', '.spec.kafka.bootstrapServers[0]'],
+        ['Kafka', '.status.conditions[?(@.type=="KafkaReachable")].status'],
+        ['Healthy', '.status.conditions[?(@.type=="PartitionsHealthy")].status'],
         ['Age', '.metadata.creationTimestamp'],
       ],
     );
