@@ -45,7 +45,23 @@ export function disruptionVerdict(input: VerdictInput): Verdict {
     { expendableTopics: input.policy.spec.expendableTopics, ...(input.target === undefined ? {} : { target: input.target }) },
   );
   const result = pending.unknown === null ? raw : { ...raw, warnings: [...raw.warnings, pending.unknown] };
-  const unknown = brokers.filter((id) => !index.registered.has(id) && !holdsAnyReplica(index, id));
+  return forgiveUnknownDownBrokers(result, index, brokers, down);
+}
+
+/**
+ * The shared verdict refuses a broker id Kafka does not know (it usually means
+ * the id mapping is wrong). That does not hold for a broker whose pod is
+ * missing, not Ready or Terminating: a broker that crashes before registering
+ * is exactly what an operator deletes or scales away. Such refusals are
+ * dropped when every unknown requested broker is one of those.
+ */
+export function forgiveUnknownDownBrokers(
+  result: Verdict,
+  index: ClusterIndex,
+  requested: readonly number[],
+  down: readonly number[],
+): Verdict {
+  const unknown = requested.filter((id) => !index.registered.has(id) && !holdsAnyReplica(index, id));
   if (unknown.length === 0 || !unknown.every((id) => down.includes(id))) return result;
   const reasons = result.reasons.filter((reason) => reason.rule !== 'unknown-broker');
   return { ...result, reasons, allowed: reasons.length === 0 };

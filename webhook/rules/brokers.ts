@@ -5,8 +5,6 @@
  */
 import { brokerIdOfPod, buildBrokerDirectory, type BrokerIdResult } from '../../shared/k8s/identity.js';
 import { ANNOTATIONS, type BrokerIdSource } from '../../shared/policy/types.js';
-import { holdsAnyReplica, type ClusterIndex } from '../../shared/safety/cluster-index.js';
-import type { Verdict } from '../../shared/safety/types.js';
 import { parseMemoryBytes } from '../defaults/quantity.js';
 import type { JsonObject } from '../admission/types.js';
 import type { ObjectMeta, ObjectReference, PersistentVolumeClaimFact, PodFact, StatefulSetFact } from '../facts/types.js';
@@ -187,21 +185,3 @@ export function formatBytes(bytes: bigint): string {
   return `${bytes}`;
 }
 
-/**
- * The shared verdict refuses a broker id Kafka does not know (it usually means
- * the id mapping is wrong). That does not hold for a broker whose pod is
- * missing, not Ready or Terminating: a broker that crashes before registering
- * is exactly what an operator deletes or scales away. Such refusals are
- * dropped when every unknown requested broker is one of those.
- */
-export function forgiveUnknownDownBrokers(
-  result: Verdict,
-  index: ClusterIndex,
-  requested: readonly number[],
-  down: readonly number[],
-): Verdict {
-  const unknown = requested.filter((id) => !index.registered.has(id) && !holdsAnyReplica(index, id));
-  if (unknown.length === 0 || !unknown.every((id) => down.includes(id))) return result;
-  const reasons = result.reasons.filter((reason) => reason.rule !== 'unknown-broker');
-  return { ...result, reasons, allowed: reasons.length === 0 };
-}

@@ -12,7 +12,8 @@ import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verd
 import type { FactsSource, KafkaIndexResult, PendingDisruptions, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
 import { breakGlassHint, identityReason } from '../messages.js';
-import { brokerAvailability, breakGlassOf, forgiveUnknownDownBrokers, podIsTerminating, podReference } from './brokers.js';
+import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
+import { brokerAvailability, breakGlassOf, podIsTerminating, podReference } from './brokers.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
 export interface PodSubject {

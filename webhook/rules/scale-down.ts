@@ -13,12 +13,12 @@ import { identityReason, scaleDownSummary } from '../messages.js';
 import {
   brokerAvailability,
   brokerOfOrdinal,
-  forgiveUnknownDownBrokers,
   podTemplateLabels,
   startOrdinalOf,
   statefulSetReference,
   type OrdinalBroker,
 } from './brokers.js';
+import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
 import { requirePolicy } from './pod-disruption.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
