@@ -238,10 +238,13 @@ export const policySpecSchema: SchemaNode = {
             type: 'string',
             maxLength: 261,
             pattern: BOOTSTRAP_SERVER_PATTERN,
-            // The apiserver runs CEL rules only once the pattern holds, so int() sees digits.
+            // The apiserver evaluates CEL rules even when the pattern fails, so the rule leaves
+            // a non-numeric port to the pattern's message instead of adding a conversion error.
             'x-kubernetes-validations': [
               {
-                rule: "int(self.substring(self.lastIndexOf(':') + 1)) >= 1 && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535",
+                rule:
+                  "!self.substring(self.lastIndexOf(':') + 1).matches('^[0-9]{1,5}$') || " +
+                  "(int(self.substring(self.lastIndexOf(':') + 1)) >= 1 && int(self.substring(self.lastIndexOf(':') + 1)) <= 65535)",
                 message: 'the port must be from 1 to 65535',
               },
             ],
