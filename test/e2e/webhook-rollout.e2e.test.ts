@@ -25,10 +25,13 @@ async function isrOf(): Promise<number[]> {
   return [...(metadata.topics[0]?.partitions[0]?.isr ?? [])].sort();
 }
 
-async function refusalsOn(pod: string): Promise<Array<{ message: string; count: number }>> {
+/** Refusal Events about this pod (this uid: earlier tests leave Events on earlier pods of the same name) naming the test topic. */
+async function refusalsOn(pod: string, uid: string | undefined): Promise<Array<{ message: string; count: number }>> {
   const { core } = kubeClients();
   const list = await core.listNamespacedEvent({ namespace: NAMESPACE, fieldSelector: `involvedObject.name=${pod}` });
-  return list.items.filter((e) => e.reason === 'KafkaGuardRefused').map((e) => ({ message: e.message ?? '', count: e.count ?? 1 }));
+  return list.items
+    .filter((e) => e.reason === 'KafkaGuardRefused' && e.involvedObject.uid === uid && (e.message ?? '').includes(topic))
+    .map((e) => ({ message: e.message ?? '', count: e.count ?? 1 }));
 }
 
 before(async () => {
@@ -82,14 +85,14 @@ test('kubectl rollout restart waits while the next delete would take a partition
 
     // The controller's delete of kafka-1 is refused, with the reason on the pod, and kafka-1 stays.
     const refusals = await eventually('a refused delete of kafka-1', async () => {
-      const found = await refusalsOn('kafka-1');
+      const found = await refusalsOn('kafka-1', before[1]);
       return found.length > 0 ? found : null;
     }, 120_000);
     assert.match(refusals[0]?.message ?? '', new RegExp(`kafka-guard refused to delete pod kafka/kafka-1 .*\\[under-min-isr\\].*${topic}-0`));
     await sleep(10_000);
     assert.equal((await podOf('kafka-1'))?.metadata?.uid, before[1], 'kafka-1 was not deleted while its partition depended on it');
     // The controller keeps retrying; the refusals add up in one Event instead of one Event each.
-    const series = await refusalsOn('kafka-1');
+    const series = await refusalsOn('kafka-1', before[1]);
     assert.equal(series.length, 1, `one Event for the repeated refusal, not ${series.length}`);
     assert.ok((series[0]?.count ?? 0) >= 2, `its count shows the retries (${series[0]?.count})`);
 
