@@ -29,10 +29,18 @@ describe('parseConfig', () => {
     assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8443 });
     assert.equal(config.bodyLimitBytes, 6 * 1024 * 1024);
     assert.equal(config.kafkaViewMaxAgeMs, 5000);
+    assert.equal(config.kafkaViewRefreshMs, 4000);
     assert.equal(config.decisionDeadlineMs, 2000);
     assert.deepEqual(config.ledger, { namespace: 'kafka-guard', name: 'kafka-guard-disruptions', ttlMs: 60_000 });
     assert.equal(config.logLevel, 'info');
     assert.deepEqual(config.kube, { source: 'kubeconfig', path: null, context: null });
+  });
+
+  it('refuses a background refresh faster than once a second, naming the flag', () => {
+    const result = parseConfig(['--kafka-view-refresh-ms', '200'], {});
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.errors.join('\n'), /--kafka-view-refresh-ms="200": expected a whole number of milliseconds from 1000 to 3600000/);
+    assert.equal(ok([], { KAFKAGUARD_KAFKA_VIEW_REFRESH_MS: '30000' }).kafkaViewRefreshMs, 30_000);
   });
 
   it('takes flags over environment over defaults', () => {

@@ -28,6 +28,8 @@ export interface WebhookConfig {
   bodyLimitBytes: number;
   /** Oldest Kafka cluster view a disruption decision may use (ISR-sensitive rules). */
   kafkaViewMaxAgeMs: number;
+  /** How often each policy's Kafka view (and its status) is refreshed in the background. */
+  kafkaViewRefreshMs: number;
   /** Time budget for one admission decision; must stay under the webhook's timeoutSeconds. */
   decisionDeadlineMs: number;
   /** Where admitted-but-not-yet-happened disruptions are recorded, shared by webhook replicas. */
@@ -62,6 +64,13 @@ export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; er
  * arrived (engine.ts), so a client that just made its change safe is not
  * refused on a view from before it did.
  *
+ * kafkaViewRefreshMs, 4 s: just under the max age, so most decisions find a
+ * fresh view without waiting for Kafka. Each refresh reads the metadata and
+ * configs of every topic; on clusters with hundreds of thousands of partitions
+ * raise it (admissions then fetch on demand when the view is older than the max
+ * age, which adds that fetch to their latency), and the policy status follows
+ * at the same pace.
+ *
  * decisionDeadlineMs, 2000: the webhooks are registered with timeoutSeconds: 3
  * (the apiserver allows 1-30, default 10). The apiserver counts the whole call,
  * TLS and network included, so the decision keeps a second in reserve; when
@@ -81,6 +90,7 @@ const DEFAULTS = {
   tlsReloadPollMs: 10_000,
   bodyLimitBytes: 6 * 1024 * 1024,
   kafkaViewMaxAgeMs: 5_000,
+  kafkaViewRefreshMs: 4_000,
   decisionDeadlineMs: 2_000,
   ledgerNamespace: LEDGER_DEFAULTS.namespace,
   ledgerName: LEDGER_DEFAULTS.name,
@@ -107,6 +117,7 @@ const S = {
   tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS', help: `how often to check the certificate files, ms (default ${DEFAULTS.tlsReloadPollMs})` },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES', help: `largest AdmissionReview accepted, bytes (default ${DEFAULTS.bodyLimitBytes})` },
   kafkaViewMaxAgeMs: { flag: 'kafka-view-max-age-ms', env: 'KAFKAGUARD_KAFKA_VIEW_MAX_AGE_MS', help: `oldest Kafka view an admission may use, ms (default ${DEFAULTS.kafkaViewMaxAgeMs})` },
+  kafkaViewRefreshMs: { flag: 'kafka-view-refresh-ms', env: 'KAFKAGUARD_KAFKA_VIEW_REFRESH_MS', help: `background refresh of each policy's Kafka view and status, ms; raise it for very large clusters (default ${DEFAULTS.kafkaViewRefreshMs})` },
   decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS', help: `answer within this, ms; keep it below the registrations' timeoutSeconds (default ${DEFAULTS.decisionDeadlineMs})` },
   ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE', help: `namespace of the disruption ledger ConfigMap (default $POD_NAMESPACE, else ${DEFAULTS.ledgerNamespace})` },
   ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME', help: `its name (default ${DEFAULTS.ledgerName})` },
@@ -175,6 +186,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   // 64 KiB is far below any real AdmissionReview of a StatefulSet; a smaller limit is a typo.
   const bodyLimitBytes = integer(S.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 64 * 1024, 64 * 1024 * 1024, 'bytes');
   const kafkaViewMaxAgeMs = integer(S.kafkaViewMaxAgeMs, DEFAULTS.kafkaViewMaxAgeMs, 0, 600_000, 'milliseconds');
+  const kafkaViewRefreshMs = integer(S.kafkaViewRefreshMs, DEFAULTS.kafkaViewRefreshMs, 1_000, 3_600_000, 'milliseconds');
   const decisionDeadlineMs = integer(S.decisionDeadlineMs, DEFAULTS.decisionDeadlineMs, 100, MAX_DEADLINE_MS, 'milliseconds');
   const ledgerNamespace = text(S.ledgerNamespace, env['POD_NAMESPACE'] || DEFAULTS.ledgerNamespace, (v) =>
     DNS_LABEL.test(v) ? undefined : 'a namespace name must be a DNS label (lower-case alphanumerics and "-", at most 63)',
@@ -198,6 +210,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       tls: { certFile, keyFile, reloadPollMs },
       bodyLimitBytes,
       kafkaViewMaxAgeMs,
+      kafkaViewRefreshMs,
       decisionDeadlineMs,
       ledger: { namespace: ledgerNamespace, name: ledgerName, ttlMs: ledgerTtlSeconds * 1000 },
       maxPartitionsNamed,

@@ -37,8 +37,6 @@ import {
 const EVENT_SERIES_MS = 10 * 60_000;
 const MAX_EVENT_SERIES = 1000;
 
-/** How often each policy's Kafka view is refreshed in the background, so most decisions find a fresh one. */
-const BACKGROUND_REFRESH_MS = 4_000;
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
@@ -121,7 +119,7 @@ export class ClusterFacts implements FactsSource, Effects {
     this.nodes = this.watch<V1Node>('/api/v1/nodes', () => this.core.listNode());
     this.storageClassCache = this.watch<V1StorageClass>('/apis/storage.k8s.io/v1/storageclasses', () => this.storage.listStorageClass());
     for (const verb of ['add', 'update', 'delete'] as const) this.policies.cache.on(verb, () => this.syncNamespaces());
-    this.refreshTimer = setInterval(() => this.refreshAllViews(), BACKGROUND_REFRESH_MS);
+    this.refreshTimer = setInterval(() => this.refreshAllViews(), this.config.kafkaViewRefreshMs);
     this.refreshTimer.unref();
   }
 
