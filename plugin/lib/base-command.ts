@@ -9,6 +9,7 @@ import { formatResult, OUTPUT_FORMATS, type OutputFormat } from '../output/forma
 import { confirm, isInteractive } from '../output/confirm.js';
 import { createReporter, type Reporter } from '../output/progress.js';
 import { ExitCode, exitCodeOf, InterruptedError, messageOf, RefusedError, UsageError } from './errors.js';
+import { ledgerLocation } from '../../shared/k8s/ledger.js';
 import { openSession, type Session } from './session.js';
 import { parseDuration, parseRate } from './units.js';
 
@@ -62,6 +63,7 @@ export abstract class KafkaCommand extends Command {
       ...(bootstrap === undefined ? {} : { bootstrapServers: bootstrap.split(',').map((s) => s.trim()) }),
       verbose: flags.verbose === true,
       warn: (line) => this.reporter.event(line),
+      ledger: ledgerLocation(process.env),
     });
     return this.session;
   }

@@ -9,7 +9,7 @@ import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
 import { KubeApiError } from '../../shared/k8s/cluster.js';
-import { LEDGER_DEFAULTS, ledgerKey, parseLedger, pendingBrokers, type PendingDisruptions } from '../../shared/k8s/ledger.js';
+import { ledgerKey, parseLedger, pendingBrokers, type PendingDisruptions } from '../../shared/k8s/ledger.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
 import { policyKey } from '../../shared/policy/types.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
@@ -64,14 +64,12 @@ export async function gatherFacts(session: Session, options: GatherOptions = {})
 }
 
 /**
- * The webhook's ledger (shared/k8s/ledger.ts), where KAFKAGUARD_LEDGER_NAMESPACE
- * and KAFKAGUARD_LEDGER_NAME say (the webhook's own settings; default
- * kafka-guard/kafka-guard-disruptions). No ConfigMap: nothing pending (no
- * webhook, or nothing admitted yet). Not allowed to read it: said, not fatal.
+ * The webhook's ledger (shared/k8s/ledger.ts) where the session says. No
+ * ConfigMap: nothing pending (no webhook, or nothing admitted yet). Not
+ * allowed to read it: said, not fatal.
  */
 async function readLedger(session: Session): Promise<{ ok: true; entries: ReturnType<typeof parseLedger> } | { ok: false; reason: string }> {
-  const namespace = process.env.KAFKAGUARD_LEDGER_NAMESPACE || LEDGER_DEFAULTS.namespace;
-  const name = process.env.KAFKAGUARD_LEDGER_NAME || LEDGER_DEFAULTS.name;
+  const { namespace, name } = session.ledger;
   try {
     const configMap = await session.kube.readConfigMap(namespace, name);
     return { ok: true, entries: parseLedger(configMap?.data?.[ledgerKey(policyKey(session.policy))], Date.now()) };

@@ -7,6 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { createKafkaAdmin, resolveConnection, type KafkaAdmin, type KafkaLogEntry } from '../../shared/kafka/client.js';
 import { KubeCluster, loadKubeSession, type KubeConnectionOptions } from '../../shared/k8s/cluster.js';
+import { LEDGER_DEFAULTS, type LedgerLocation } from '../../shared/k8s/ledger.js';
 import { buildBrokerDirectory, type BrokerDirectory } from '../../shared/k8s/identity.js';
 import { selectorToString } from '../../shared/k8s/selector.js';
 import { formatPolicyErrors, parsePolicy } from '../../shared/policy/parse.js';
@@ -22,6 +23,8 @@ export interface SessionOptions extends KubeConnectionOptions {
   verbose?: boolean;
   /** Where client warnings go (stderr by default). */
   warn?: (line: string) => void;
+  /** The webhook's disruption ledger (default: where the webhook keeps it by default). */
+  ledger?: LedgerLocation;
 }
 
 /** Kafka client settings for interactive, long-running operations (the webhook's are tighter). */
@@ -44,6 +47,11 @@ export class Session {
     readonly policy: KafkaGuardPolicy,
     private readonly options: SessionOptions,
   ) {}
+
+  /** The webhook's disruption ledger ConfigMap. */
+  get ledger(): LedgerLocation {
+    return this.options.ledger ?? LEDGER_DEFAULTS;
+  }
 
   /** The label selector string of the policy's broker pods. */
   get brokerSelector(): string {

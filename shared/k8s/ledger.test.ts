@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ledgerKey, parseLedger, pendingBrokers } from './ledger.js';
+import { LEDGER_DEFAULTS, ledgerKey, ledgerLocation, parseLedger, pendingBrokers } from './ledger.js';
 
 describe('disruption ledger', () => {
   const now = 1_000_000;
@@ -10,6 +10,11 @@ describe('disruption ledger', () => {
     { brokerId: 0, podUid: 'uid-0', expiresAt: now - 1 },
     { brokerId: 'x', podUid: 'uid-x', expiresAt: now + 5_000 },
   ]);
+
+  test('is where the webhook keeps it by default, or where its settings say', () => {
+    assert.deepEqual(ledgerLocation({}), LEDGER_DEFAULTS);
+    assert.deepEqual(ledgerLocation({ KAFKAGUARD_LEDGER_NAMESPACE: 'ops', KAFKAGUARD_LEDGER_NAME: 'kg-ledger' }), { namespace: 'ops', name: 'kg-ledger' });
+  });
 
   test('keys a policy by namespace.name', () => {
     assert.equal(ledgerKey('kafka/prod'), 'kafka.prod');

@@ -12,6 +12,19 @@
 
 export const LEDGER_DEFAULTS = { namespace: 'kafka-guard', name: 'kafka-guard-disruptions' } as const;
 
+export interface LedgerLocation {
+  namespace: string;
+  name: string;
+}
+
+/** Where the webhook keeps it, as its own settings say (KAFKAGUARD_LEDGER_NAMESPACE / _NAME), for readers outside the webhook. */
+export function ledgerLocation(env: Readonly<Record<string, string | undefined>>): LedgerLocation {
+  return {
+    namespace: env['KAFKAGUARD_LEDGER_NAMESPACE'] || LEDGER_DEFAULTS.namespace,
+    name: env['KAFKAGUARD_LEDGER_NAME'] || LEDGER_DEFAULTS.name,
+  };
+}
+
 /** What a verdict needs from the ledger. */
 export interface PendingDisruptions {
   brokers: number[];
