@@ -88,7 +88,11 @@ test('kubectl rollout restart waits while the next delete would take a partition
       const found = await refusalsOn('kafka-1', before[1]);
       return found.length > 0 ? found : null;
     }, 120_000);
-    assert.match(refusals[0]?.message ?? '', new RegExp(`kafka-guard refused to delete pod kafka/kafka-1 .*\\[under-min-isr\\].*${topic}-0`));
+    assert.match(
+      refusals[0]?.message ?? '',
+      new RegExp(`requested by system:serviceaccount:kube-system:statefulset-controller: kafka-guard refused to delete pod kafka/kafka-1 .*` +
+        `The StatefulSet controller retries the delete.*\\[under-min-isr\\].*${topic}-0`),
+    );
     await sleep(10_000);
     assert.equal((await podOf('kafka-1'))?.metadata?.uid, before[1], 'kafka-1 was not deleted while its partition depended on it');
     // The controller keeps retrying; the refusals add up in one Event instead of one Event each.

@@ -114,7 +114,9 @@ export async function startControlPlane(cfg: SandboxConfig, bins: ControlPlaneBi
     '--leader-elect=false',
     `--service-account-private-key-file=${certs.serviceAccountKey}`,
     `--root-ca-file=${certs.caCert}`,
-    '--use-service-account-credentials=false',
+    // As kubeadm does: each controller acts as its own ServiceAccount, so the webhook sees
+    // e.g. system:serviceaccount:kube-system:statefulset-controller as the requester.
+    '--use-service-account-credentials=true',
     '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-expander',
     '--concurrent-statefulset-syncs=5',
   ]);
