@@ -19,7 +19,6 @@
 import type { V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import { waitForInSync } from '../../shared/kafka/operations.js';
-import type { ClusterView } from '../../shared/kafka/types.js';
 import { isNotFound, KubeApiError } from '../../shared/k8s/cluster.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 import { claimNamesForOrdinal, podIsReady } from '../../shared/k8s/pods.js';
@@ -28,7 +27,7 @@ import { executeDrain, prepareDrain, sweepThrottles, type DrainPreparation, type
 import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
 import { runReassignment, type ReassignmentReport } from '../../shared/plan/reassign.js';
 import type { MoveEndpoints } from '../../shared/plan/throttles.js';
-import { assignmentOf, indexCluster, partitionRefOf, type ClusterIndex } from '../../shared/safety/cluster-index.js';
+import { assignmentOf, indexCluster, oneOf, partitionRefOf, viewWithPartitions } from '../../shared/safety/cluster-index.js';
 import { batchMoves, type PartitionMove } from '../../shared/safety/planner.js';
 import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
@@ -137,7 +136,8 @@ export async function prepareMove(
   // node-local (or ephemeral): the data stays behind.
   const drain = prepareDrain(facts.index, [broker.id], { maxMovesPerBroker: input.maxMovesPerBroker, keepUnplaceable: true });
   const verdict = disruptionVerdict({
-    index: onlyPartitions(facts.index, drain.unplaceable),
+    // What the broker still hosts when it goes down.
+    index: indexCluster(viewWithPartitions(facts.index.view, oneOf(drain.unplaceable))),
     brokers: [broker.id],
     kind: 'disrupt',
     down: facts.down,
@@ -198,15 +198,6 @@ function checkTargetNode(facts: ClusterFacts, sts: V1StatefulSet, podName: strin
   return node;
 }
 
-/** The index restricted to some partitions (what the broker still hosts when it goes down). */
-function onlyPartitions(index: ClusterIndex, keep: readonly PartitionRef[]): ClusterIndex {
-  const wanted = new Set(keep.map((p) => `${p.topic}\u0000${p.partition}`));
-  const view: ClusterView = {
-    ...index.view,
-    topics: index.view.topics.map((t) => ({ ...t, partitions: t.partitions.filter((p) => wanted.has(`${t.name}\u0000${p.partition}`)) })),
-  };
-  return indexCluster(view);
-}
 
 export async function executeMove(context: OperationContext, prepared: Prepared): Promise<MoveOutcome> {
   const { session, reporter, signal } = context;

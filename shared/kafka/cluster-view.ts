@@ -35,6 +35,7 @@ import {
   type BatchOptions,
 } from './requests.js';
 import type { BrokerInfo, ClusterView, PartitionState, ThrottleState, TopicState } from './types.js';
+import { partitionKey } from '../safety/types.js';
 
 const BROKER_CONFIG_KEYS = [MIN_INSYNC_REPLICAS, LEADER_THROTTLED_RATE, FOLLOWER_THROTTLED_RATE];
 const TOPIC_CONFIG_KEYS = [MIN_INSYNC_REPLICAS, LEADER_THROTTLED_REPLICAS, FOLLOWER_THROTTLED_REPLICAS];
@@ -157,13 +158,12 @@ export function defaultMinInsyncReplicas(brokerConfigs: ReadonlyMap<number, read
   return values.length > 0 ? Math.max(...values) : KAFKA_DEFAULT_MIN_INSYNC_REPLICAS;
 }
 
-const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 /** Pure: raw answers -> ClusterView. */
 export function assembleClusterView(inputs: ClusterViewInputs): ClusterView {
   const { metadata, brokerConfigs, topicConfigs } = inputs;
   const defaultMinIsr = defaultMinInsyncReplicas(brokerConfigs);
-  const inFlight = new Map(inputs.reassignments.map((r) => [partitionKey(r.topic, r.partition), r]));
+  const inFlight = new Map(inputs.reassignments.map((r) => [partitionKey(r), r]));
 
   const brokers: BrokerInfo[] = metadata.brokers
     .map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null }))
@@ -175,7 +175,7 @@ export function assembleClusterView(inputs: ClusterViewInputs): ClusterView {
       const configs = topicConfigs.get(t.name);
       const partitions: PartitionState[] = t.partitions
         .map((p) => {
-          const reassignment = inFlight.get(partitionKey(t.name, p.partition));
+          const reassignment = inFlight.get(partitionKey({ topic: t.name, partition: p.partition }));
           return {
             topic: t.name,
             partition: p.partition,

@@ -4,12 +4,11 @@
  * bytes moved, a throughput and a time left. The request goes to each broker
  * about its own log directories (that is the only broker that knows).
  */
-import type { PartitionRef } from '../safety/types.js';
+import { partitionKey, type PartitionRef } from '../safety/types.js';
 import type { KafkaApi } from './client.js';
 import { errorName } from './errors.js';
 import { DescribeLogDirs } from './protocol.js';
 
-export const partitionKey = ({ topic, partition }: PartitionRef): string => `${topic}\u0000${partition}`;
 
 /** Sizes of the replicas each broker holds: broker id -> partition key -> bytes. */
 export type ReplicaSizes = Map<number, Map<string, number>>;

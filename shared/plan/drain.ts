@@ -13,10 +13,9 @@
 import type { KafkaApi } from '../kafka/client.js';
 import { fetchClusterView } from '../kafka/cluster-view.js';
 import { clearThrottles } from '../kafka/operations.js';
-import type { ClusterView } from '../kafka/types.js';
-import { assignmentOf, holdsAnyReplica, indexCluster, partitionRefOf, type ClusterIndex } from '../safety/cluster-index.js';
+import { assignmentOf, holdsAnyReplica, indexCluster, oneOf, partitionRefOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
 import { planDrain, type ReassignmentPlan } from '../safety/planner.js';
-import type { PartitionRef } from '../safety/types.js';
+import { partitionKey, type PartitionRef } from '../safety/types.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
 import { runReassignment, type ReassignmentProgress, type ReassignmentReport } from './reassign.js';
 import { throttleSweep, type MoveEndpoints, type ThrottleSweep } from './throttles.js';
@@ -68,33 +67,25 @@ export function prepareDrain(index: ClusterIndex, brokers: readonly number[], op
         const leaving = assignment.filter((b) => drained.has(b)).length;
         const free = survivors.filter((b) => !assignment.includes(b)).length;
         const ref = partitionRefOf(index, ordinal);
-        const key = `${ref.topic}\u0000${ref.partition}`;
-        if (leaving > 0 && free < leaving && !skip.has(key)) {
-          skip.add(key);
+        if (leaving > 0 && free < leaving && !skip.has(partitionKey(ref))) {
+          skip.add(partitionKey(ref));
           unplaceable.push(ref);
         }
       }
     }
-    if (skip.size > 0) planned = indexCluster(withoutPartitions(index.view, skip));
+    if (skip.size > 0) planned = indexCluster(viewWithPartitions(index.view, (p) => !skip.has(partitionKey(p))));
   }
 
   const plan = planDrain(planned, [...drained], { maxMovesPerBroker: options.maxMovesPerBroker });
-  const newLeader = new Set(plan.leadership.map((l) => `${l.topic}\u0000${l.partition}`));
+  const newLeader = oneOf(plan.leadership);
   const leadersStaying: PartitionRef[] = [];
   for (const broker of drained) {
     for (const ordinal of planned.leadersByBroker.get(broker) ?? []) {
       const ref = partitionRefOf(planned, ordinal);
-      if (!newLeader.has(`${ref.topic}\u0000${ref.partition}`)) leadersStaying.push(ref);
+      if (!newLeader(ref)) leadersStaying.push(ref);
     }
   }
   return { brokers: [...drained].sort((a, b) => a - b), plan, resumed, leadersStaying, unplaceable };
-}
-
-function withoutPartitions(view: ClusterView, skip: ReadonlySet<string>): ClusterView {
-  return {
-    ...view,
-    topics: view.topics.map((t) => ({ ...t, partitions: t.partitions.filter((p) => !skip.has(`${t.name}\u0000${p.partition}`)) })),
-  };
 }
 
 export interface DrainExecutionOptions {
@@ -151,13 +142,13 @@ export async function executeDrain(api: KafkaApi, preparation: DrainPreparation,
     const moved = [...preparation.resumed, ...plan.moves].map(({ topic, partition }) => ({ topic, partition }));
     const leadersElected = moved.length > 0 ? await electLeaders(api, moved) : { elected: 0, alreadyPreferred: 0, failed: [] };
     const after = indexCluster(await fetchClusterView(api));
-    const kept = new Set(preparation.unplaceable.map((p) => `${p.topic}\u0000${p.partition}`));
+    const kept = oneOf(preparation.unplaceable);
     const remaining: PartitionRef[] = [];
     for (const broker of brokers) {
       if (!holdsAnyReplica(after, broker)) continue;
       for (const ordinal of after.partitionsByBroker.get(broker) ?? []) {
         const ref = partitionRefOf(after, ordinal);
-        if (!kept.has(`${ref.topic}\u0000${ref.partition}`)) remaining.push(ref);
+        if (!kept(ref)) remaining.push(ref);
       }
     }
     const throttlesCleared = await sweepThrottles(api, brokers, reassignment.throttled);

@@ -14,8 +14,8 @@
 import type { KafkaApi } from '../kafka/client.js';
 import { sleep } from '../sleep.js';
 import { alterReassignments, clearThrottles, setThrottles, waitForInSync } from '../kafka/operations.js';
-import type { PartitionRef } from '../safety/types.js';
-import { fetchReplicaSizes, partitionKey, type ReplicaSizes } from '../kafka/replica-sizes.js';
+import { partitionKey, type PartitionRef } from '../safety/types.js';
+import { fetchReplicaSizes, type ReplicaSizes } from '../kafka/replica-sizes.js';
 import { RateMeter, timeLeftMs } from './rate.js';
 import { throttlePlanFor, type MoveEndpoints } from './throttles.js';
 

@@ -7,7 +7,8 @@
  */
 import type { KafkaApi } from '../kafka/client.js';
 import { fetchClusterView } from '../kafka/cluster-view.js';
-import { indexCluster } from '../safety/cluster-index.js';
+import { indexCluster, oneOf } from '../safety/cluster-index.js';
+import { partitionKey } from '../safety/types.js';
 import { planRebalance, type ReassignmentPlan } from '../safety/planner.js';
 import { sweepThrottles } from './drain.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
@@ -53,13 +54,13 @@ export async function executeRebalance(api: KafkaApi, plan: ReassignmentPlan, op
       maxMovesPerBroker: options.maxMovesPerBroker,
       ...(options.brokers === undefined ? {} : { brokers: options.brokers }),
     });
-    const dataMoved = new Set(settled.moves.map((m) => `${m.topic}\u0000${m.partition}`));
+    const dataMoved = oneOf(settled.moves);
     const reorder = settled.leadership
-      .filter((l) => !dataMoved.has(`${l.topic}\u0000${l.partition}`))
+      .filter((l) => !dataMoved(l))
       .map(({ topic, partition, replicas }) => ({ topic, partition, replicas }));
     if (reorder.length > 0) await applyReplicaOrder(api, reorder, { timeoutMs: options.batchTimeoutMs, ...signal });
     const elect = [...plan.moves, ...plan.leadership, ...reorder].map(({ topic, partition }) => ({ topic, partition }));
-    const unique = [...new Map(elect.map((p) => [`${p.topic}\u0000${p.partition}`, p])).values()];
+    const unique = [...new Map(elect.map((p) => [partitionKey(p), p])).values()];
     const leaders = unique.length > 0 ? await electLeaders(api, unique) : { elected: 0, alreadyPreferred: 0, failed: [] };
     if (unique.length > 0) options.onEvent?.(`preferred leaders elected: ${leaders.elected} changed, ${leaders.alreadyPreferred} already in place`);
     // Only this run's throttles (and rates nothing refers to any more): a rebalance has no

@@ -15,7 +15,7 @@
 
 import type { ClusterView, PartitionState, TopicState } from '../kafka/types.js';
 import { duplicatePartitionMessage, duplicateTopicMessage } from './messages.js';
-import type { PartitionRef } from './types.js';
+import { partitionKey, type PartitionRef } from './types.js';
 
 /** A list of numbers per partition, stored flat: entries of ordinal o are `values[start[o] .. start[o+1])`. */
 export interface FlatLists {
@@ -496,4 +496,15 @@ export function partitionRefOf(index: ClusterIndex, ordinal: number): PartitionR
 export function holdsAnyReplica(index: ClusterIndex, broker: number): boolean {
   // partitionsByBroker is built from the holders lists, so any entry means it holds one.
   return (index.partitionsByBroker.get(broker)?.length ?? 0) > 0;
+}
+
+/** The view with only the partitions `keep` accepts (topics stay, maybe with none). */
+export function viewWithPartitions(view: ClusterView, keep: (partition: PartitionRef) => boolean): ClusterView {
+  return { ...view, topics: view.topics.map((t) => ({ ...t, partitions: t.partitions.filter((p) => keep({ topic: t.name, partition: p.partition })) })) };
+}
+
+/** A predicate for viewWithPartitions: whether a partition is one of `refs`. */
+export function oneOf(refs: readonly PartitionRef[]): (partition: PartitionRef) => boolean {
+  const keys = new Set(refs.map(partitionKey));
+  return (partition) => keys.has(partitionKey(partition));
 }

@@ -9,6 +9,11 @@ export interface PartitionRef {
   partition: number;
 }
 
+/** A partition as a Map/Set key ('\u0000' cannot occur in a topic name). */
+export function partitionKey({ topic, partition }: PartitionRef): string {
+  return `${topic}\u0000${partition}`;
+}
+
 /** The safety rules of DESIGN.md ("Safety model"). */
 export type SafetyRule =
   /** The partition's effective ISR would become empty. */
