@@ -17,7 +17,7 @@ import { assignmentOf, holdsAnyReplica, indexCluster, oneOf, partitionRefOf, vie
 import { planDrain, type ReassignmentPlan } from '../safety/planner.js';
 import { partitionKey, type PartitionRef } from '../safety/types.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
-import { runReassignment, type ReassignmentProgress, type ReassignmentReport } from './reassign.js';
+import { runReassignment, type ReassignmentReport, type ReassignmentSettings } from './reassign.js';
 import { throttleSweep, type MoveEndpoints, type ThrottleSweep } from './throttles.js';
 
 export interface DrainPreparation {
@@ -88,14 +88,7 @@ export function prepareDrain(index: ClusterIndex, brokers: readonly number[], op
   return { brokers: [...drained].sort((a, b) => a - b), plan, resumed, leadersStaying, unplaceable };
 }
 
-export interface DrainExecutionOptions {
-  throttleBytesPerSecond: number | null;
-  batchTimeoutMs: number;
-  pollIntervalMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: ReassignmentProgress) => void;
-  onEvent?: (line: string) => void;
-}
+export type DrainExecutionOptions = ReassignmentSettings;
 
 export interface DrainReport {
   brokers: number[];
@@ -129,16 +122,7 @@ export async function executeDrain(api: KafkaApi, preparation: DrainPreparation,
       log(`leadership of ${leadershipMoved.elected + leadershipMoved.alreadyPreferred} partition(s) moved off broker(s) ${brokers.join(', ')}` +
         (leadershipMoved.failed.length > 0 ? `; ${leadershipMoved.failed.length} election(s) failed (they move with their data)` : ''));
     }
-    reassignment = await runReassignment(api, {
-      resumed: preparation.resumed,
-      batches: plan.batches,
-      throttleBytesPerSecond: options.throttleBytesPerSecond,
-      batchTimeoutMs: options.batchTimeoutMs,
-      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      onEvent: log,
-    });
+    reassignment = await runReassignment(api, { ...options, onEvent: log, resumed: preparation.resumed, batches: plan.batches });
     const moved = [...preparation.resumed, ...plan.moves].map(({ topic, partition }) => ({ topic, partition }));
     const leadersElected = moved.length > 0 ? await electLeaders(api, moved) : { elected: 0, alreadyPreferred: 0, failed: [] };
     const after = indexCluster(await fetchClusterView(api));

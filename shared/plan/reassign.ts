@@ -37,11 +37,8 @@ export interface ReassignmentProgress {
   elapsedMs: number;
 }
 
-export interface ReassignmentRunOptions {
-  /** Reassignments already in flight to wait for first. */
-  resumed: readonly MoveEndpoints[];
-  /** New reassignments, in batches run one after another. */
-  batches: ReadonlyArray<readonly MoveEndpoints[]>;
+/** How data moves run, whatever planned them: drains, rebalances, moves back. */
+export interface ReassignmentSettings {
   /** Replication throttle in bytes/s, or null for none. */
   throttleBytesPerSecond: number | null;
   /** How long one batch may take to get in sync. */
@@ -52,6 +49,13 @@ export interface ReassignmentRunOptions {
   onProgress?: (progress: ReassignmentProgress) => void;
   /** One line per notable step (throttle set, batch started, ...). */
   onEvent?: (line: string) => void;
+}
+
+export interface ReassignmentRunOptions extends ReassignmentSettings {
+  /** Reassignments already in flight to wait for first. */
+  resumed: readonly MoveEndpoints[];
+  /** New reassignments, in batches run one after another. */
+  batches: ReadonlyArray<readonly MoveEndpoints[]>;
   now?: () => number;
 }
 

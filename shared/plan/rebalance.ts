@@ -12,19 +12,13 @@ import { partitionKey } from '../safety/types.js';
 import { planRebalance, type ReassignmentPlan } from '../safety/planner.js';
 import { sweepThrottles } from './drain.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
-import { runReassignment, type ReassignmentProgress, type ReassignmentReport } from './reassign.js';
+import { runReassignment, type ReassignmentReport, type ReassignmentSettings } from './reassign.js';
 import type { ThrottleSweep } from './throttles.js';
 
-export interface RebalanceOptions {
+export interface RebalanceOptions extends ReassignmentSettings {
   /** The brokers the plan balanced across (planRebalance's `brokers`); default every registered broker. */
   brokers?: number[];
   maxMovesPerBroker: number;
-  throttleBytesPerSecond: number | null;
-  batchTimeoutMs: number;
-  pollIntervalMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: ReassignmentProgress) => void;
-  onEvent?: (line: string) => void;
 }
 
 export interface RebalanceReport {
@@ -34,26 +28,15 @@ export interface RebalanceReport {
 }
 
 export async function executeRebalance(api: KafkaApi, plan: ReassignmentPlan, options: RebalanceOptions): Promise<RebalanceReport> {
+  const { brokers, maxMovesPerBroker, ...settings } = options;
   let reassignment: ReassignmentReport | null = null;
   try {
-    reassignment = await runReassignment(api, {
-      resumed: [],
-      batches: plan.batches,
-      throttleBytesPerSecond: options.throttleBytesPerSecond,
-      batchTimeoutMs: options.batchTimeoutMs,
-      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-    });
+    reassignment = await runReassignment(api, { ...settings, resumed: [], batches: plan.batches });
     // The plan could only make in-sync replicas preferred leaders, and the replicas it
     // just created were not in sync when it was made; planned again now that they are,
     // the leaders come out even (the data is balanced, so only the order changes).
     const signal = options.signal === undefined ? {} : { signal: options.signal };
-    const settled = planRebalance(indexCluster(await fetchClusterView(api)), {
-      maxMovesPerBroker: options.maxMovesPerBroker,
-      ...(options.brokers === undefined ? {} : { brokers: options.brokers }),
-    });
+    const settled = planRebalance(indexCluster(await fetchClusterView(api)), { maxMovesPerBroker, ...(brokers === undefined ? {} : { brokers }) });
     const dataMoved = oneOf(settled.moves);
     const reorder = settled.leadership
       .filter((l) => !dataMoved(l))
