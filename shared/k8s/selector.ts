@@ -21,9 +21,16 @@ export function matchesSelector(labels: Record<string, string> | undefined, sele
 }
 
 function requirementHolds(labels: Record<string, string>, requirement: LabelSelectorRequirement): boolean {
-  const value = labelOf(labels, requirement.key);
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
+  return setRequirementHolds(labelOf(labels, requirement.key), requirement.operator, requirement.values ?? []);
+}
+
+/**
+ * The set-based operators label selectors and node selectors share, for a
+ * label's value (undefined: no such label). Any other operator selects nothing
+ * here (the apiserver refuses unknown ones; node selectors add Gt/Lt themselves).
+ */
+export function setRequirementHolds(value: string | undefined, operator: string, values: readonly string[]): boolean {
+  switch (operator) {
     case 'In':
       return value !== undefined && values.includes(value);
     case 'NotIn':
@@ -33,8 +40,6 @@ function requirementHolds(labels: Record<string, string>, requirement: LabelSele
     case 'DoesNotExist':
       return value === undefined;
     default:
-      // An operator Kubernetes does not know selects nothing (the apiserver
-      // refuses such selectors outright; parsePolicy refuses them too).
       return false;
   }
 }

@@ -14,6 +14,7 @@
  * nodeSelectorTerms are ORed, the expressions within a term are ANDed.
  * https://kubernetes.io/docs/concepts/storage/persistent-volumes/#node-affinity
  */
+import { setRequirementHolds } from './selector.js';
 
 export interface NodeSelectorRequirementLike {
   key: string;
@@ -126,25 +127,11 @@ export function nodeMatchesTerms(nodeName: string, labels: Record<string, string
 
 function requirementHolds(value: string | undefined, requirement: NodeSelectorRequirementLike): boolean {
   const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      const bound = Number(values[0]);
-      const number = Number(value);
-      if (value === undefined || !Number.isInteger(number) || !Number.isInteger(bound)) return false;
-      return requirement.operator === 'Gt' ? number > bound : number < bound;
-    }
-    default:
-      return false;
-  }
+  if (requirement.operator !== 'Gt' && requirement.operator !== 'Lt') return setRequirementHolds(value, requirement.operator, values);
+  const bound = Number(values[0]);
+  const number = Number(value);
+  if (value === undefined || !Number.isInteger(number) || !Number.isInteger(bound)) return false;
+  return requirement.operator === 'Gt' ? number > bound : number < bound;
 }
 
 /** Whether the volume's data can be used on the node (its required node affinity allows it). */
