@@ -16,7 +16,7 @@ import { verdict } from '../../shared/safety/verdict.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
 import type { AdmissionRequest } from '../admission/types.js';
-import type { FactsSource, KafkaIndexResult } from '../facts/types.js';
+import type { FactsSource, KafkaIndexResult, PodFact } from '../facts/types.js';
 import { breakGlassHint, identityReason, liveVolumeReason, pvcDeleteSummary } from '../messages.js';
 import { policyKey } from '../facts/types.js';
 import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
@@ -36,7 +36,12 @@ export interface PvcDeleteFacts {
   maxPartitionsNamed: number;
 }
 
-export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
+/** The volume, and the broker pod it belongs to (looked up once, for break-glass and the decision). */
+export interface PvcDeleteSubject extends VolumeSubject {
+  pod: PodFact | null;
+}
+
+export const pvcDelete: Rule<PvcDeleteSubject, PvcDeleteFacts> = {
   name: 'pvc-delete',
   guard: 'volumes',
   resources: [RESOURCES.pvcs],
@@ -46,18 +51,17 @@ export const pvcDelete: Rule<VolumeSubject, PvcDeleteFacts> = {
     return isResource(request, RESOURCES.pvcs) && request.operation === 'DELETE';
   },
 
-  async locate(request: AdmissionRequest, facts: FactsSource): Promise<Located<VolumeSubject> | null> {
+  async locate(request: AdmissionRequest, facts: FactsSource): Promise<Located<PvcDeleteSubject> | null> {
     if (request.namespace === null || request.name === '') return null;
     const located = await locateBrokerVolume(request.namespace, request.name, asPvc(request.oldObject), facts);
     if (located === null) return null;
     const pod = await facts.pod(request.namespace, located.subject.volume.podName);
-    return { ...located, breakGlass: pod === null ? null : breakGlassOf(pod, request.namespace) };
+    return { ...located, subject: { ...located.subject, pod }, breakGlass: pod === null ? null : breakGlassOf(pod, request.namespace) };
   },
 
-  async gather(_request: AdmissionRequest, located: Located<VolumeSubject>, facts: FactsSource, context: GatherContext) {
+  async gather(_request: AdmissionRequest, located: Located<PvcDeleteSubject>, facts: FactsSource, context: GatherContext) {
     const policy = requirePolicy(located);
-    const { namespace, pvcName, volume } = located.subject;
-    const pod = await facts.pod(namespace, volume.podName);
+    const { namespace, pvcName, volume, pod } = located.subject;
     const broker = brokerOfOrdinal(volume.statefulSetName, volume.ordinal, pod, policy.spec.brokers.idFrom);
     const needsKafka = !broker.podExists && broker.id.ok;
     const kafka = needsKafka
