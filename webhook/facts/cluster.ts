@@ -351,7 +351,7 @@ export class ClusterFacts implements FactsSource, Effects {
       policy,
       previous: stored.status,
       kafka,
-      pods: pods.cache.list(namespace).filter((p) => matchesSelector(p.metadata?.labels, policy.spec.brokers.selector)),
+      pods: await this.brokerPods(policy),
       pending: { brokers: pending.brokers, unknown: null },
       now: new Date(),
     });
