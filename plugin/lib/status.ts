@@ -3,16 +3,14 @@
  * whether it may go down now (the webhook's verdict), cluster totals,
  * in-flight reassignments and throttles. Pure: built from ClusterFacts.
  */
-import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import type { BrokerVolume } from '../../shared/k8s/volumes.js';
 import type { ThrottleState } from '../../shared/kafka/types.js';
-import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 import { bytesPerBroker } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { VerdictReason } from '../../shared/safety/types.js';
-import { brokerCounts, countPartitions } from '../../shared/safety/partition-counts.js';
+import { countPartitions } from '../../shared/safety/partition-counts.js';
 import { zoneOf, type ClusterFacts } from './facts.js';
-import { disruptionSummary, disruptionVerdict } from '../../shared/safety/disruption.js';
+import { brokerSafety } from '../../shared/safety/disruption.js';
 
 export interface BrokerStatusRow {
   id: number;
@@ -75,39 +73,20 @@ export interface StatusResult {
 
 export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, namespace: string): StatusResult {
   const { index, view, directory } = facts;
-  const podsByName = new Map(facts.pods.map((p) => [p.metadata?.name ?? '', p]));
-  const ids = new Set<number>([...index.brokerIds, ...directory.byId.keys(), ...index.partitionsByBroker.keys()]);
   const counts = countPartitions(index);
-
   const bytes = facts.sizes?.ok ? bytesPerBroker(facts.sizes.sizes) : null;
-  const rows: BrokerStatusRow[] = [...ids]
-    .sort((a, b) => a - b)
-    .map((id) => {
-      const pod = directory.byId.get(id);
-      const podName = pod?.metadata?.name ?? null;
-      const fullPod = podName === null ? undefined : podsByName.get(podName);
-      const node = fullPod?.spec?.nodeName ?? null;
-      const c = brokerCounts(counts, id);
-      const ready = fullPod !== undefined && podIsReady(fullPod) && !podIsTerminating(fullPod);
-      const statefulSet = fullPod === undefined ? undefined : statefulSetNameOfPod(fullPod);
-      const decided = disruptionVerdict({
-        index,
-        brokers: [id],
-        kind: 'disrupt',
-        down: facts.down,
-        pending: facts.pending,
-        policy,
-        target: { namespace, ...(podName === null ? {} : { pod: podName }), ...(statefulSet === undefined ? {} : { statefulSet }) },
-      });
+  const rows: BrokerStatusRow[] = brokerSafety({ index, directory, pods: facts.pods, pending: facts.pending, policy, namespace, counts }).map(
+    (broker) => {
+      const { id, pod, node, counts: c, verdict: decided } = broker;
       return {
         id,
-        pod: podName,
+        pod,
         node,
         zone: zoneOf(facts.nodes, node),
         rack: index.rackByBroker.get(id) ?? null,
-        volume: podName === null ? null : facts.volumes.get(podName)?.volume ?? null,
-        ready,
-        registered: index.registered.has(id),
+        volume: pod === null ? null : facts.volumes.get(pod)?.volume ?? null,
+        ready: broker.ready,
+        registered: broker.registered,
         controller: view.controllerId === id,
         replicas: c.replicas,
         leaders: c.leaders,
@@ -116,7 +95,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
         soleReplicas: c.soleReplicas,
         dataBytes: bytes?.get(id) ?? null,
         safeToDisrupt: decided.allowed,
-        reason: disruptionSummary(decided.allowed, decided.reasons, ready, index.registered.has(id), podName),
+        reason: broker.reason,
         reasons: decided.reasons,
         warnings: decided.warnings,
       };

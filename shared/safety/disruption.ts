@@ -7,12 +7,13 @@
  * when its pod is down anyway (a broker that crashed before registering is
  * exactly what an operator needs to touch); see webhook/rules/brokers.ts.
  */
-import type { BrokerDirectory, PodLike } from '../k8s/identity.js';
+import { statefulSetNameOfPod, type BrokerDirectory, type PodLike } from '../k8s/identity.js';
 import type { PendingDisruptions } from '../k8s/ledger.js';
 import { podIsReady, podIsTerminating, type PodStateLike } from '../k8s/pods.js';
 import type { KafkaGuardPolicy } from '../policy/types.js';
 import { holdsAnyReplica, type ClusterIndex } from './cluster-index.js';
 import type { Verdict, VerdictPolicy, VerdictReason } from './types.js';
+import { brokerCounts, countPartitions, type BrokerCounts, type PartitionCounts } from './partition-counts.js';
 import { verdict } from './verdict.js';
 
 /** Broker ids whose pod is not Ready or is being deleted. */
@@ -68,7 +69,7 @@ export function forgiveUnknownDownBrokers(
 }
 
 /** One line for a broker: why it is, or is not, safe to disrupt. */
-export function disruptionSummary(allowed: boolean, reasons: readonly VerdictReason[], ready: boolean, registered: boolean, pod: string | null): string {
+function disruptionSummary(allowed: boolean, reasons: readonly VerdictReason[], ready: boolean, registered: boolean, pod: string | null): string {
   if (!allowed) {
     return reasons
       .map((r) => `${RULE_WORDS[r.rule]}${r.partitions.length > 0 ? ` (${r.partitions.length} partition${r.partitions.length === 1 ? '' : 's'})` : ''}`)
@@ -86,3 +87,67 @@ const RULE_WORDS: Record<VerdictReason['rule'], string> = {
   'holds-replicas': 'still holds replicas',
   'unknown-broker': 'unknown to Kafka',
 };
+
+type BrokerPod = PodLike & PodStateLike & { spec?: { nodeName?: string } };
+
+/** One broker as `kubectl kafka status` and the policy status show it. */
+export interface BrokerSafety {
+  id: number;
+  pod: string | null;
+  node: string | null;
+  /** Its pod is Ready and not being deleted. */
+  ready: boolean;
+  registered: boolean;
+  counts: BrokerCounts;
+  verdict: Verdict;
+  /** One line: why it is, or is not, safe to disrupt. */
+  reason: string;
+}
+
+/**
+ * Every broker Kafka or the pods know of, in id order, with its placement,
+ * its partition counts and whether it may be disrupted now (its eviction's
+ * verdict, with brokers down or pending counted).
+ */
+export function brokerSafety(input: {
+  index: ClusterIndex;
+  directory: BrokerDirectory;
+  pods: readonly BrokerPod[];
+  pending: PendingDisruptions;
+  policy: KafkaGuardPolicy;
+  namespace: string;
+  /** countPartitions(index), when the caller has it already. */
+  counts?: PartitionCounts;
+}): BrokerSafety[] {
+  const { index, directory, policy, namespace } = input;
+  const counts = input.counts ?? countPartitions(index);
+  const down = downBrokers(input.pods, directory);
+  const podsByName = new Map(input.pods.map((p) => [p.metadata?.name ?? '', p]));
+  const ids = new Set<number>([...index.brokerIds, ...directory.byId.keys(), ...counts.byBroker.keys()]);
+  return [...ids].sort((a, b) => a - b).map((id) => {
+    const podName = directory.byId.get(id)?.metadata?.name ?? null;
+    const pod = podName === null ? undefined : podsByName.get(podName);
+    const ready = pod !== undefined && podIsReady(pod) && !podIsTerminating(pod);
+    const statefulSet = pod === undefined ? undefined : statefulSetNameOfPod(pod);
+    const decided = disruptionVerdict({
+      index,
+      brokers: [id],
+      kind: 'disrupt',
+      down,
+      pending: input.pending,
+      policy,
+      target: { namespace, ...(podName === null ? {} : { pod: podName }), ...(statefulSet === undefined ? {} : { statefulSet }) },
+    });
+    const registered = index.registered.has(id);
+    return {
+      id,
+      pod: podName,
+      node: pod?.spec?.nodeName ?? null,
+      ready,
+      registered,
+      counts: brokerCounts(counts, id),
+      verdict: decided,
+      reason: disruptionSummary(decided.allowed, decided.reasons, ready, registered, podName),
+    };
+  });
+}

@@ -14,11 +14,11 @@
  */
 import { buildBrokerDirectory, type PodLike } from '../../shared/k8s/identity.js';
 import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
-import { podIsReady, podIsTerminating, type PodStateLike } from '../../shared/k8s/pods.js';
+import type { PodStateLike } from '../../shared/k8s/pods.js';
 import type { BrokerStatus, KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
-import { disruptionSummary, disruptionVerdict, downBrokers } from '../../shared/safety/disruption.js';
-import { brokerCounts, countPartitions } from '../../shared/safety/partition-counts.js';
+import { brokerSafety } from '../../shared/safety/disruption.js';
+import { countPartitions } from '../../shared/safety/partition-counts.js';
 
 export type PolicyStatus = NonNullable<KafkaGuardPolicy['status']>;
 type Condition = NonNullable<PolicyStatus['conditions']>[number];
@@ -75,26 +75,17 @@ export function buildPolicyStatus(input: PolicyStatusInput): PolicyStatus {
     identified,
   ];
 
-  const down = downBrokers(pods, directory);
-  const podsByName = new Map(pods.map((p) => [p.metadata?.name ?? '', p]));
-  const ids = new Set<number>([...index.brokerIds, ...directory.byId.keys(), ...counts.byBroker.keys()]);
-  const brokers = [...ids].sort((a, b) => a - b).map((id): BrokerStatus => {
-    const podName = directory.byId.get(id)?.metadata?.name ?? null;
-    const pod = podName === null ? undefined : podsByName.get(podName);
-    const ready = pod !== undefined && podIsReady(pod) && !podIsTerminating(pod);
-    const c = brokerCounts(counts, id);
-    const decided = disruptionVerdict({ index, brokers: [id], kind: 'disrupt', down, pending: input.pending, policy });
-    return {
-      id,
-      pod: podName,
-      node: pod?.spec?.nodeName ?? null,
-      ready,
-      replicas: c.replicas,
-      leaders: c.leaders,
-      soleReplicas: c.soleReplicas,
-      safeToDisrupt: decided.allowed,
-      reason: disruptionSummary(decided.allowed, decided.reasons, ready, index.registered.has(id), podName),
-    };
-  });
+  const safety = brokerSafety({ index, directory, pods, pending: input.pending, policy, namespace: policy.metadata.namespace, counts });
+  const brokers = safety.map(({ id, pod, node, ready, counts: c, verdict, reason }): BrokerStatus => ({
+    id,
+    pod,
+    node,
+    ready,
+    replicas: c.replicas,
+    leaders: c.leaders,
+    soleReplicas: c.soleReplicas,
+    safeToDisrupt: verdict.allowed,
+    reason,
+  }));
   return { conditions, brokers };
 }
