@@ -214,11 +214,11 @@ describe('GET endpoints', () => {
   });
 
   it('/metrics exposes requests, verdicts, latency and errors from its own registry', async () => {
-    const metrics = createMetrics({ processMetrics: false });
+    const metrics = createMetrics({ processMetrics: false, now: () => 11_500 });
     const app = appFor(unsafe(), { metrics });
     await post(app, '/validate', loadReview('eviction'));
     await post(app, '/validate', 'not json');
-    metrics.kafkaViewAge.set({ policy: 'kafka/kafka' }, 1.5);
+    metrics.reportKafkaViews(() => [['kafka/kafka', 10_000]]);
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(response.statusCode, 200);
     assert.match(String(response.headers['content-type']), /^text\/plain/);

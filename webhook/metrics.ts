@@ -13,20 +13,33 @@ export interface WebhookMetrics {
   verdicts: Counter<'rule' | 'outcome'>;
   /** Time from receiving the body to sending the response. */
   duration: Histogram<'route'>;
-  /** Age of the Kafka view a decision used, set by the facts implementation. */
+  /** Age of each policy's Kafka view, computed at every scrape from the views reported by reportKafkaViews. */
   kafkaViewAge: Gauge<'policy'>;
+  /**
+   * Where kafkaViewAge finds the views: called at every scrape, returns each
+   * policy key (namespace/name) with the epoch ms its view was fetched. Set by
+   * the facts implementation, which owns the views.
+   */
+  reportKafkaViews(source: KafkaViewSource): void;
   /** Failures: decode (400/413), rule exceptions, deadline overruns, failed effects. */
   errors: Counter<'route' | 'type'>;
 }
 
+/** The Kafka views a webhook holds: [policy key, fetchedAt epoch ms]. */
+export type KafkaViewSource = () => Iterable<readonly [policy: string, fetchedAt: number]>;
+
 export interface MetricsOptions {
   /** Also export process metrics (CPU, memory, event loop lag); off in tests. */
   processMetrics: boolean;
+  /** The clock the view age is measured with (epoch ms); Date.now by default. */
+  now?: () => number;
 }
 
 export function createMetrics(options: MetricsOptions): WebhookMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'kafkaguard_webhook_' });
+  const now = options.now ?? Date.now;
+  let kafkaViews: KafkaViewSource = () => [];
   return {
     registry,
     requests: new Counter({
@@ -49,12 +62,23 @@ export function createMetrics(options: MetricsOptions): WebhookMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
       registers: [registry],
     }),
+    // Computed when scraped, not when a decision reads a view: a background refresh
+    // that stops working shows as a growing age even when no admission comes in.
     kafkaViewAge: new Gauge({
       name: 'kafkaguard_kafka_view_age_seconds',
-      help: 'Age of the Kafka cluster view used by the last decision, by policy (namespace/name)',
+      help: 'Age of each policy\'s Kafka cluster view (seconds since it was fetched), by policy (namespace/name)',
       labelNames: ['policy'],
       registers: [registry],
+      collect() {
+        // Views of deleted policies go away with their series.
+        this.reset();
+        const at = now();
+        for (const [policy, fetchedAt] of kafkaViews()) this.set({ policy }, Math.max(0, at - fetchedAt) / 1000);
+      },
     }),
+    reportKafkaViews(source: KafkaViewSource) {
+      kafkaViews = source;
+    },
     errors: new Counter({
       name: 'kafkaguard_errors_total',
       help: 'Errors, by route and type (decode, body_too_large, rule, deadline, effect, internal)',

@@ -110,6 +110,7 @@ export class ClusterFacts implements FactsSource, Effects {
       ...WEBHOOK_CLIENT_DEFAULTS,
       log: (entry) => this.log[entry.level === 'debug' ? 'debug' : entry.level]({ kafka: entry.namespace, ...entry.fields }, entry.message),
     });
+    this.metrics.reportKafkaViews(() => [...this.views].map(([key, entry]) => [key, entry.view.fetchedAt] as const));
   }
 
   /** Starts the cluster-wide caches; namespace caches follow the policies. */
@@ -270,7 +271,6 @@ export class ClusterFacts implements FactsSource, Effects {
     const notBefore = options.notBefore ?? 0;
     if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && Date.now() - cached.view.fetchedAt <= options.maxAgeMs
       && cached.startedAt >= notBefore) {
-      this.metrics.kafkaViewAge.set({ policy: key }, (Date.now() - cached.view.fetchedAt) / 1000);
       return { ok: true, index: cached.index, fetchedAt: cached.view.fetchedAt };
     }
     const remaining = options.deadline.remainingMs();
@@ -281,7 +281,6 @@ export class ClusterFacts implements FactsSource, Effects {
     });
     try {
       const fresh = await Promise.race([this.refreshView(policy, notBefore), timeout]);
-      this.metrics.kafkaViewAge.set({ policy: key }, (Date.now() - fresh.view.fetchedAt) / 1000);
       return { ok: true, index: fresh.index, fetchedAt: fresh.view.fetchedAt };
     } catch (error) {
       return { ok: false, error: `cannot read the Kafka cluster of policy ${key} (${policy.spec.kafka.bootstrapServers.join(',')}): ${messageOf(error)}` };
