@@ -4,7 +4,7 @@
  * test/sandbox/build/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SandboxConfig } from './config.js';
@@ -27,8 +27,7 @@ export async function controlPlaneBinaries(cfg: SandboxConfig, log: (line: strin
   if (cfg.kubebuilderAssets) {
     binDir = cfg.kubebuilderAssets;
   } else {
-    await requireTool('go', 'version', 'install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory with etcd and kube-apiserver binaries (e.g. from setup-envtest)');
-    log('control-plane binaries: using the cache, or building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
+    if (!controlPlaneCached(cfg)) log('building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
     try {
       const { stdout } = await run('bash', [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh')], {
         env: { ...process.env, KAFKA_GUARD_CACHE: cfg.cacheDir },
@@ -64,22 +63,17 @@ export interface KafkaDistribution {
 }
 
 export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) => void): Promise<KafkaDistribution> {
-  await requireTool('java', '-version', 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)');
   if (cfg.kafkaHome) {
     const libsDir = join(cfg.kafkaHome, 'libs');
     const core = existsSync(libsDir) ? readdirSync(libsDir).find((f) => /^kafka_2\.13-.*\.jar$/.test(f) && !f.includes('test')) : undefined;
     if (!core) throw new SandboxError(`KAFKA_HOME=${cfg.kafkaHome} has no libs/kafka_2.13-*.jar`, 'point KAFKA_HOME at an unpacked Kafka distribution, or unset it');
     return { libsDir, version: core.replace(/^kafka_2\.13-|\.jar$/g, '') };
   }
-  const pom = join(cfg.repoRoot, 'test/sandbox/build/kafka/pom.xml');
-  const { stdout: pomText } = await run('cat', [pom]);
-  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pomText)?.[1];
-  if (!version) throw new SandboxError(`no <kafka.version> in ${pom}`);
-  const libsDir = join(cfg.cacheDir, `kafka-${version}`, 'libs');
-  const marker = join(cfg.cacheDir, `kafka-${version}`, '.complete');
+  const { pom, version, dir } = kafkaCache(cfg);
+  const libsDir = join(dir, 'libs');
+  const marker = join(dir, '.complete');
   if (!existsSync(marker)) {
     log(`fetching Kafka ${version} jars from Maven Central (first run only)`);
-    await requireTool('mvn', '-v', 'install Maven (apt-get install maven), or set KAFKA_HOME to an unpacked Kafka distribution');
     try {
       await run('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libsDir}`, '-DincludeScope=runtime'], { maxBuffer: 64 * 1024 * 1024 });
       await run('touch', [marker]);
@@ -89,6 +83,44 @@ export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) 
     }
   }
   return { libsDir, version };
+}
+
+/**
+ * Checks every tool this start needs before anything runs, so a missing one is
+ * named at once and nothing is left half-started: Go only when the control
+ * plane is neither given nor cached, Maven only when the Kafka jars are not.
+ */
+export async function requireTools(cfg: SandboxConfig): Promise<void> {
+  if (!cfg.kubebuilderAssets && !controlPlaneCached(cfg)) {
+    await requireTool('go', 'version', 'install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory with etcd, kube-apiserver, kube-controller-manager and kube-scheduler');
+  }
+  await requireTool('java', '-version', 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)');
+  if (!cfg.kafkaHome && !existsSync(join(kafkaCache(cfg).dir, '.complete'))) {
+    await requireTool('mvn', '-v', 'install Maven (apt-get install maven), or set KAFKA_HOME to an unpacked Kafka distribution');
+  }
+  await requireTool('openssl', 'version', 'install openssl (apt-get install openssl)');
+}
+
+/** The version a build recipe's go.mod requires of `module`. */
+function requiredVersion(goMod: string, module: string): string {
+  const version = new RegExp(`^require ${module.replace(/\./g, '\\.')} (\\S+)$`, 'm').exec(readFileSync(goMod, 'utf8'))?.[1];
+  if (!version) throw new SandboxError(`${goMod} does not require ${module}`);
+  return version;
+}
+
+/** True when build-kube.sh has finished a build for the pinned versions (its cache key). */
+function controlPlaneCached(cfg: SandboxConfig): boolean {
+  const build = join(cfg.repoRoot, 'test/sandbox/build');
+  const kube = requiredVersion(join(build, 'kube/go.mod'), 'k8s.io/kubernetes');
+  const etcd = requiredVersion(join(build, 'etcd/go.mod'), 'go.etcd.io/etcd/server/v3');
+  return existsSync(join(cfg.cacheDir, `control-plane-${kube}-etcd-${etcd}`, '.complete'));
+}
+
+function kafkaCache(cfg: SandboxConfig): { pom: string; version: string; dir: string } {
+  const pom = join(cfg.repoRoot, 'test/sandbox/build/kafka/pom.xml');
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(pom, 'utf8'))?.[1];
+  if (!version) throw new SandboxError(`no <kafka.version> in ${pom}`);
+  return { pom, version, dir: join(cfg.cacheDir, `kafka-${version}`) };
 }
 
 async function requireTool(tool: string, versionArg: string, hint: string): Promise<void> {

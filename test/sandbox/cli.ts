@@ -6,14 +6,14 @@
  *   --smoke    start, run a smoke scenario, stop, print one summary line
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadSandboxConfig, statePaths } from './config.js';
-import { isAlive, SandboxError } from './process.js';
-import { startSandbox, stopRunningSandbox, type Sandbox } from './sandbox.js';
+import { isAlive, killRecorded, SandboxError } from './process.js';
+import { assertNotRunning, startSandbox, stopRunningSandbox, type Sandbox } from './sandbox.js';
 
 const USAGE = `usage: npm run sandbox [-- --detach | --stop | --smoke]`;
 
@@ -24,7 +24,8 @@ async function foreground(quietExports: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`\n[sandbox] ${signal}: stopping every process the sandbox started...\n`);
-    await sandbox?.stop();
+    if (sandbox) await sandbox.stop();
+    else await stopHalfStarted();
     process.stderr.write('[sandbox] stopped\n');
     process.exit(0);
   };
@@ -56,11 +57,24 @@ async function foreground(quietExports: boolean): Promise<void> {
   await new Promise(() => undefined);
 }
 
+/**
+ * Interrupted while starting: no Sandbox handle exists yet, but every process
+ * started so far is in the pid file. A start-up step may still add one while
+ * the first ones stop, so repeat until a pass finds none alive.
+ */
+async function stopHalfStarted(): Promise<void> {
+  const paths = statePaths(loadSandboxConfig());
+  while ((await killRecorded(paths.pidFile, 10_000)) > 0);
+  rmSync(paths.ownerFile, { force: true });
+}
+
 async function detach(): Promise<void> {
   const cfg = loadSandboxConfig();
   const paths = statePaths(cfg);
+  // Checked here too, so a second start fails at once and leaves the running one's log alone.
+  assertNotRunning(cfg);
   mkdirSync(cfg.stateDir, { recursive: true });
-  const logFile = join(cfg.cacheDir, 'sandbox-detached.log');
+  const logFile = `${cfg.stateDir}-detached.log`;
   const out = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--foreground-detached'], {
     detached: true, stdio: ['ignore', out, out], env: process.env,

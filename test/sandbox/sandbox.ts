@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { controlPlaneBinaries, kafkaDistribution, type ControlPlaneBinaries, type KafkaDistribution } from './binaries.js';
+import { controlPlaneBinaries, kafkaDistribution, requireTools } from './binaries.js';
 import { makeCerts, type SandboxCerts } from './certs.js';
 import { loadSandboxConfig, statePaths, type SandboxConfig } from './config.js';
 import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js';
@@ -41,8 +41,8 @@ export interface StartOptions {
   webhook?: boolean;
 }
 
-/** Fails with a clear message when another sandbox is running or a port is taken. */
-async function preflight(cfg: SandboxConfig): Promise<void> {
+/** Fails with a clear message when a sandbox already runs in this state directory. */
+export function assertNotRunning(cfg: SandboxConfig): void {
   const paths = statePaths(cfg);
   if (existsSync(paths.ownerFile)) {
     const pid = Number(readFileSync(paths.ownerFile, 'utf8').trim());
@@ -51,6 +51,12 @@ async function preflight(cfg: SandboxConfig): Promise<void> {
         'use it (see ' + paths.readyFile + '), or stop it with `npm run sandbox -- --stop`');
     }
   }
+}
+
+/** Fails with a clear message when another sandbox is running, a port is taken or a tool is missing. */
+async function preflight(cfg: SandboxConfig): Promise<void> {
+  const paths = statePaths(cfg);
+  assertNotRunning(cfg);
   // Leftovers of a sandbox that was killed hard: stop them before checking ports.
   await killRecorded(paths.pidFile, 5000);
   const ports: Array<[string, number]> = [
@@ -66,6 +72,7 @@ async function preflight(cfg: SandboxConfig): Promise<void> {
         `stop whatever listens there (ss -ltnp 'sport = :${port}'), or move every sandbox port with KAFKA_GUARD_SANDBOX_PORT_BASE=<base> (now ${cfg.ports.etcdClient - 2379})`);
     }
   }
+  await requireTools(cfg);
 }
 
 export function loadObjects(file: string): KubernetesObject[] {
@@ -107,7 +114,12 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
   };
 
   try {
-    const [bins, dist]: [ControlPlaneBinaries, KafkaDistribution] = await Promise.all([controlPlaneBinaries(cfg, log), kafkaDistribution(cfg, log)]);
+    // Both settled before going on: a failed build must not leave a Maven fetch running behind it.
+    const [built, fetched] = await Promise.allSettled([controlPlaneBinaries(cfg, log), kafkaDistribution(cfg, log)]);
+    if (built.status === 'rejected') throw built.reason;
+    if (fetched.status === 'rejected') throw fetched.reason;
+    const bins = built.value;
+    const dist = fetched.value;
     const certs = await makeCerts(paths.certs);
     controlPlane = await startControlPlane(cfg, bins, certs, log);
     const kc = new KubeConfig();
