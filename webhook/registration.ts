@@ -28,6 +28,80 @@ export interface RegistrationOptions {
 
 const TIMEOUT_SECONDS = 3;
 
+/*
+ * matchConditions (CEL, GA since Kubernetes 1.30) keep requests no guard can
+ * refuse away from the webhook, so a webhook outage (failurePolicy Fail) does not
+ * block them and the webhook does not spend a call on them. A condition that
+ * errors falls back to failurePolicy, i.e. refuses: every expression checks a
+ * field with has() before reading it. The variables are untyped maps, and an
+ * AdmissionRequest field left empty (e.g. subResource) is absent, not "".
+ * https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#matching-requests-matchconditions
+ */
+
+/** CEL: every field on the path from `root` down is present (`has(a.b) && has(a.b.c)`). */
+function celPresent(root: string, path: readonly string[]): string {
+  return path.map((_, i) => `has(${[root, ...path.slice(0, i + 1)].join('.')})`).join(' && ');
+}
+
+/** CEL: the field at `path` differs between object and oldObject, present vs absent included; never errors. */
+export function celFieldChanged(path: readonly string[]): string {
+  const now = celPresent('object', path);
+  const before = celPresent('oldObject', path);
+  const field = path.join('.');
+  return `((${now}) != (${before}) || ((${now}) && object.${field} != oldObject.${field}))`;
+}
+
+/** CEL: the integer at `path`, or `fallback` when absent (a Scale's omitted replicas is 0, a StatefulSet's 1). */
+function celIntOr(root: string, path: readonly string[], fallback: number): string {
+  return `(${celPresent(root, path)} ? ${[root, ...path].join('.')} : ${fallback})`;
+}
+
+const REPLICAS = ['spec', 'replicas'] as const;
+
+/**
+ * statefulsets UPDATE reaches the validating webhook only when a rule could
+ * refuse it: fewer replicas (statefulset-scale-down), changed
+ * volumeClaimTemplates (statefulset-volume-templates refuses only a changed
+ * template) or a changed persistentVolumeClaimRetentionPolicy
+ * (statefulset-retention-policy refuses only a change to Delete). The scale
+ * subresource only when it lowers replicas (statefulset-scale-subresource).
+ * CREATE always passes: every template and retention setting is new.
+ */
+export const STATEFULSET_MATCH_CONDITION = {
+  name: 'guarded-statefulset-change',
+  expression: [
+    "request.operation != 'UPDATE'",
+    `(has(request.subResource) && request.subResource == 'scale' && ${celIntOr('object', REPLICAS, 0)} < ${celIntOr('oldObject', REPLICAS, 0)})`,
+    `(!has(request.subResource) && (${[
+      `${celIntOr('object', REPLICAS, 1)} < ${celIntOr('oldObject', REPLICAS, 1)}`,
+      celFieldChanged(['spec', 'volumeClaimTemplates']),
+      celFieldChanged(['spec', 'persistentVolumeClaimRetentionPolicy']),
+    ].join(' || ')}))`,
+  ].join(' || '),
+};
+
+/**
+ * persistentvolumeclaims UPDATE only when the storage request changes (pvc-shrink
+ * refuses lowering it); the binder's and users' metadata updates stay away.
+ * DELETE always passes (pvc-delete).
+ */
+export const PVC_MATCH_CONDITION = {
+  name: 'storage-request-change',
+  expression: `request.operation != 'UPDATE' || ${celFieldChanged(['spec', 'resources', 'requests', 'storage'])}`,
+};
+
+/** KafkaNodePool UPDATE only when spec.storage changes (nodepool-storage). */
+export const NODEPOOL_MATCH_CONDITION = {
+  name: 'storage-change',
+  expression: `request.operation != 'UPDATE' || ${celFieldChanged(['spec', 'storage'])}`,
+};
+
+/** The final delete of an already-terminating pod (the kubelet's) never waits for the webhook. */
+export const POD_MATCH_CONDITION = {
+  name: 'not-already-terminating',
+  expression: "request.operation != 'DELETE' || request.resource.resource != 'pods' || !has(oldObject.metadata.deletionTimestamp)",
+};
+
 /** Excludes kube-system and the webhook's own namespace, for registrations not scoped by the guard label. */
 function notSystem(ownNamespace: string) {
   return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ownNamespace] }] };
@@ -58,8 +132,7 @@ export function webhookConfigurations(opts: RegistrationOptions): [Record<string
           { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['pods'], scope: 'Namespaced' },
           { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods/eviction'], scope: 'Namespaced' },
         ],
-        // The final delete of an already-terminating pod (the kubelet's) never waits for us.
-        matchConditions: [{ name: 'not-already-terminating', expression: "request.operation != 'DELETE' || request.resource.resource != 'pods' || !has(oldObject.metadata.deletionTimestamp)" }],
+        matchConditions: [POD_MATCH_CONDITION],
       },
       {
         name: 'statefulsets.validate.kafkaguard.io', ...common, clientConfig: validate,
@@ -68,17 +141,20 @@ export function webhookConfigurations(opts: RegistrationOptions): [Record<string
           { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['statefulsets'], scope: 'Namespaced' },
           { apiGroups: ['apps'], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['statefulsets/scale'], scope: 'Namespaced' },
         ],
+        matchConditions: [STATEFULSET_MATCH_CONDITION],
       },
       {
         name: 'pvcs.validate.kafkaguard.io', ...common, clientConfig: validate,
         failurePolicy: 'Fail', sideEffects: 'NoneOnDryRun', namespaceSelector: guarded(opts.ownNamespace),
         rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE', 'UPDATE'], resources: ['persistentvolumeclaims'], scope: 'Namespaced' }],
+        matchConditions: [PVC_MATCH_CONDITION],
       },
       {
         // A rule for a resource that is not installed is harmless: it applies once Strimzi is.
         name: 'nodepools.validate.kafkaguard.io', ...common, clientConfig: validate,
         failurePolicy: 'Fail', sideEffects: 'NoneOnDryRun', namespaceSelector: guarded(opts.ownNamespace),
         rules: [{ apiGroups: ['kafka.strimzi.io'], apiVersions: ['*'], operations: ['UPDATE'], resources: ['kafkanodepools'], scope: 'Namespaced' }],
+        matchConditions: [NODEPOOL_MATCH_CONDITION],
       },
       {
         name: 'policies.validate.kafkaguard.io', ...common, clientConfig: validate,

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
+import { describe, it } from 'node:test';
+import { loadReview, type FixtureName, type Review } from '../test/fixtures/admission/load.js';
+import { buildApp } from './app.js';
+import { parseConfig } from './config.js';
+import { standardCluster } from './facts/fake.js';
+import {
+  NODEPOOL_MATCH_CONDITION, POD_MATCH_CONDITION, PVC_MATCH_CONDITION, STATEFULSET_MATCH_CONDITION, webhookConfigurations,
+} from './registration.js';
+
+/**
+ * Evaluates the CEL subset the registrations use (has(), field selection,
+ * ==, !=, <, !, &&, ||, ?:, string and int literals) the way the apiserver
+ * does for these expressions: selecting a missing field or a field of null
+ * is an error, has(a.b.c) needs a.b, equality is deep. The translation to
+ * JavaScript evaluates && and || left to right, stricter than CEL (where an
+ * error on one side is absorbed when the other decides), so "does not throw
+ * here" implies "does not error in the apiserver". The real apiserver
+ * evaluates them in test/e2e/webhook-scoping.e2e.test.ts.
+ */
+function evaluate(expression: string, variables: { request: Review; object: unknown; oldObject: unknown }): boolean {
+  const path = (text: string) => JSON.stringify(text.split('.').slice(1));
+  const js = expression
+    .replace(/has\(((?:request|object|oldObject)(?:\.\w+)+)\)/g, (_, p: string) => `has(${p.split('.')[0]}, ${path(p)})`)
+    .replace(/\b(request|object|oldObject)((?:\.\w+)+)/g, (_, root: string, p: string) => `get(${root}, ${path(root + p)})`)
+    .replace(/([^!=<>])==([^=])/g, '$1===$2')
+    .replace(/!=([^=])/g, '!==$1');
+  const leftover = js.replace(/has\(|get\(|\b(request|object|oldObject)\b|"[^"]*"|'[^']*'|\d+|===|!==|&&|\|\||[!<?:(),[\] ]/g, '');
+  assert.equal(leftover, '', `the expression uses CEL this evaluator does not know: ${leftover}`);
+  const select = (value: unknown, field: string): unknown => {
+    if (typeof value !== 'object' || value === null || !(field in value)) throw new Error(`no such key: ${field}`);
+    return (value as Record<string, unknown>)[field];
+  };
+  const get = (root: unknown, fields: string[]) => {
+    const value = fields.reduce(select, root);
+    // Deep equality for maps and lists, as CEL compares them.
+    return typeof value === 'object' && value !== null ? { deep: value } : value;
+  };
+  const has = (root: unknown, fields: string[]) => {
+    const parent = fields.slice(0, -1).reduce(select, root);
+    if (typeof parent !== 'object' || parent === null) throw new Error('has() on a non-map');
+    return (fields.at(-1) ?? '') in parent;
+  };
+  const fn = new Function('request', 'object', 'oldObject', 'get', 'has', 'eq', `return (${js.replace(/(get\([^)]*\)) (===|!==) (get\([^)]*\))/g, (_, a: string, op: string, b: string) => `${op === '===' ? '' : '!'}eq(${a}, ${b})`)});`);
+  const eq = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+  const result: unknown = fn(variables.request, variables.object, variables.oldObject, get, has, eq);
+  assert.equal(typeof result, 'boolean', `${expression} gave ${String(result)}`);
+  return result as boolean;
+}
+
+/** A fixture's review after `edit`, and what its matchCondition variables are. */
+function variant(name: FixtureName, edit: (request: Review) => void = () => undefined) {
+  const review = loadReview(name);
+  edit(review.request);
+  return { review, variables: { request: review.request, object: review.request.object ?? null, oldObject: review.request.oldObject ?? null } };
+}
+
+const registrations = webhookConfigurations({ clientConfig: (path) => ({ url: `https://127.0.0.1:8443${path}` }), ownNamespace: 'kafka-guard' });
+type Hook = { name: string; rules: Array<{ operations: string[]; resources: string[] }>; matchConditions?: Array<{ name: string; expression: string }> };
+const [mutating, validating] = registrations.map((c) => c.webhooks as Hook[]) as [Hook[], Hook[]];
+const hook = (hooks: Hook[], name: string) => {
+  const found = hooks.find((h) => h.name === name);
+  assert.ok(found, `no webhook ${name}`);
+  return found;
+};
+
+describe('webhook registrations: matchConditions', () => {
+  it('puts each condition on its webhook, and none on the mutating webhook or policy validation', () => {
+    assert.deepEqual(hook(validating, 'pods.validate.kafkaguard.io').matchConditions, [POD_MATCH_CONDITION]);
+    assert.deepEqual(hook(validating, 'statefulsets.validate.kafkaguard.io').matchConditions, [STATEFULSET_MATCH_CONDITION]);
+    assert.deepEqual(hook(validating, 'pvcs.validate.kafkaguard.io').matchConditions, [PVC_MATCH_CONDITION]);
+    assert.deepEqual(hook(validating, 'nodepools.validate.kafkaguard.io').matchConditions, [NODEPOOL_MATCH_CONDITION]);
+    assert.equal(hook(validating, 'policies.validate.kafkaguard.io').matchConditions, undefined);
+    // The defaults are injected on every StatefulSet CREATE and UPDATE: nothing may be filtered there.
+    assert.equal(hook(mutating, 'defaults.mutate.kafkaguard.io').matchConditions, undefined);
+  });
+
+  it('has no objectSelector: policies choose brokers by their own selectors (docs/adr/0001)', () => {
+    for (const h of [...mutating, ...validating]) assert.equal((h as { objectSelector?: unknown }).objectSelector, undefined, h.name);
+  });
+
+  const statefulSets: Array<[string, FixtureName, (r: Review) => void, boolean]> = [
+    ['a replicas decrease', 'sts-scale', () => undefined, true],
+    ['a replicas increase', 'sts-scale', (r) => (r.object.spec.replicas = 4), false],
+    ['a label added', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.metadata.labels = { team: 'data' }; }, false],
+    ['an image bump', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.template.spec.containers[0].image = 'apache/kafka:4.1.1'; }, false],
+    ['a volumeClaimTemplate resized', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '50Gi'; }, true],
+    ['a volumeClaimTemplate added', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates.push({ metadata: { name: 'logs' } }); }, true],
+    ['volumeClaimTemplates removed', 'sts-scale', (r) => { r.object.spec.replicas = 3; delete r.object.spec.volumeClaimTemplates; }, true],
+    ['the retention policy set to Delete', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.persistentVolumeClaimRetentionPolicy.whenScaled = 'Delete'; }, true],
+    ['no replicas, volumeClaimTemplates or retention policy at all', 'sts-scale', (r) => {
+      for (const o of [r.object, r.oldObject]) { delete o.spec.replicas; delete o.spec.volumeClaimTemplates; delete o.spec.persistentVolumeClaimRetentionPolicy; }
+    }, false],
+    ['replicas dropped (defaults to 1) from 3', 'sts-scale', (r) => delete r.object.spec.replicas, true],
+    ['an update without spec', 'sts-scale', (r) => { delete r.object.spec; delete r.oldObject.spec; }, false],
+    ['a CREATE', 'sts-scale', (r) => { r.operation = 'CREATE'; r.oldObject = null; }, true],
+    ['a scale subresource decrease', 'scale-subresource', () => undefined, true],
+    ['a scale subresource to 0 (replicas omitted)', 'scale-subresource', (r) => delete r.object.spec.replicas, true],
+    ['a scale subresource increase', 'scale-subresource', (r) => (r.object.spec.replicas = 5), false],
+    ['a scale subresource with the same count', 'scale-subresource', (r) => (r.object.spec.replicas = 3), false],
+  ];
+  for (const [name, fixture, edit, expected] of statefulSets) {
+    it(`StatefulSet: ${expected ? 'sends' : 'skips'} ${name}`, () => {
+      assert.equal(evaluate(STATEFULSET_MATCH_CONDITION.expression, variant(fixture, edit).variables), expected);
+    });
+  }
+
+  const pvcUpdate = (r: Review) => {
+    r.operation = 'UPDATE';
+    r.object = structuredClone(r.oldObject);
+  };
+  const pvcs: Array<[string, (r: Review) => void, boolean]> = [
+    ['a DELETE', () => undefined, true],
+    ['a label added', (r) => { pvcUpdate(r); r.object.metadata.labels.team = 'data'; }, false],
+    ['the binder setting volumeName', (r) => { pvcUpdate(r); delete r.oldObject.spec.volumeName; }, false],
+    ['a storage request lowered', (r) => { pvcUpdate(r); r.object.spec.resources.requests.storage = '50Gi'; }, true],
+    ['a storage request raised', (r) => { pvcUpdate(r); r.object.spec.resources.requests.storage = '200Gi'; }, true],
+    ['a storage request removed', (r) => { pvcUpdate(r); delete r.object.spec.resources.requests; }, true],
+    ['no storage request before or after', (r) => { pvcUpdate(r); delete r.object.spec.resources; delete r.oldObject.spec.resources; }, false],
+  ];
+  for (const [name, edit, expected] of pvcs) {
+    it(`PVC: ${expected ? 'sends' : 'skips'} ${name}`, () => {
+      assert.equal(evaluate(PVC_MATCH_CONDITION.expression, variant('pvc-delete', edit).variables), expected);
+    });
+  }
+
+  it('KafkaNodePool: sends storage changes only, and never errors on missing fields', () => {
+    const pool = (storage: unknown) => ({ metadata: { name: 'brokers' }, spec: storage === undefined ? {} : { replicas: 3, storage } });
+    const request = { operation: 'UPDATE' };
+    const size = (s: string) => ({ type: 'persistent-claim', size: s });
+    assert.equal(evaluate(NODEPOOL_MATCH_CONDITION.expression, { request, object: pool(size('50Gi')), oldObject: pool(size('100Gi')) }), true);
+    assert.equal(evaluate(NODEPOOL_MATCH_CONDITION.expression, { request, object: { ...pool(size('100Gi')), metadata: { name: 'brokers', labels: { a: 'b' } } }, oldObject: pool(size('100Gi')) }), false);
+    assert.equal(evaluate(NODEPOOL_MATCH_CONDITION.expression, { request, object: pool(undefined), oldObject: pool(undefined) }), false);
+    assert.equal(evaluate(NODEPOOL_MATCH_CONDITION.expression, { request, object: { metadata: {} }, oldObject: { metadata: {} } }), false);
+  });
+
+  it('pods: sends evictions and deletes, skips the final delete of a terminating pod', () => {
+    assert.equal(evaluate(POD_MATCH_CONDITION.expression, variant('eviction').variables), true);
+    assert.equal(evaluate(POD_MATCH_CONDITION.expression, variant('pod-delete').variables), true);
+    assert.equal(evaluate(POD_MATCH_CONDITION.expression, variant('pod-delete', (r) => (r.oldObject.metadata.deletionTimestamp = '2024-01-01T00:00:00Z')).variables), false);
+  });
+});
+
+describe('webhook registrations: nothing a rule refuses is filtered out', () => {
+  const config = parseConfig([], {});
+  if (!config.ok) throw new Error(config.errors.join('; '));
+  // The fake cluster's broker volumes are 100Gi, the StatefulSet's template too.
+  const updates: Array<[string, (r: Review) => void]> = [
+    ['a replicas decrease', () => undefined],
+    ['a label added', (r) => { r.object.spec.replicas = 3; r.object.metadata.labels = { team: 'data' }; }],
+    ['an image bump', (r) => { r.object.spec.replicas = 3; r.object.spec.template.spec.containers[0].image = 'apache/kafka:4.1.1'; }],
+    ['a volumeClaimTemplate shrunk', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '50Gi'; }],
+    ['whenScaled set to Delete', (r) => { r.object.spec.replicas = 3; r.object.spec.persistentVolumeClaimRetentionPolicy.whenScaled = 'Delete'; }],
+    ['a label added while whenDeleted already was Delete', (r) => {
+      r.object.spec.replicas = 3;
+      r.object.metadata.labels = { team: 'data' };
+      for (const o of [r.object, r.oldObject]) o.spec.persistentVolumeClaimRetentionPolicy.whenDeleted = 'Delete';
+    }],
+    ['an old template mismatch kept while relabelling', (r) => {
+      r.object.spec.replicas = 3;
+      r.object.metadata.labels = { team: 'data' };
+      for (const o of [r.object, r.oldObject]) o.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '50Gi';
+    }],
+    ['a replicas increase', (r) => (r.object.spec.replicas = 4)],
+  ];
+  for (const [name, edit] of updates) {
+    it(`StatefulSet UPDATE: ${name}`, async () => {
+      const app = buildApp(config.config, { facts: standardCluster(), effects: standardCluster(), readiness: () => ({ ready: true }), logger: false });
+      try {
+        const { review, variables } = variant('sts-scale', edit);
+        const response = await app.inject({ method: 'POST', url: '/validate', payload: review });
+        const allowed = (JSON.parse(response.body) as Review).response.allowed as boolean;
+        const sent = evaluate(STATEFULSET_MATCH_CONDITION.expression, variables);
+        assert.ok(sent || allowed, 'the webhook would refuse an update its matchCondition keeps away from it');
+        // And the condition is not wider than needed: what it sends, some rule refuses here.
+        assert.equal(sent, !allowed);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
