@@ -4,10 +4,14 @@
  * environment). Each test makes its own topics and removes them.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { loadSandboxConfig, type SandboxConfig } from '../sandbox/config.js';
+import { sandboxWebhookTls, type WebhookTls } from '../sandbox/webhook.js';
 
 const run = promisify(execFile);
 
@@ -174,4 +178,58 @@ export async function startBroker(id: number): Promise<void> {
     const pod = (await brokerPods()).find((p) => p.metadata?.name === `kafka-${id}`);
     return pod && isReady(pod) && !pod.metadata?.deletionTimestamp;
   }, 180_000);
+}
+
+/** The sandbox's settings and its webhook's TLS files, as the sandbox that runs these tests set them up. */
+export function sandboxWebhook(): { cfg: SandboxConfig; tls: WebhookTls; port: number } {
+  const cfg = loadSandboxConfig();
+  return { cfg, tls: sandboxWebhookTls(cfg), port: cfg.ports.webhook };
+}
+
+/** An HTTPS request to a webhook process on 127.0.0.1, trusting the sandbox CA; resolves with the status and body. */
+export function webhookRequest(port: number, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  const ca = readFileSync(sandboxWebhook().tls.caCert);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({
+      host: '127.0.0.1', port, path, ca, method: payload === undefined ? 'GET' : 'POST', timeout: 10_000,
+      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`${path} on 127.0.0.1:${port} did not answer within 10 s`)));
+    req.end(payload);
+  });
+}
+
+/** One sample of a webhook's /metrics (Prometheus text), by metric name and exact label set in the metric's label order; 0 when absent. */
+export async function webhookMetric(port: number, name: string, labels: Record<string, string>): Promise<number> {
+  const res = await webhookRequest(port, '/metrics');
+  if (res.status !== 200) throw new Error(`GET /metrics on 127.0.0.1:${port} answered ${res.status}: ${res.body}`);
+  const wanted = `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}} `;
+  const line = res.body.split('\n').find((l) => l.startsWith(wanted));
+  return line === undefined ? 0 : Number(line.slice(wanted.length));
+}
+
+/**
+ * Creates a topic with the given replica assignment (one list of broker ids per
+ * partition) and waits until every partition has a leader.
+ */
+export async function createAssignedTopic(admin: Admin, topic: string, replicas: number[][], minIsr?: number): Promise<void> {
+  await admin.createTopics({
+    topics: [{
+      topic,
+      replicaAssignment: replicas.map((r, partition) => ({ partition, replicas: r })),
+      configEntries: minIsr ? [{ name: 'min.insync.replicas', value: String(minIsr) }] : [],
+    }],
+    // kafkajs's own wait fails when a broker answers before it has the topic: poll instead.
+    waitForLeaders: false,
+  });
+  await eventually(`${topic} to have leaders`, async () => {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length === replicas.length && meta.topics[0].partitions.every((p) => p.leader >= 0);
+  }, 30_000, 300);
 }
