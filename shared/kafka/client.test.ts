@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import type { KafkaConnectionSpec } from '../policy/types.js';
 import {
@@ -13,8 +13,9 @@ import {
   type KafkaLogEntry,
   type ResolvedKafkaConnection,
 } from './client.js';
+import { fetchClusterView } from './cluster-view.js';
 import { KafkaUnreachableError } from './errors.js';
-import { Metadata } from './protocol.js';
+import { Metadata, ProtocolReader, ProtocolWriter } from './protocol.js';
 
 function secrets(data: Record<string, Record<string, string>>) {
   const reads: string[] = [];
@@ -193,4 +194,121 @@ describe('KafkaAdmin against addresses where nothing listens', () => {
     await admin.disconnect();
     await assert.rejects(admin.call('any', Metadata, { topics: [] }), /the Kafka client for 127\.0\.0\.1:1 is closed/);
   });
+});
+
+// ---------------------------------------------------------------- peers that accept and then hang
+
+const API_VERSIONS_KEY = 18;
+/** What the fake broker offers in its ApiVersions answer: ApiVersions, Metadata, SaslHandshake, SaslAuthenticate. */
+const OFFERED_APIS: ReadonlyArray<[key: number, min: number, max: number]> = [
+  [API_VERSIONS_KEY, 0, 2],
+  [Metadata.key, 0, 12],
+  [17, 0, 1],
+  [36, 0, 2],
+];
+
+/** The ApiVersions v1/v2 answer (v0 has no throttle time; kafkajs asks v2 first). */
+function apiVersionsResponse(correlationId: number): Buffer {
+  const body = new ProtocolWriter(false)
+    .int32(correlationId)
+    .int16(0)
+    .array(OFFERED_APIS, (w, [key, min, max]) => w.int16(key).int16(min).int16(max))
+    .int32(0)
+    .toBuffer();
+  return Buffer.concat([new ProtocolWriter(false).int32(body.length).toBuffer(), body]);
+}
+
+interface HangingBroker {
+  address: string;
+  /** API keys of the requests received, in order. */
+  received: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP server that accepts connections and reads requests but never answers them,
+ * except ApiVersions when `answerApiVersions` is set: then the connection comes up
+ * and the next request (SaslHandshake or Metadata) is the one left hanging.
+ */
+async function hangingBroker({ answerApiVersions }: { answerApiVersions: boolean }): Promise<HangingBroker> {
+  const received: number[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const frame = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + frame.length);
+        const header = new ProtocolReader(frame, false);
+        const apiKey = header.int16();
+        header.int16(); // api version
+        const correlationId = header.int32();
+        received.push(apiKey);
+        if (answerApiVersions && apiKey === API_VERSIONS_KEY) socket.write(apiVersionsResponse(correlationId));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return {
+    address: `127.0.0.1:${address.port}`,
+    received,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('KafkaAdmin against a broker that accepts and never answers', () => {
+  const requestTimeoutMs = 300;
+  const retries = 1;
+  const cases: Array<{ name: string; answerApiVersions: boolean; sasl: boolean; hungRequest: RegExp; lastKey: number }> = [
+    { name: 'silent from the first byte: ApiVersions times out', answerApiVersions: false, sasl: false, hungRequest: /ApiVersions\(key: 18/, lastKey: API_VERSIONS_KEY },
+    { name: 'silent after ApiVersions: the SASL handshake times out', answerApiVersions: true, sasl: true, hungRequest: /SaslHandshake\(key: 17/, lastKey: 17 },
+    { name: 'silent after ApiVersions: Metadata times out', answerApiVersions: true, sasl: false, hungRequest: /Metadata\(key: 3/, lastKey: Metadata.key },
+  ];
+  for (const { name, answerApiVersions, sasl, hungRequest, lastKey } of cases) {
+    test(`${name}; the view fetch fails within the request timeout with KafkaUnreachableError naming the address`, async () => {
+      const broker = await hangingBroker({ answerApiVersions });
+      const admin = createKafkaAdmin(
+        { bootstrapServers: [broker.address], ...(sasl ? { sasl: { mechanism: 'plain' as const, username: 'u', password: 'p' } } : {}) },
+        { log: () => {}, requestTimeoutMs, connectionTimeoutMs: 200, retry: { retries, initialDelayMs: 10 } },
+      );
+      const attempts = retries + 1;
+      // Generous slack for a loaded machine; kafkajs's own default would be 30 s per request.
+      const deadlineMs = attempts * requestTimeoutMs * 3;
+      let deadline: NodeJS.Timeout | undefined;
+      try {
+        const started = Date.now();
+        const outcome = await Promise.race([
+          fetchClusterView(admin).then(
+            () => new Error('the view fetch succeeded against a broker that never answers'),
+            (error: unknown) => error,
+          ),
+          new Promise<Error>((resolve) => {
+            deadline = setTimeout(() => resolve(new Error(`the view fetch was still pending after ${deadlineMs} ms`)), deadlineMs);
+          }),
+        ]);
+        const elapsed = Date.now() - started;
+        assert.ok(outcome instanceof KafkaUnreachableError, `expected KafkaUnreachableError, got ${String(outcome)}`);
+        assert.ok(outcome.message.includes(`${broker.address} (Request `), outcome.message);
+        assert.match(outcome.message, hungRequest);
+        assert.match(outcome.message, /timed out/);
+        assert.ok(elapsed >= requestTimeoutMs, `failed after ${elapsed} ms, before the ${requestTimeoutMs} ms timeout could have run out`);
+        assert.equal(broker.received.at(-1), lastKey);
+        assert.equal(broker.received.filter((key) => key === lastKey).length, attempts, 'each attempt sends the hung request once, on a fresh connection');
+      } finally {
+        clearTimeout(deadline);
+        // Peer first: kafkajs's disconnect waits for requests in flight, which only a closed socket ends.
+        await broker.close();
+        await admin.disconnect();
+      }
+    });
+  }
 });
