@@ -1,26 +1,54 @@
 /**
  * The mutating webhook through the real apiserver: a bare broker StatefulSet
  * applied with kubectl is stored with kafka-guard's defaults. The test's
- * StatefulSet has replicas 0, so no broker starts; the stored object is what
- * is checked.
+ * StatefulSets have replicas 0, so no broker starts; the stored object is
+ * what is checked. The demo brokers show the rack default at work.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, NAMESPACE, uniqueName } from './helpers.js';
+import { parse as parseYaml } from 'yaml';
+import kafkajs from 'kafkajs';
+import { brokerPods, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName } from './helpers.js';
 
+interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
 interface Sts {
   metadata: { annotations?: Record<string, string>; generation?: number; resourceVersion?: string };
   spec: {
+    updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
     template: { metadata: { annotations?: Record<string, string> }; spec: {
       terminationGracePeriodSeconds?: number;
       affinity?: { podAntiAffinity?: unknown };
       topologySpreadConstraints?: Array<{ topologyKey: string }>;
-      containers: Array<{ name: string; env?: Array<{ name: string; value?: string }>; readinessProbe?: unknown; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }>;
+      containers: Array<{ name: string; env?: EnvVar[]; readinessProbe?: unknown; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }>;
     } };
   };
+}
+
+const { ConfigResourceTypes } = kafkajs;
+const RACK_FROM_ZONE = "metadata.labels['topology.kubernetes.io/zone']";
+
+/** Asserts every default a bare StatefulSet must come back with. */
+function assertDefaulted(sts: Sts): void {
+  const pod = sts.spec.template.spec;
+  const broker = pod.containers[0];
+  assert.ok(pod.affinity?.podAntiAffinity, 'no pod anti-affinity');
+  assert.ok(pod.topologySpreadConstraints?.some((c) => c.topologyKey === 'topology.kubernetes.io/zone'), 'no zone spread');
+  assert.ok((pod.terminationGracePeriodSeconds ?? 0) >= 120, `grace ${pod.terminationGracePeriodSeconds}`);
+  assert.deepEqual(sts.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
+  assert.equal(sts.spec.updateStrategy?.type, 'RollingUpdate');
+  assert.equal(sts.spec.template.metadata.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
+  assert.equal(broker?.resources?.requests?.memory, '2Gi', 'memory request not set to the limit');
+  const env = new Map((broker?.env ?? []).map((e) => [e.name, e]));
+  assert.equal(env.get('KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE')?.value, 'false');
+  assert.equal(env.get('KAFKA_CONTROLLED_SHUTDOWN_ENABLE')?.value, 'true');
+  assert.equal(env.get('KAFKA_HEAP_OPTS')?.value, '-Xms1024m -Xmx1024m');
+  assert.equal(env.get('KAFKA_BROKER_RACK')?.valueFrom?.fieldRef?.fieldPath, RACK_FROM_ZONE);
+  assert.ok(broker?.readinessProbe, 'no readiness probe');
+  assert.match(sts.metadata.annotations?.['kafkaguard.io/applied-defaults'] ?? '', /antiAffinity.*rackAwareness/);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'kg-defaults-'));
@@ -31,8 +59,8 @@ after(async () => {
   await kubectl(['delete', 'namespace', 'kg-unguarded', '--wait=false']);
 });
 
-function manifest(name: string, namespace: string, extra: { grace?: number; env?: Array<{ name: string; value: string }> } = {}): string {
-  const labels = { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': name };
+function manifest(name: string, namespace: string, extra: { grace?: number; env?: Array<{ name: string; value: string }>; app?: string } = {}): string {
+  const labels = { 'app.kubernetes.io/name': extra.app ?? 'kafka', 'app.kubernetes.io/instance': name };
   const sts = {
     apiVersion: 'apps/v1', kind: 'StatefulSet',
     metadata: { name, namespace },
@@ -63,32 +91,33 @@ test('kubectl apply of a bare broker StatefulSet stores it with the defaults, an
   const name = uniqueName('bare');
   created.push([NAMESPACE, name]);
   const file = manifest(name, NAMESPACE);
-  const dry = await kubectl(['apply', '-f', file, '--dry-run=server', '-o', 'json']);
+  // A server-side dry run shows the defaults and stores nothing.
+  const dry = await kubectl(['apply', '-f', file, '--dry-run=server', '-o', 'yaml']);
   assert.equal(dry.code, 0, dry.stderr);
-  assert.match((JSON.parse(dry.stdout) as Sts).metadata.annotations?.['kafkaguard.io/applied-defaults'] ?? '', /antiAffinity/);
+  assertDefaulted(parseYaml(dry.stdout) as Sts);
+  assert.match((await kubectl(['get', 'statefulset', name, '-n', NAMESPACE])).stderr, /NotFound/);
 
   const applied = await kubectl(['apply', '-f', file]);
   assert.equal(applied.code, 0, applied.stderr);
   assert.match(applied.stderr, /Warning: kafka-guard applied defaults/);
   const sts = await stored(name);
-  const pod = sts.spec.template.spec;
-  const broker = pod.containers[0];
-  assert.ok(pod.affinity?.podAntiAffinity, 'no pod anti-affinity');
-  assert.ok(pod.topologySpreadConstraints?.some((c) => c.topologyKey === 'topology.kubernetes.io/zone'), 'no zone spread');
-  assert.ok((pod.terminationGracePeriodSeconds ?? 0) >= 120, `grace ${pod.terminationGracePeriodSeconds}`);
-  assert.equal(sts.spec.template.metadata.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
-  assert.equal(broker?.resources?.requests?.memory, '2Gi', 'memory request not set to the limit');
-  const env = new Map((broker?.env ?? []).map((e) => [e.name, e.value]));
-  assert.equal(env.get('KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE'), 'false');
-  assert.equal(env.get('KAFKA_HEAP_OPTS'), '-Xms1024m -Xmx1024m');
-  assert.ok(broker?.readinessProbe, 'no readiness probe');
+  assertDefaulted(sts);
 
   // Re-applying the same manifest changes nothing: the webhook's output is a fixed point.
   const again = await kubectl(['apply', '-f', file]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /unchanged/);
   assert.doesNotMatch(again.stderr, /applied defaults/);
-  assert.equal((await stored(name)).metadata.generation, sts.metadata.generation);
+  // Client-side apply sends nothing when it sees no difference; a server-side apply of
+  // the same manifest is an UPDATE that does pass the webhook, and must change nothing either.
+  // (kubectl first moves the fields it applied to its server-side manager, so this apply drops
+  // every field the manifest lacks; the apiserver resets the grace period to 30 and the webhook
+  // puts each default back, saying so for the grace period it raises.)
+  const serverSide = await kubectl(['apply', '--server-side', '-f', file]);
+  assert.equal(serverSide.code, 0, serverSide.stderr);
+  const after = await stored(name);
+  assert.equal(after.metadata.generation, sts.metadata.generation);
+  assert.deepEqual(after.spec, sts.spec);
 });
 
 test('values the user set survive', async () => {
@@ -102,15 +131,46 @@ test('values the user set survive', async () => {
   assert.equal(sts.spec.template.spec.containers[0]?.env?.find((e) => e.name === 'KAFKA_HEAP_OPTS')?.value, '-Xmx512m');
 });
 
-test('a StatefulSet outside every policy is untouched', async () => {
+test('a StatefulSet outside every policy is untouched, in a guarded namespace too', async () => {
   const ns = 'kg-unguarded';
   await kubectl(['create', 'namespace', ns]);
   const name = uniqueName('other');
   created.push([ns, name]);
-  const res = await kubectl(['apply', '-f', manifest(name, ns)]);
-  assert.equal(res.code, 0, res.stderr);
-  assert.doesNotMatch(res.stderr, /kafka-guard/);
-  const sts = await stored(name, ns);
-  assert.equal(sts.metadata.annotations?.['kafkaguard.io/applied-defaults'], undefined);
-  assert.equal(sts.spec.template.spec.affinity, undefined);
+  // A namespace without the guard label: the apiserver does not call the webhook at all.
+  // Namespace kafka is guarded, but no policy selects this app: the webhook is called and leaves it.
+  const cases: Array<[string, string]> = [[ns, manifest(name, ns)], [NAMESPACE, manifest(`${name}-app`, NAMESPACE, { app: 'not-kafka' })]];
+  created.push([NAMESPACE, `${name}-app`]);
+  for (const [namespace, file] of cases) {
+    const res = await kubectl(['apply', '-f', file]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.doesNotMatch(res.stderr, /kafka-guard/);
+    const sts = await stored(file.replace(/^.*\/|\.json$/g, ''), namespace);
+    assert.equal(sts.metadata.annotations?.['kafkaguard.io/applied-defaults'], undefined, namespace);
+    assert.equal(sts.spec.template.spec.affinity, undefined, namespace);
+    assert.equal(sts.spec.template.spec.containers[0]?.env, undefined, namespace);
+    assert.equal(sts.spec.template.spec.terminationGracePeriodSeconds, 30, namespace);
+  }
+});
+
+test('each broker gets broker.rack from the zone of the node it was bound to', async () => {
+  const { core } = kubeClients();
+  const zones = new Map((await core.listNode()).items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels?.['topology.kubernetes.io/zone']]));
+  const admin = kafkaClient('e2e-rack').admin();
+  await admin.connect();
+  try {
+    for (const pod of await brokerPods()) {
+      const zone = zones.get(pod.spec?.nodeName ?? '');
+      assert.ok(zone, `node ${pod.spec?.nodeName} has no zone`);
+      // The apiserver copied the node's zone onto the pod when the scheduler bound it...
+      assert.equal(pod.metadata?.labels?.['topology.kubernetes.io/zone'], zone, pod.metadata?.name);
+      // ...and the broker's rack variable, injected by kafka-guard, reads it.
+      const rackVar = pod.spec?.containers[0]?.env?.find((e) => e.name === 'KAFKA_BROKER_RACK');
+      assert.equal(rackVar?.valueFrom?.fieldRef?.fieldPath, RACK_FROM_ZONE, pod.metadata?.name);
+      const id = Number(pod.metadata?.name?.replace(/^kafka-/, ''));
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(id), configNames: ['broker.rack'] }] });
+      assert.equal(described.resources[0]?.configEntries.find((c) => c.configName === 'broker.rack')?.configValue, zone, `broker ${id}`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 });

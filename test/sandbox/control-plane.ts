@@ -98,6 +98,9 @@ export async function startControlPlane(cfg: SandboxConfig, bins: ControlPlaneBi
     '--enable-priority-and-fairness=false',
     '--profiling=false',
     '--watch-cache=true',
+    // Copies the node's zone label onto a pod at binding: what kafka-guard's rack default reads
+    // (docs/defaults.md, "Rack awareness"). Alpha in 1.34, on by default from 1.35.
+    '--feature-gates=PodTopologyLabelsAdmission=true',
   ]);
   await waitFor('kube-apiserver /readyz', async () => (await apiGet(server, '/readyz', certs)).status === 200,
     { timeoutMs: 120_000, process: apiserver, logFile: apiserver.logFile, intervalMs: 500 });

@@ -36,6 +36,7 @@ export interface SaslUser {
 
 export interface BrokerSpec {
   id: number;
+  /** broker.rack; none when empty, like an image given an empty rack variable. */
   rack: string;
   /** The pod's volume directory; the Kafka log dir is a subdirectory. */
   dataDir: string;
@@ -88,7 +89,7 @@ function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security: KafkaS
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
     `log.dirs=${join(spec.dataDir, 'kafka-logs')}`,
-    `broker.rack=${spec.rack}`,
+    ...(spec.rack ? [`broker.rack=${spec.rack}`] : []),
     'num.partitions=1',
     'default.replication.factor=1',
     'offsets.topic.replication.factor=3',

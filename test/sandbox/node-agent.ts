@@ -261,12 +261,13 @@ export class NodeAgent {
     const brokerId = entry.brokerId ?? 0;
     const dataDir = await this.podDataDir(pod);
     const zone = this.cfg.nodes.find((n) => n.name === node)?.zone ?? 'unknown';
-    const spec = { id: brokerId, rack: zone, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
+    const rack = rackOf(pod) ?? zone;
+    const spec = { id: brokerId, rack, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
     await this.setStatus(entry, { running: true, ready: false });
     const props = await prepareBroker(this.cfg, this.dist, spec, this.clusterId, this.security);
     const proc = startBroker(this.cfg, this.dist, spec, props, statePaths(this.cfg).pidFile);
     entry.process = proc;
-    this.log(`node-agent: started broker ${brokerId} for pod ${entry.namespace}/${entry.name} on ${node} (${zone}), data ${dataDir}`);
+    this.log(`node-agent: started broker ${brokerId} for pod ${entry.namespace}/${entry.name} on ${node} (${zone}, rack ${JSON.stringify(rack)}), data ${dataDir}`);
     void proc.exited.then((code) => this.enqueue(`pod/${entry.uid}`, () => this.brokerExited(entry, pod, node, code)));
     void this.watchRegistration(entry, proc);
   }
@@ -400,6 +401,27 @@ export class NodeAgent {
  * comes from the container's KAFKA_NODE_ID env (a literal, or a fieldRef to a
  * pod label / annotation), as the Apache image reads it.
  */
+/** The rack variables of the images kafka-guard's rack default knows (webhook/defaults/env.ts). */
+const RACK_VARIABLES = ['KAFKA_BROKER_RACK', 'KAFKA_CFG_BROKER_RACK'];
+
+/**
+ * The broker's rack as its image would see it: the rack variable of its first
+ * container, resolved as a kubelet resolves it (a value, or a downward-API
+ * label or annotation of the pod, empty when absent). Null when the container
+ * sets none; the agent then uses its node's zone, standing in for a broker
+ * configured some other way.
+ */
+export function rackOf(pod: V1Pod): string | null {
+  const variable = pod.spec?.containers?.[0]?.env?.find((e) => RACK_VARIABLES.includes(e.name));
+  if (!variable) return null;
+  if (variable.value !== undefined) return variable.value;
+  const path = variable.valueFrom?.fieldRef?.fieldPath ?? '';
+  const m = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
+  if (!m?.[1] || !m[2]) return '';
+  const source = m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;
+  return source?.[m[2]] ?? '';
+}
+
 export function brokerIdOf(pod: V1Pod): number | null {
   const container = pod.spec?.containers?.[0];
   if (!container || !/kafka/.test(container.image ?? '')) return null;
