@@ -105,6 +105,8 @@ function finalAssignments(index: ClusterIndex, plan: ReassignmentPlan, leadershi
     // A leadership change moves no data: same set, new order.
     assert.deepEqual([...change.replicas].sort(), [...set].sort(), 'leadership change alters the replica set');
     assert.equal(change.replicas[0], change.leader);
+    // Before the moves, a move's `to` sets the final order; after them, the change does.
+    if (leadershipPhase === 'after-moves') result[o] = [...change.replicas];
   }
   return result;
 }
@@ -133,23 +135,64 @@ function checkBatches(plan: ReassignmentPlan, maxMovesPerBroker: number): void {
 }
 
 /**
- * Whether the moved replicas of a one-broker drain can be placed so that every
- * remaining broker ends within 1 of the others, each replica on a broker its
- * partition does not use and in a new rack when the partition has one to go to.
- * Decided exactly with a max-flow that has lower bounds on broker loads.
+ * Whether units (moved replicas, or leaderships to hand out) can each go to one of
+ * their allowed bins so that every bin's load, fixed part included, ends within
+ * `spread` of every other's. Decided exactly with a max-flow that has lower
+ * bounds on bin loads, one band [t, t + spread] at a time.
  */
-function levelingAchievable(preLoads: readonly number[], allowed: readonly number[][]): boolean {
+function levelingAchievable(preLoads: readonly number[], allowed: readonly number[][], maxSpread = 1): boolean {
   const bins = preLoads.length;
-  const items = allowed.length;
-  const total = preLoads.reduce((a, b) => a + b, 0) + items;
+  if (bins === 0) return true;
+  const total = preLoads.reduce((a, b) => a + b, 0) + allowed.length;
   const highest = Math.max(...preLoads);
-  for (let t = Math.max(0, highest - 1); t * bins <= total; t += 1) {
+  for (let t = Math.max(0, highest - maxSpread); t * bins <= total; t += 1) {
     const lower = preLoads.map((l) => Math.max(0, t - l));
-    const upper = preLoads.map((l) => t + 1 - l);
+    const upper = preLoads.map((l) => t + maxSpread - l);
     if (upper.some((u) => u < 0)) continue;
     if (feasible(lower, upper, allowed)) return true;
   }
   return false;
+}
+
+/**
+ * Checks that a plan's leader counts are as even as the allowed choices can make
+ * them: spread <= 1 whenever some allowed choice reaches it, and otherwise no
+ * allowed choice does better than the plan. (Feasibility only grows with the
+ * spread, so one band sweep at `spread - 1` decides it.)
+ */
+function assertLeadersLeveled(preLoads: readonly number[], allowed: readonly number[][], leaderLoads: readonly number[]): void {
+  const achieved = spread(leaderLoads);
+  if (achieved <= 1) return;
+  assert.ok(
+    !levelingAchievable(preLoads, allowed, 1),
+    `leader spread ${achieved} (${leaderLoads.join(',')}) though an allowed choice of leaders reaches spread <= 1`,
+  );
+  assert.ok(!levelingAchievable(preLoads, allowed, achieved - 1), `leader spread ${achieved} though an allowed choice does better`);
+}
+
+/**
+ * The fewest replica moves that bring replica counts within 1 of each other,
+ * racks aside. With total T over n brokers, q = floor(T / n) and r = T mod n, the
+ * only end states are r brokers at q + 1 and the rest at q. Each move takes one
+ * replica off one broker, so reaching end state f costs sum(max(0, count - f)).
+ * A broker above q that is given one of the r places at q + 1 saves one move; one
+ * at or below q saves nothing. So the cheapest end state gives those places to
+ * brokers above q first.
+ */
+function rebalanceLowerBound(loads: readonly number[]): number {
+  if (loads.length === 0) return 0;
+  const total = loads.reduce((a, b) => a + b, 0);
+  const q = Math.floor(total / loads.length);
+  const r = total % loads.length;
+  let excess = 0;
+  let above = 0;
+  for (const l of loads) {
+    if (l > q) {
+      excess += l - q;
+      above += 1;
+    }
+  }
+  return excess - Math.min(r, above);
 }
 
 /** Every item to exactly one allowed bin, bin b receiving between lower[b] and upper[b] items. */
@@ -301,6 +344,36 @@ describe('planDrain properties', () => {
             assert.ok(!drainedSet.has(change.leader) && state.isr.includes(change.leader));
           }
 
+          // Leader balance. Only partitions whose preferred leader is drained get a new
+          // one, chosen from the first non-empty tier: surviving registered in-sync
+          // replicas, surviving registered ones, surviving ones, else the new replicas.
+          // Among the remaining brokers, leader counts must be as even as those
+          // choices allow (spread <= 1 whenever any allowed choice reaches it).
+          const leaderFixed: number[][] = [];
+          const leaderAllowed: number[][] = [];
+          before.forEach((original, o) => {
+            const first = original[0];
+            const leader = (after[o] ?? [])[0];
+            if (first === undefined) return;
+            if (!drainedSet.has(first)) {
+              assert.equal(leader, first, `preferred leader of a partition not led by a drained broker changed: ${original.join(',')} -> ${(after[o] ?? []).join(',')}`);
+              leaderFixed.push([first]);
+              return;
+            }
+            const isr = index.partitions[o]?.isr ?? [];
+            const kept = original.filter((b) => !drainedSet.has(b));
+            const live = kept.filter((b) => index.registered.has(b));
+            const tiers = [live.filter((b) => isr.includes(b)), live, kept, (after[o] ?? []).filter((b) => !kept.includes(b))];
+            const tier = tiers.find((t) => t.length > 0) ?? [];
+            assert.ok(leader !== undefined && tier.includes(leader), `new preferred leader ${leader} of ${original.join(',')} is not one of ${tier.join(',')}`);
+            const options = tier.map((b) => targets.indexOf(b)).filter((bin) => bin >= 0);
+            if (options.length > 0) leaderAllowed.push(options);
+          });
+          const leaderLoads = loadsOver(targets, after.map((a) => a.slice(0, 1)));
+          assert.equal(plan.summary.leaderSpread.before, spread(loadsOver(targets, before.map((a) => a.slice(0, 1)))));
+          assert.equal(plan.summary.leaderSpread.after, spread(leaderLoads));
+          assertLeadersLeveled(loadsOver(targets, leaderFixed), leaderAllowed, leaderLoads);
+
           // Summary matches the plan, and balance is optimal when leveling is possible.
           const loads = loadsOver(targets, after);
           assert.equal(plan.summary.replicaSpread.after, spread(loads));
@@ -333,7 +406,7 @@ describe('planDrain properties', () => {
 });
 
 describe('planRebalance properties', () => {
-  it('keeps RF and racks, never worsens balance, and is deterministic', () => {
+  it('keeps RF and racks, never worsens balance, levels leaders as far as the replica sets allow, and is deterministic', () => {
     fc.assert(
       fc.property(clusterParams({ maxAdded: 4, allowPerturbation: true }), fc.integer({ min: 1, max: 5 }), (params, maxMovesPerBroker) => {
         const view = buildView(params);
@@ -356,15 +429,44 @@ describe('planRebalance properties', () => {
         });
         assert.equal(plan.summary.movedReplicas, moved);
         // The lower bound is what levelling costs; a plan that racks stop short of it may move less.
-        if (plan.summary.replicaSpread.after <= 1) assert.ok(moved >= plan.summary.lowerBound);
+        const lowerBound = rebalanceLowerBound(loadsOver(index.brokerIds, before));
+        assert.equal(plan.summary.lowerBound, lowerBound);
+        if (plan.summary.replicaSpread.after <= 1) assert.ok(moved >= lowerBound);
         const loads = loadsOver(index.brokerIds, after);
         assert.equal(plan.summary.replicaSpread.after, spread(loads));
+        assert.equal(plan.summary.replicaSpread.before, spread(loadsOver(index.brokerIds, before)));
         assert.ok(plan.summary.replicaSpread.after <= plan.summary.replicaSpread.before);
-        assert.ok(plan.summary.leaderSpread.after <= Math.max(plan.summary.leaderSpread.before, 1) || moved > 0);
         for (const change of plan.leadership) {
           const o = index.ordinalOf(change.topic, change.partition);
           assert.ok((after[o] ?? []).includes(change.leader));
         }
+
+        // Leader balance, given the plan's replica sets. A partition under
+        // reassignment, or whose preferred leader is not a registered broker, keeps
+        // it. Any other may be led by a replica in its final set that is the current
+        // preferred leader, in the ISR now, or added by the plan (in sync once its
+        // move is done). Leader counts must be as even as those choices allow.
+        const members = index.brokerIds;
+        const leaderFixed: number[][] = [];
+        const leaderAllowed: number[][] = [];
+        before.forEach((original, o) => {
+          const first = original[0];
+          const final = after[o] ?? [];
+          if (first === undefined) return;
+          if (index.reassigning[o] === 1 || !members.includes(first)) {
+            assert.equal(final[0], first, `preferred leader changed for a partition the rebalance may not touch: ${original.join(',')} -> ${final.join(',')}`);
+            leaderFixed.push([first]);
+            return;
+          }
+          const isr = index.partitions[o]?.isr ?? [];
+          const options = final.filter((b) => members.includes(b) && (b === first || isr.includes(b) || !original.includes(b)));
+          assert.ok(options.includes(final[0] ?? -1), `preferred leader ${final[0]} of ${final.join(',')} is neither current, in sync, nor new`);
+          leaderAllowed.push(options.map((b) => members.indexOf(b)));
+        });
+        const leaderLoads = loadsOver(members, after.map((a) => a.slice(0, 1)));
+        assert.equal(plan.summary.leaderSpread.before, spread(loadsOver(members, before.map((a) => a.slice(0, 1)))));
+        assert.equal(plan.summary.leaderSpread.after, spread(leaderLoads));
+        assertLeadersLeveled(loadsOver(members, leaderFixed), leaderAllowed, leaderLoads);
         checkBatches(plan, maxMovesPerBroker);
         assert.deepEqual(planRebalance(indexCluster(structuredClone(view)), { maxMovesPerBroker }), plan);
       }),
@@ -373,13 +475,24 @@ describe('planRebalance properties', () => {
   });
 
   it('without racks or in-flight reassignments: reaches spread <= 1 in exactly the lower bound', () => {
+    // Out-of-sync followers and a broker missing from the view are kept: neither
+    // stops a replica move when there are no racks.
+    const params = clusterParams({ maxAdded: 4, allowPerturbation: true }).map((p) => ({ ...p, reassigningPercent: 0 }));
     fc.assert(
-      fc.property(clusterParams({ maxAdded: 4, allowPerturbation: false }), (params) => {
+      fc.property(params, (params) => {
         const view = buildView(params);
         for (const broker of view.brokers) broker.rack = null;
-        const plan = planRebalance(indexCluster(view), { maxMovesPerBroker: 3 });
-        assert.ok(plan.summary.replicaSpread.after <= 1, `spread ${plan.summary.replicaSpread.after}`);
-        assert.equal(plan.summary.movedReplicas, plan.summary.lowerBound);
+        const index = indexCluster(view);
+        const plan = planRebalance(index, { maxMovesPerBroker: 3 });
+        const before = index.partitions.map((_, o) => assignmentOf(index, o));
+        const after = finalAssignments(index, plan, 'after-moves');
+        const lowerBound = rebalanceLowerBound(loadsOver(index.brokerIds, before));
+        const moved = after.reduce((n, a, o) => n + a.filter((b) => !(before[o] ?? []).includes(b)).length, 0);
+        const replicaSpread = spread(loadsOver(index.brokerIds, after));
+        assert.ok(replicaSpread <= 1, `spread ${replicaSpread}`);
+        assert.equal(moved, lowerBound, `moved ${moved} replicas, the fewest that level the counts is ${lowerBound}`);
+        assert.equal(plan.summary.movedReplicas, moved);
+        assert.equal(plan.summary.lowerBound, lowerBound);
         assert.equal(plan.summary.rackViolations, 0);
       }),
       { numRuns: RUNS, seed: 99, includeErrorInReport: true },
