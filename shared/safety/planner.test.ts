@@ -85,6 +85,18 @@ describe('planDrain', () => {
     assert.deepEqual(plan.leadership, []);
   });
 
+  it('lists no election for a leader outside the partition\'s assignment (a replica being removed)', () => {
+    // Everything the partition is headed to (1, 2) is drained; 3 is in sync but an
+    // in-flight reassignment is removing it. Making 3 preferred first would put it
+    // back into the replica set: not a reorder, so the leader moves with the data.
+    const index = indexCluster(
+      clusterOf([1, 2, 3, 4], [{ name: 't', partitions: [{ r: [1, 2, 3], isr: [1, 3], leader: 1, adding: [2], removing: [3] }] }]),
+    );
+    const plan = planDrain(index, [1, 2], { maxMovesPerBroker: 2 });
+    assert.deepEqual(plan.moves[0]?.to.slice().sort(), [3, 4]);
+    assert.deepEqual(plan.leadership, []);
+  });
+
   it('spreads the drained leaderships over the in-sync survivors', () => {
     const index = indexCluster(clusterOf([1, 2, 3, 4], [{ name: 't', partitions: repeat(6, { r: [1, 2, 3] }) }]));
     const plan = planDrain(index, [1], { maxMovesPerBroker: 10 });

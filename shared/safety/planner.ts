@@ -128,9 +128,10 @@ export interface RebalanceOptions {
  *   partitions' leaders change (no elections elsewhere), so leader counts
  *   even out among the brokers that can take them: with racks, not the drained
  *   broker's own rack. `leadership` lists the partitions whose current leader
- *   is drained and whose new preferred leader is in sync: run it BEFORE the
- *   data moves (apply `replicas`, a reorder that moves no data, then a
- *   preferred-leader election), so clients leave the drained brokers first.
+ *   is drained and whose new preferred leader is an in-sync replica of the
+ *   current assignment: run it BEFORE the data moves (apply `replicas`, a
+ *   reorder that moves no data, then a preferred-leader election), so clients
+ *   leave the drained brokers first.
  */
 export function planDrain(index: ClusterIndex, brokersToDrain: number[], options: DrainOptions): ReassignmentPlan {
   checkMaxMoves(options.maxMovesPerBroker);
@@ -308,6 +309,9 @@ export function planDrain(index: ClusterIndex, brokersToDrain: number[], options
       drained.has(state.leader) &&
       preferred !== undefined &&
       !drained.has(preferred) &&
+      // Only a reorder of the current assignment moves no data: a new replica, or
+      // one an in-flight reassignment is removing, would change the replica set.
+      assignment.includes(preferred) &&
       index.registered.has(preferred) &&
       state.isr.includes(preferred)
     ) {
