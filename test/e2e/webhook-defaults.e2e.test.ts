@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import kafkajs from 'kafkajs';
-import { brokerPods, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName } from './helpers.js';
+import { brokerPods, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName } from './helpers.js';
 
 interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
 interface Sts {
@@ -172,5 +172,58 @@ test('each broker gets broker.rack from the zone of the node it was bound to', a
     }
   } finally {
     await admin.disconnect();
+  }
+});
+
+test('the advisory warnings name what the cluster lacks, and go once it is there', async () => {
+  const ns = 'kg-warnings';
+  await kubectl(['create', 'namespace', ns]);
+  await kubectl(['label', 'namespace', ns, 'kafkaguard.io/guard=enabled', '--overwrite']);
+  const demo = await kubectl(['get', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE, '-o', 'jsonpath={.spec.kafka}']);
+  assert.equal(demo.code, 0, demo.stderr);
+  // A selector of matchExpressions only: with no broker pod yet, the PDB check must use the
+  // labels of the pods the StatefulSet will make.
+  const selector = { matchExpressions: [{ key: 'app', operator: 'In', values: ['warned'] }] };
+  const policy = {
+    apiVersion: 'kafkaguard.io/v1alpha1', kind: 'KafkaGuardPolicy', metadata: { name: 'warned', namespace: ns },
+    spec: { brokers: { selector, idFrom: { ordinal: { offset: 0 } } }, kafka: JSON.parse(demo.stdout) as unknown, mode: 'Enforce',
+      defaults: { antiAffinity: { mode: 'required' } } },
+  };
+  const policyFile = join(dir, 'warned-policy.json');
+  writeFileSync(policyFile, JSON.stringify(policy));
+  assert.equal((await kubectl(['apply', '-f', policyFile])).code, 0);
+  const sts = (replicas: number) => {
+    const file = join(dir, `warned-${replicas}.json`);
+    writeFileSync(file, JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'warned', namespace: ns },
+      spec: { serviceName: 'warned', replicas, selector: { matchLabels: { app: 'warned' } },
+        template: { metadata: { labels: { app: 'warned' } }, spec: { containers: [{ name: 'kafka', image: 'apache/kafka:4.1.1' }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'sandbox-local', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
+    }));
+    return file;
+  };
+  try {
+    // Dry runs: nothing is stored, so no pod is made; the webhook needs a moment to see the new policy.
+    const five = await eventually('the webhook to see policy kg-warnings/warned', async () => {
+      const res = await kubectl(['apply', '-f', sts(5), '--dry-run=server']);
+      return /applied defaults/.test(res.stderr) ? res : null;
+    }, 30_000, 500);
+    assert.match(five.stderr, /Warning: no PodDisruptionBudget selects the broker pods/);
+    assert.match(five.stderr, /Warning: volumeClaimTemplate data uses StorageClass sandbox-local, which has allowVolumeExpansion false/);
+    assert.match(five.stderr, /Warning: required pod anti-affinity allows one broker per node, but only 4 schedulable node\(s\) exist for 5 replicas/);
+    assert.doesNotMatch(five.stderr, /fewer than replication factor/);
+
+    const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'warned', namespace: ns }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'warned' } } } };
+    const pdbFile = join(dir, 'warned-pdb.json');
+    writeFileSync(pdbFile, JSON.stringify(pdb));
+    assert.equal((await kubectl(['apply', '-f', pdbFile])).code, 0);
+    const two = await eventually('the PodDisruptionBudget warning to go', async () => {
+      const res = await kubectl(['apply', '-f', sts(2), '--dry-run=server']);
+      return /applied defaults/.test(res.stderr) && !/PodDisruptionBudget/.test(res.stderr) ? res : null;
+    }, 30_000, 500);
+    assert.match(two.stderr, /Warning: spec.replicas is 2, fewer than replication factor 3/);
+    assert.doesNotMatch(two.stderr, /schedulable node/);
+  } finally {
+    await kubectl(['delete', 'namespace', ns, '--wait=false']);
   }
 });

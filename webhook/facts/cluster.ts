@@ -241,11 +241,12 @@ export class ClusterFacts implements FactsSource, Effects {
     return (this.namespaces.get(namespace)?.pvcs.cache.list(namespace) ?? []) as PersistentVolumeClaimFact[];
   }
 
-  async pdbCoversBrokers(policy: KafkaGuardPolicy): Promise<boolean | null> {
+  async pdbCoversBrokers(policy: KafkaGuardPolicy, newPodLabels: Record<string, string> | null): Promise<boolean | null> {
     const caches = this.namespaces.get(policy.metadata.namespace);
     if (!caches?.pdbs.synced) return null;
     const pods = await this.brokerPods(policy);
-    const labelSets = pods.length > 0 ? pods.map((p) => p.metadata?.labels ?? {}) : [policy.spec.brokers.selector.matchLabels ?? {}];
+    const labelSets = pods.length > 0 ? pods.map((p) => p.metadata?.labels ?? {}) : newPodLabels ? [newPodLabels] : null;
+    if (!labelSets) return null;
     return caches.pdbs.cache.list(policy.metadata.namespace).some((pdb) =>
       pdb.spec?.selector && labelSets.every((labels) => matchesSelector(labels, pdb.spec?.selector as never)));
   }

@@ -147,7 +147,7 @@ export class FakeCluster implements FactsSource, Effects {
     return this.lookup('pendingDisruptions', () => ({ brokers: [...(this.pending[key] ?? [])], version: String(this.ledgerVersion) }));
   }
 
-  pdbCoversBrokers(_policy: KafkaGuardPolicy): Promise<boolean | null> {
+  pdbCoversBrokers(_policy: KafkaGuardPolicy, _newPodLabels: Record<string, string> | null): Promise<boolean | null> {
     return this.lookup('pdbCoversBrokers', () => this.pdbCovers);
   }
 

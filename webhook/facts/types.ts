@@ -126,8 +126,12 @@ export interface FactsSource {
   kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult>;
   /** The ledger: disruptions admitted for this policy that have not happened or expired yet. */
   pendingDisruptions(policyKey: string): Promise<PendingDisruptions>;
-  /** Whether a PodDisruptionBudget selects the policy's broker pods; null when unknown. */
-  pdbCoversBrokers(policy: KafkaGuardPolicy): Promise<boolean | null>;
+  /**
+   * Whether a PodDisruptionBudget selects the policy's broker pods; null when
+   * unknown. With no broker pod yet, `newPodLabels` (the labels of the pods
+   * being admitted) stand in for them.
+   */
+  pdbCoversBrokers(policy: KafkaGuardPolicy, newPodLabels: Record<string, string> | null): Promise<boolean | null>;
   storageClasses(): Promise<StorageClassFact[] | null>;
   /** Nodes a broker could be scheduled on (Ready, not cordoned); null when unknown. */
   schedulableNodeCount(): Promise<number | null>;

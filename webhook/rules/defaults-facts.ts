@@ -23,6 +23,13 @@ function unknownOnFailure<T>(lookup: Promise<T | null>): Promise<T | null> {
   return lookup.catch(() => null);
 }
 
+/** The labels of the pods a StatefulSet or Pod being admitted makes. */
+function newPodLabels(request: AdmissionRequest): Record<string, string> | null {
+  const object = request.object as { kind?: string; metadata?: { labels?: Record<string, string> }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | null;
+  const labels = object?.kind === 'StatefulSet' ? object.spec?.template?.metadata?.labels : object?.metadata?.labels;
+  return labels ?? null;
+}
+
 export async function gatherDefaults<S>(
   request: AdmissionRequest,
   located: Located<S>,
@@ -30,7 +37,7 @@ export async function gatherDefaults<S>(
 ): Promise<DefaultsFactsGathered> {
   const policy = requirePolicy(located);
   const [pdbCoversBrokers, storageClasses, schedulableNodeCount] = await Promise.all([
-    unknownOnFailure(facts.pdbCoversBrokers(policy)),
+    unknownOnFailure(facts.pdbCoversBrokers(policy, newPodLabels(request))),
     unknownOnFailure(facts.storageClasses()),
     unknownOnFailure(facts.schedulableNodeCount()),
   ]);
