@@ -181,13 +181,17 @@ test('Ctrl-C half-way through start-up stops what was started so far', async () 
   await assertNothingLeft(env.KAFKA_GUARD_SANDBOX_DIR);
 });
 
-test('--smoke brings a sandbox up, checks it, takes it down and ends with one summary line', async () => {
-  const env = ownSandboxEnv('smoke', { KUBEBUILDER_ASSETS: binDir });
+test('--smoke brings a sandbox up from KUBEBUILDER_ASSETS and KAFKA_HOME, checks it, takes it down and ends with one summary line', async () => {
+  // An empty cache: the binaries can only come from the two directories given.
+  const env = ownSandboxEnv('smoke', { KUBEBUILDER_ASSETS: binDir, KAFKA_HOME: kafkaHome(), KAFKA_GUARD_CACHE: join(scratch, 'empty-cache-smoke') });
   const run = await runCli(['--smoke'], env, 300_000);
   assert.equal(run.code, 0, run.stdout + run.stderr.slice(-2000));
   const lines = run.stdout.trim().split('\n');
   assert.match(lines[lines.length - 1] ?? '', /^smoke: passed: 3 brokers registered, 100 messages produced, 100 stored \(\d+s\)$/);
   await assertNothingLeft(env.KAFKA_GUARD_SANDBOX_DIR);
+  const cache = join(scratch, 'empty-cache-smoke');
+  const made = existsSync(cache) ? readdirSync(cache).filter((f) => /^(control-plane|kafka)-/.test(f)) : [];
+  assert.deepEqual(made, [], 'something was built or fetched into the cache');
 });
 
 /** A KAFKA_HOME made of the suite's Kafka jars, so a test with an empty cache fetches nothing. */
