@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createAssignedTopic, eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 
 interface StoredStatus {
   conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
@@ -51,7 +51,7 @@ test('the demo policy reports Kafka reachable, its partitions healthy and every 
 });
 
 test('a partition only broker 2 holds makes it unsafe in the status, and safe again once the topic is gone', async () => {
-  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [2] }] }], waitForLeaders: true });
+  await createAssignedTopic(admin, topic, [[2]]);
   const unsafe = await eventually('broker 2 unsafe to disrupt in the status', async () => {
     const b2 = (await policyStatus()).brokers?.find((b) => b.id === 2);
     return b2?.safeToDisrupt === false ? b2 : null;

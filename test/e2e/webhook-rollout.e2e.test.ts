@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { createKafkaAdmin, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { clearThrottles, setThrottles } from '../../shared/kafka/operations.js';
-import { consumeAll, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { podOf } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-webhook-rollout');
@@ -38,10 +38,7 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   client = createKafkaAdmin({ bootstrapServers: sandboxEnv().bootstrap }, { log: () => undefined });
-  await admin.createTopics({
-    topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [0, 1, 2] }], configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    waitForLeaders: true,
-  });
+  await createAssignedTopic(admin, topic, [[0, 1, 2]], 2);
   // A replica out of the ISR catches up at most this fast; one in the ISR is not throttled.
   await setThrottles(client, { rateBytesPerSec: 32 * 1024, brokers: [0, 2], replicas: [{ topic, partition: 0, leaders: [0], followers: [2] }] });
 });
