@@ -175,8 +175,9 @@ export function unreachableSummary(rule: string): string {
   return `kafka-guard could not check this request against Kafka (rule ${rule}).`;
 }
 
+/** The decision first: warnings are cut at 256 characters, and the error can be long. */
 export function unreachableAllowedWarning(policyKey: string, error: string): string {
-  return `kafka-guard: Kafka of ${policyKey} unreachable (${error}); admitted unchecked because onKafkaUnreachable is Allow.`;
+  return `kafka-guard: admitted unchecked because onKafkaUnreachable is Allow: Kafka of ${policyKey} unreachable (${error})`;
 }
 
 export function deadlineMessage(deadlineMs: number, stage: string): string {

@@ -189,7 +189,7 @@ describe('engine: onKafkaUnreachable and the deadline', () => {
     const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: unreachable }));
     const verdict = await run(h, eviction());
     assert.equal(verdict.outcome.kind, 'allow');
-    assert.match(verdict.warnings.join('\n'), /Kafka of kafka\/kafka unreachable .*admitted unchecked because onKafkaUnreachable is Allow/);
+    assert.match(verdict.warnings.join('\n'), /^kafka-guard: admitted unchecked because onKafkaUnreachable is Allow: Kafka of kafka\/kafka unreachable \(/);
     assert.equal(h.cluster.reservations.length, 1);
   });
 
