@@ -195,6 +195,16 @@ describe('POST /mutate', () => {
     assert.match(answer.warnings[0], /defaults were not applied: kafka-guard rule statefulset-defaults failed: policy cache unavailable/);
   });
 
+  it('admits a malformed broker StatefulSet unchanged, with a warning naming the field and what it must be', async () => {
+    const review = stsCreate();
+    review.request.object.spec.template.spec.containers[0].env = { name: 'KAFKA_HEAP_OPTS' };
+    const answer = (await post(appFor(standardCluster()), '/mutate', review)).json?.response;
+    assert.equal(answer.allowed, true);
+    assert.equal(answer.patch, undefined, 'a malformed object must get no patch at all, not a partial one');
+    assert.equal(answer.warnings.length, 1);
+    assert.match(answer.warnings[0], /^kafka-guard defaults were not applied: .*spec\.template\.spec\.containers\[0\]\.env .*(list|array)/);
+  });
+
   it('refuses kinds it does not mutate with 400', async () => {
     const response = await post(appFor(standardCluster()), '/mutate', loadReview('pvc-delete'));
     assert.equal(response.status, 400);
