@@ -16,6 +16,7 @@ import { createKafkaAdmin } from '../shared/kafka/client.js';
 import { fetchClusterView } from '../shared/kafka/cluster-view.js';
 import { indexCluster } from '../shared/safety/cluster-index.js';
 import { planDrain } from '../shared/safety/planner.js';
+import { eventually } from '../test/e2e/helpers.js';
 
 const run = promisify(execFile);
 const bootstrap = process.env.KAFKA_BOOTSTRAP_SERVERS;
@@ -47,7 +48,13 @@ try {
         return { partition: p, replicas: t % 2 === 0 ? [first] : [first, (first + 1) % 3] };
       }),
     })),
+    // kafkajs's own wait fails when a broker answers before it has the topic: poll instead.
+    waitForLeaders: false,
   });
+  await eventually(`leaders for the ${TOPICS * PARTITIONS} partitions`, async () => {
+    const meta = await kafkajs.fetchTopicMetadata({ topics });
+    return meta.topics.length === TOPICS && meta.topics.every((t) => t.partitions.length === PARTITIONS && t.partitions.every((p) => p.leader >= 0));
+  }, 60_000, 500);
   const view = await fetchClusterView(admin);
   const ours = indexCluster({ ...view, topics: view.topics.filter((t) => t.name.startsWith(prefix)) });
   const started = process.hrtime.bigint();

@@ -18,7 +18,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { kafkaClient, uniqueName, waitForHealthyCluster } from '../test/e2e/helpers.js';
+import { createAssignedTopic, kafkaClient, uniqueName, waitForHealthyCluster } from '../test/e2e/helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, runPlugin, waitForBrokers } from '../test/e2e/plugin-helpers.js';
 import { formatBytes, formatDuration, parseRate } from '../plugin/lib/units.js';
 
@@ -36,10 +36,7 @@ const admin = kafka.admin();
 
 /** A topic whose every partition lives only on broker 2, holding `bytes` of data. */
 async function fillBroker2(topic: string, bytes: number): Promise<void> {
-  await admin.createTopics({
-    topics: [{ topic, replicaAssignment: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, replicas: [2] })) }],
-    waitForLeaders: true,
-  });
+  await createAssignedTopic(admin, topic, Array.from({ length: PARTITIONS }, () => [2]));
   const producer = kafka.producer();
   await producer.connect();
   const padding = 'x'.repeat(MESSAGE_BYTES);
