@@ -181,6 +181,32 @@ test('Ctrl-C half-way through start-up stops what was started so far', async () 
   await assertNothingLeft(env.KAFKA_GUARD_SANDBOX_DIR);
 });
 
+test('Ctrl-C during a first-run build stops the whole build, not just the shell that runs it', async () => {
+  // An empty cache and module cache: the control plane must be built, and Go starts downloading.
+  const env = ownSandboxEnv('interrupted-build', {
+    KAFKA_GUARD_CACHE: join(scratch, 'empty-cache-interrupted'), KAFKA_HOME: kafkaHome(), GOMODCACHE: join(scratch, 'gomodcache-interrupted'),
+  });
+  const { child, done } = startCli([], env);
+  const pidFile = join(env.KAFKA_GUARD_SANDBOX_DIR, 'pids');
+  const group = await eventually('the build to run go', async () => {
+    const line = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').find((l) => / build-kube\.sh$/.test(l)) : undefined;
+    const pgid = line ? -Number(line.split(' ')[0]) : 0;
+    return pgid > 0 && groupMembers(pgid).some((args) => /^go /.test(args)) ? pgid : null;
+  }, 60_000, 100);
+  child.kill('SIGINT');
+  const run = await done;
+  assert.equal(run.code, 0, run.stderr.slice(-2000));
+  await eventually(`no process left in the build's group ${group}`, async () => groupMembers(group).length === 0, 20_000, 250)
+    .catch(() => assert.deepEqual(groupMembers(group), [], 'build processes left behind'));
+  await assertNothingLeft(env.KAFKA_GUARD_SANDBOX_DIR);
+});
+
+/** The command lines of the processes in process group `pgid`. */
+function groupMembers(pgid: number): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(`${pgid} `)).map((l) => l.slice(String(pgid).length + 1));
+}
+
 test('--smoke brings a sandbox up from KUBEBUILDER_ASSETS and KAFKA_HOME, checks it, takes it down and ends with one summary line', async () => {
   // An empty cache: the binaries can only come from the two directories given.
   const env = ownSandboxEnv('smoke', { KUBEBUILDER_ASSETS: binDir, KAFKA_HOME: kafkaHome(), KAFKA_GUARD_CACHE: join(scratch, 'empty-cache-smoke') });

@@ -4,11 +4,11 @@
  * test/sandbox/build/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SandboxConfig } from './config.js';
-import { SandboxError } from './process.js';
+import { statePaths, type SandboxConfig } from './config.js';
+import { runRecorded, SandboxError } from './process.js';
 
 const run = promisify(execFile);
 
@@ -29,9 +29,9 @@ export async function controlPlaneBinaries(cfg: SandboxConfig, log: (line: strin
   } else {
     if (!controlPlaneCached(cfg)) log('building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
     try {
-      const { stdout } = await run('bash', [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh')], {
-        env: { ...process.env, KAFKA_GUARD_CACHE: cfg.cacheDir },
-        maxBuffer: 64 * 1024 * 1024,
+      const { stdout } = await runRecorded({
+        name: 'build-kube.sh', command: 'bash', args: [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh')],
+        env: { ...process.env, KAFKA_GUARD_CACHE: cfg.cacheDir }, pidFile: statePaths(cfg).pidFile,
       });
       binDir = stdout.trim().split('\n').pop() ?? '';
     } catch (err) {
@@ -75,8 +75,11 @@ export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) 
   if (!existsSync(marker)) {
     log(`fetching Kafka ${version} jars from Maven Central (first run only)`);
     try {
-      await run('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libsDir}`, '-DincludeScope=runtime'], { maxBuffer: 64 * 1024 * 1024 });
-      await run('touch', [marker]);
+      await runRecorded({
+        name: 'mvn dependency:copy-dependencies', command: 'mvn', pidFile: statePaths(cfg).pidFile,
+        args: ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libsDir}`, '-DincludeScope=runtime'],
+      });
+      writeFileSync(marker, '');
     } catch (err) {
       const out = (err as { stdout?: string }).stdout ?? '';
       throw new SandboxError(`fetching Kafka jars failed:\n${out.split('\n').slice(-15).join('\n')}`, 'check Maven can reach Maven Central, or set KAFKA_HOME');

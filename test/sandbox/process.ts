@@ -54,6 +54,29 @@ export function startProcess(opts: {
   return { name: opts.name, child, logFile: opts.logFile, exited };
 }
 
+/**
+ * Runs a command to completion in a process group of its own, recorded in
+ * `pidFile` as the negative group id, so stopping the sandbox while it runs
+ * (a first-run build, a Maven fetch) ends every process under it, not just
+ * the shell that started them. Resolves with its output; rejects with an
+ * error carrying `stdout`, `stderr` and `code` when it fails.
+ */
+export function runRecorded(opts: { name: string; command: string; args: string[]; pidFile: string; env?: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(opts.command, opts.args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    if (child.pid !== undefined) addPid(opts.pidFile, -child.pid, opts.name);
+    child.once('error', (err) => reject(Object.assign(err, { stdout, stderr })));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(Object.assign(new Error(`${opts.name} exited with ${code ?? signal}`), { stdout, stderr, code }));
+    });
+  });
+}
+
 /** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. */
 export async function stopProcess(p: Supervised, graceMs = 15_000): Promise<void> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return;
@@ -71,7 +94,7 @@ function addPid(pidFile: string, pid: number, name: string): void {
   writeFileSync(pidFile, `${lines}${pid} ${name}\n`);
 }
 
-/** Pids recorded in a pid file that are still alive. */
+/** Pids recorded in a pid file that are still alive; a negative pid is a process group with a live member. */
 export function livePids(pidFile: string): Array<{ pid: number; name: string }> {
   if (!existsSync(pidFile)) return [];
   return readFileSync(pidFile, 'utf8')
@@ -84,6 +107,7 @@ export function livePids(pidFile: string): Array<{ pid: number; name: string }> 
     .filter(({ pid }) => Number.isInteger(pid) && isAlive(pid));
 }
 
+/** True when the process (or, for a negative pid, some process of the group) exists. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
