@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'node:test';
+import { run as runCel, type CelInput } from '@bufbuild/cel';
 import { loadReview, type FixtureName, type Review } from '../test/fixtures/admission/load.js';
 import { buildApp } from './app.js';
 import { parseConfig } from './config.js';
@@ -9,43 +9,22 @@ import {
   NODEPOOL_MATCH_CONDITION, POD_MATCH_CONDITION, PVC_MATCH_CONDITION, STATEFULSET_MATCH_CONDITION, webhookConfigurations,
 } from './registration.js';
 
+/** JSON as the apiserver hands it to CEL: objects are maps, whole numbers are ints. */
+function toCel(value: unknown): CelInput {
+  if (Array.isArray(value)) return value.map(toCel);
+  if (typeof value === 'object' && value !== null) return new Map(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  return (typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value) as CelInput;
+}
+
 /**
- * Evaluates the CEL subset the registrations use (has(), field selection,
- * ==, !=, <, !, &&, ||, ?:, string and int literals) the way the apiserver
- * does for these expressions: selecting a missing field or a field of null
- * is an error, has(a.b.c) needs a.b, equality is deep. The translation to
- * JavaScript evaluates && and || left to right, stricter than CEL (where an
- * error on one side is absorbed when the other decides), so "does not throw
- * here" implies "does not error in the apiserver". The real apiserver
- * evaluates them in test/e2e/webhook-scoping.e2e.test.ts.
+ * Evaluates a matchCondition with a conformance-tested CEL evaluator. An
+ * expression that errors (a missing field read without has()) fails the test:
+ * in the apiserver it would fall back to failurePolicy Fail and refuse. The
+ * real apiserver evaluates them in test/e2e/webhook-scoping.e2e.test.ts.
  */
-function evaluate(expression: string, variables: { request: Review; object: unknown; oldObject: unknown }): boolean {
-  const path = (text: string) => JSON.stringify(text.split('.').slice(1));
-  const js = expression
-    .replace(/has\(((?:request|object|oldObject)(?:\.\w+)+)\)/g, (_, p: string) => `has(${p.split('.')[0]}, ${path(p)})`)
-    .replace(/\b(request|object|oldObject)((?:\.\w+)+)/g, (_, root: string, p: string) => `get(${root}, ${path(root + p)})`)
-    .replace(/([^!=<>])==([^=])/g, '$1===$2')
-    .replace(/!=([^=])/g, '!==$1');
-  const leftover = js.replace(/has\(|get\(|\b(request|object|oldObject)\b|"[^"]*"|'[^']*'|\d+|===|!==|&&|\|\||[!<?:(),[\] ]/g, '');
-  assert.equal(leftover, '', `the expression uses CEL this evaluator does not know: ${leftover}`);
-  const select = (value: unknown, field: string): unknown => {
-    if (typeof value !== 'object' || value === null || !(field in value)) throw new Error(`no such key: ${field}`);
-    return (value as Record<string, unknown>)[field];
-  };
-  const get = (root: unknown, fields: string[]) => {
-    const value = fields.reduce(select, root);
-    // Deep equality for maps and lists, as CEL compares them.
-    return typeof value === 'object' && value !== null ? { deep: value } : value;
-  };
-  const has = (root: unknown, fields: string[]) => {
-    const parent = fields.slice(0, -1).reduce(select, root);
-    if (typeof parent !== 'object' || parent === null) throw new Error('has() on a non-map');
-    return (fields.at(-1) ?? '') in parent;
-  };
-  const fn = new Function('request', 'object', 'oldObject', 'get', 'has', 'eq', `return (${js.replace(/(get\([^)]*\)) (===|!==) (get\([^)]*\))/g, (_, a: string, op: string, b: string) => `${op === '===' ? '' : '!'}eq(${a}, ${b})`)});`);
-  const eq = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
-  const result: unknown = fn(variables.request, variables.object, variables.oldObject, get, has, eq);
-  assert.equal(typeof result, 'boolean', `${expression} gave ${String(result)}`);
+function evaluate(expression: string, variables: { request: unknown; object: unknown; oldObject: unknown }): boolean {
+  const result = runCel(expression, { request: toCel(variables.request), object: toCel(variables.object), oldObject: toCel(variables.oldObject) });
+  assert.equal(typeof result, 'boolean', `${expression} gave ${result instanceof Error ? result.message : String(result)}`);
   return result as boolean;
 }
 
