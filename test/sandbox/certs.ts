@@ -36,10 +36,16 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
+const CA_CERT_FILE = 'ca.crt';
+
+/** Where makeCerts puts the CA's certificate and the serving certificate and key named `name`. */
+export function certFiles(dir: string, name: string): { caCert: string; cert: string; key: string } {
+  return { caCert: join(dir, CA_CERT_FILE), cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
 async function servingCert(dir: string, name: string, caCert: string, caKey: string, sans: string): Promise<[string, string]> {
-  const key = join(dir, `${name}.key`);
+  const { cert: crt, key } = certFiles(dir, name);
   const csr = join(dir, `${name}.csr`);
-  const crt = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
   await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-subj', `/CN=${name}`, '-out', csr]);
@@ -50,7 +56,7 @@ async function servingCert(dir: string, name: string, caCert: string, caKey: str
 export async function makeCerts(dir: string): Promise<SandboxCerts> {
   mkdirSync(dir, { recursive: true });
   const caKey = join(dir, 'ca.key');
-  const caCert = join(dir, 'ca.crt');
+  const caCert = join(dir, CA_CERT_FILE);
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '30', '-subj', '/CN=kafka-guard-sandbox-ca']);
   const sans = 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc';
   const [apiserverCert, apiserverKey] = await servingCert(dir, 'apiserver', caCert, caKey, sans);

@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { webhookConfigurations } from '../../webhook/registration.js';
-import type { SandboxCerts } from './certs.js';
+import { certFiles, type SandboxCerts } from './certs.js';
 import { statePaths, type SandboxConfig } from './config.js';
 import { startProcess, waitFor, type Supervised } from './process.js';
 
@@ -32,8 +32,7 @@ export interface WebhookTls {
 
 /** The webhook TLS files of a running sandbox, where certs.ts made them in its state directory. */
 export function sandboxWebhookTls(cfg: SandboxConfig): WebhookTls {
-  const dir = statePaths(cfg).certs;
-  return { caCert: join(dir, 'ca.crt'), cert: join(dir, 'webhook.crt'), key: join(dir, 'webhook.key') };
+  return certFiles(statePaths(cfg).certs, 'webhook');
 }
 
 /**
