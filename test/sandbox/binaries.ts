@@ -27,7 +27,7 @@ export async function controlPlaneBinaries(cfg: SandboxConfig, log: (line: strin
   if (cfg.kubebuilderAssets) {
     binDir = cfg.kubebuilderAssets;
   } else {
-    if (!controlPlaneCached(cfg)) log('building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
+    if (!(await controlPlaneCached(cfg))) log('building etcd and Kubernetes from the Go module proxy (first run only: ~15 min on 2 cores)');
     try {
       const { stdout } = await runRecorded({
         name: 'build-kube.sh', command: 'bash', args: [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh')],
@@ -94,7 +94,7 @@ export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) 
  * plane is neither given nor cached, Maven only when the Kafka jars are not.
  */
 export async function requireTools(cfg: SandboxConfig): Promise<void> {
-  if (!cfg.kubebuilderAssets && !controlPlaneCached(cfg)) {
+  if (!cfg.kubebuilderAssets && !(await controlPlaneCached(cfg))) {
     await requireTool('go', 'version', 'install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory with etcd, kube-apiserver, kube-controller-manager and kube-scheduler');
   }
   await requireTool('java', '-version', 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)');
@@ -104,19 +104,14 @@ export async function requireTools(cfg: SandboxConfig): Promise<void> {
   await requireTool('openssl', 'version', 'install openssl (apt-get install openssl)');
 }
 
-/** The version a build recipe's go.mod requires of `module`. */
-function requiredVersion(goMod: string, module: string): string {
-  const version = new RegExp(`^require ${module.replace(/\./g, '\\.')} (\\S+)$`, 'm').exec(readFileSync(goMod, 'utf8'))?.[1];
-  if (!version) throw new SandboxError(`${goMod} does not require ${module}`);
-  return version;
-}
-
-/** True when build-kube.sh has finished a build for the pinned versions (its cache key). */
-function controlPlaneCached(cfg: SandboxConfig): boolean {
-  const build = join(cfg.repoRoot, 'test/sandbox/build');
-  const kube = requiredVersion(join(build, 'kube/go.mod'), 'k8s.io/kubernetes');
-  const etcd = requiredVersion(join(build, 'etcd/go.mod'), 'go.etcd.io/etcd/server/v3');
-  return existsSync(join(cfg.cacheDir, `control-plane-${kube}-etcd-${etcd}`, '.complete'));
+/** True when build-kube.sh has a finished build for its pinned versions (it alone knows its cache key). */
+async function controlPlaneCached(cfg: SandboxConfig): Promise<boolean> {
+  try {
+    await run('bash', [join(cfg.repoRoot, 'test/sandbox/build/build-kube.sh'), '--cached'], { env: { ...process.env, KAFKA_GUARD_CACHE: cfg.cacheDir } });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function kafkaCache(cfg: SandboxConfig): { pom: string; version: string; dir: string } {

@@ -3,6 +3,8 @@
 # kube-controller-manager, kube-scheduler, and a kubectl of the same release)
 # from the Go module proxy into a cache outside the repo, keyed by version.
 # Prints the bin directory on stdout. Idempotent: a finished build is reused.
+# With --cached it only answers whether a finished build exists (exit 0, and
+# the bin directory on stdout) or not (exit 3), building nothing.
 #
 # Kubernetes is not meant to be consumed as a module: its go.mod replaces every
 # k8s.io/* staging module with ./staging/src/... . We derive the matching
@@ -23,6 +25,7 @@ if [[ -f "$out/.complete" ]]; then
   echo "$out/bin"
   exit 0
 fi
+[[ "${1:-}" == "--cached" ]] && exit 3
 
 command -v go >/dev/null || die "Go is not installed. Install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory holding etcd, kube-apiserver (and kube-controller-manager, kube-scheduler)."
 
