@@ -135,16 +135,15 @@ test('a StatefulSet outside every policy is untouched, in a guarded namespace to
   const ns = 'kg-unguarded';
   await kubectl(['create', 'namespace', ns]);
   const name = uniqueName('other');
-  created.push([ns, name]);
   // A namespace without the guard label: the apiserver does not call the webhook at all.
   // Namespace kafka is guarded, but no policy selects this app: the webhook is called and leaves it.
-  const cases: Array<[string, string]> = [[ns, manifest(name, ns)], [NAMESPACE, manifest(`${name}-app`, NAMESPACE, { app: 'not-kafka' })]];
-  created.push([NAMESPACE, `${name}-app`]);
-  for (const [namespace, file] of cases) {
-    const res = await kubectl(['apply', '-f', file]);
+  const cases: Array<{ namespace: string; name: string; app?: string }> = [{ namespace: ns, name }, { namespace: NAMESPACE, name: `${name}-app`, app: 'not-kafka' }];
+  for (const { namespace, name: stsName, app } of cases) {
+    created.push([namespace, stsName]);
+    const res = await kubectl(['apply', '-f', manifest(stsName, namespace, app === undefined ? {} : { app })]);
     assert.equal(res.code, 0, res.stderr);
     assert.doesNotMatch(res.stderr, /kafka-guard/);
-    const sts = await stored(file.replace(/^.*\/|\.json$/g, ''), namespace);
+    const sts = await stored(stsName, namespace);
     assert.equal(sts.metadata.annotations?.['kafkaguard.io/applied-defaults'], undefined, namespace);
     assert.equal(sts.spec.template.spec.affinity, undefined, namespace);
     assert.equal(sts.spec.template.spec.containers[0]?.env, undefined, namespace);
