@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadReview } from '../../test/fixtures/admission/load.js';
+import { loadReview, type FixtureName } from '../../test/fixtures/admission/load.js';
 import { decodeAdmissionReview } from './decode.js';
 
 function refusal(body: unknown): string {
@@ -26,6 +26,24 @@ describe('decodeAdmissionReview', () => {
     assert.equal(request.oldObject, null);
     assert.equal(request.dryRun, false);
   });
+
+  // kubectl drain --dry-run=server: the flag is inside the Eviction, the review's own is false.
+  const dryRuns: Array<[string, FixtureName, (r: ReturnType<typeof loadReview>) => void, boolean]> = [
+    ['an Eviction with deleteOptions.dryRun ["All"]', 'eviction', (r) => (r.request.object.deleteOptions = { dryRun: ['All'] }), true],
+    ['an Eviction with an empty deleteOptions.dryRun', 'eviction', (r) => (r.request.object.deleteOptions = { dryRun: [] }), false],
+    ['an Eviction with deleteOptions but no dryRun', 'eviction', (r) => (r.request.object.deleteOptions = { gracePeriodSeconds: 0 }), false],
+    ['a DELETE whose options carry dryRun ["All"]', 'pod-delete', (r) => (r.request.options = { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1', dryRun: ['All'] }), true],
+    ['the review flag itself', 'pod-delete', (r) => (r.request.dryRun = true), true],
+  ];
+  for (const [name, fixture, edit, expected] of dryRuns) {
+    it(`reads a dry run from ${name}: ${expected}`, () => {
+      const review = loadReview(fixture);
+      edit(review);
+      const result = decodeAdmissionReview(review);
+      assert.ok(result.ok);
+      assert.equal(result.request.dryRun, expected);
+    });
+  }
 
   it('normalises an empty subResource and namespace to null', () => {
     const review = loadReview('pod-delete');

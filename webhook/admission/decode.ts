@@ -72,7 +72,7 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
   const object = field.optionalObject('object');
   const oldObject = field.optionalObject('oldObject');
   const options = field.optionalObject('options');
-  const dryRun = field.optionalBoolean('dryRun') ?? false;
+  const dryRun = (field.optionalBoolean('dryRun') ?? false) || dryRunInOptions(object, options);
 
   if (problems.length > 0 || uid === null || kind === null || resource === null || operation === null) {
     return fail(problems);
@@ -94,6 +94,23 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
       options,
     },
   };
+}
+
+/**
+ * A dry run the review's own flag does not show: `kubectl drain --dry-run=server`
+ * sends an Eviction whose `deleteOptions.dryRun` is ["All"], and the apiserver
+ * then leaves the review's `dryRun` false. A DELETE carries its DeleteOptions in
+ * `options`. Either way nothing will happen, so nothing may be recorded.
+ */
+function dryRunInOptions(object: JsonObject | null, options: JsonObject | null): boolean {
+  const deleteOptions = object?.['deleteOptions'];
+  const fromEviction = isJsonObject(deleteOptions) ? deleteOptions['dryRun'] : undefined;
+  return nonEmptyList(fromEviction) || nonEmptyList(options?.['dryRun']);
+}
+
+/** The apiserver accepts only "All" in a dryRun list; any entry means a dry run. */
+function nonEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
 }
 
 function fail(problems: string[]): DecodeResult {
