@@ -158,7 +158,6 @@ export function buildApp(config: WebhookConfig, deps: AppDeps): WebhookApp {
         metrics,
         log: request.log,
         settings: {
-          kafkaViewMaxAgeMs: config.kafkaViewMaxAgeMs,
           maxPartitionsNamed: config.maxPartitionsNamed,
           ledgerTtlMs: config.ledger.ttlMs,
         },

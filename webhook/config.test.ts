@@ -28,7 +28,6 @@ describe('parseConfig', () => {
     const config = ok([]);
     assert.deepEqual(config.listen, { host: '0.0.0.0', port: 8443 });
     assert.equal(config.bodyLimitBytes, 6 * 1024 * 1024);
-    assert.equal(config.kafkaViewMaxAgeMs, 5000);
     assert.equal(config.kafkaViewRefreshMs, 4000);
     assert.equal(config.decisionDeadlineMs, 2000);
     assert.deepEqual(config.ledger, { namespace: 'kafka-guard', name: 'kafka-guard-disruptions', ttlMs: 60_000 });

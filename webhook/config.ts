@@ -26,8 +26,6 @@ export interface WebhookConfig {
   };
   /** Largest AdmissionReview body accepted; larger ones get HTTP 413. */
   bodyLimitBytes: number;
-  /** Oldest Kafka cluster view a disruption decision may use (ISR-sensitive rules). */
-  kafkaViewMaxAgeMs: number;
   /** How often each policy's Kafka view (and its status) is refreshed in the background. */
   kafkaViewRefreshMs: number;
   /** Time budget for one admission decision; must stay under the webhook's timeoutSeconds. */
@@ -52,24 +50,20 @@ export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; er
  * so a big StatefulSet update is never refused for its size, while one request
  * still cannot make the process buffer an unbounded body.
  *
- * kafkaViewMaxAgeMs, 5 s: disruptions this webhook admitted are tracked in the
- * ledger, so the view only has to catch changes made by others (a broker
- * crashing, a reassignment). Kafka itself notices a lagging follower only after
- * replica.lag.time.max.ms (30 s by default) and the kubelet reports readiness
- * every probe period (10 s by default), so a fresher view would not be more
- * accurate; an older one would let two decisions a few seconds apart both miss
- * a broker that just dropped out of the ISR. 5 s also bounds the metadata load
- * a `kubectl drain` of many pods puts on the Kafka controller. The bound is for
- * admissions only: a refusal is re-checked on a view read after the request
- * arrived (engine.ts), so a client that just made its change safe is not
- * refused on a view from before it did.
+ * No admission decides on a cached Kafka view: every eviction, pod delete,
+ * scale-down or volume delete is decided on a view whose fetch started after
+ * the request arrived (engine.ts), because a topic created or an ISR shrunk a
+ * second before would otherwise be missed, and a disruption admitted on that
+ * takes a partition offline. Such requests are rare (a `kubectl drain` of a
+ * node is a handful), so the one fetch each costs little; the decision
+ * deadline bounds it.
  *
- * kafkaViewRefreshMs, 4 s: just under the max age, so most decisions find a
- * fresh view without waiting for Kafka. Each refresh reads the metadata and
- * configs of every topic; on clusters with hundreds of thousands of partitions
- * raise it (admissions then fetch on demand when the view is older than the max
- * age, which adds that fetch to their latency), and the policy status follows
- * at the same pace.
+ * kafkaViewRefreshMs, 4 s: the background refresh of each policy's view, which
+ * feeds the policy status and the view-age metric, and which an admission
+ * arriving while a refresh is under way shares instead of fetching again. Each
+ * refresh reads the metadata and configs of every topic; on clusters with
+ * hundreds of thousands of partitions raise it (the policy status then follows
+ * at that pace).
  *
  * decisionDeadlineMs, 2000: the webhooks are registered with timeoutSeconds: 3
  * (the apiserver allows 1-30, default 10). The apiserver counts the whole call,
@@ -89,7 +83,6 @@ const DEFAULTS = {
   keyFile: '/etc/kafka-guard/tls/tls.key',
   tlsReloadPollMs: 10_000,
   bodyLimitBytes: 6 * 1024 * 1024,
-  kafkaViewMaxAgeMs: 5_000,
   kafkaViewRefreshMs: 4_000,
   decisionDeadlineMs: 2_000,
   ledgerNamespace: LEDGER_DEFAULTS.namespace,
@@ -116,7 +109,6 @@ const S = {
   keyFile: { flag: 'tls-key-file', env: 'KAFKAGUARD_TLS_KEY_FILE', help: `its private key, PEM (default ${DEFAULTS.keyFile})` },
   tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS', help: `how often to check the certificate files, ms (default ${DEFAULTS.tlsReloadPollMs})` },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES', help: `largest AdmissionReview accepted, bytes (default ${DEFAULTS.bodyLimitBytes})` },
-  kafkaViewMaxAgeMs: { flag: 'kafka-view-max-age-ms', env: 'KAFKAGUARD_KAFKA_VIEW_MAX_AGE_MS', help: `oldest Kafka view an admission may use, ms (default ${DEFAULTS.kafkaViewMaxAgeMs})` },
   kafkaViewRefreshMs: { flag: 'kafka-view-refresh-ms', env: 'KAFKAGUARD_KAFKA_VIEW_REFRESH_MS', help: `background refresh of each policy's Kafka view and status, ms; raise it for very large clusters (default ${DEFAULTS.kafkaViewRefreshMs})` },
   decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS', help: `answer within this, ms; keep it below the registrations' timeoutSeconds (default ${DEFAULTS.decisionDeadlineMs})` },
   ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE', help: `namespace of the disruption ledger ConfigMap (default $POD_NAMESPACE, else ${DEFAULTS.ledgerNamespace})` },
@@ -185,7 +177,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const reloadPollMs = integer(S.tlsReloadPollMs, DEFAULTS.tlsReloadPollMs, 100, 3_600_000, 'milliseconds');
   // 64 KiB is far below any real AdmissionReview of a StatefulSet; a smaller limit is a typo.
   const bodyLimitBytes = integer(S.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 64 * 1024, 64 * 1024 * 1024, 'bytes');
-  const kafkaViewMaxAgeMs = integer(S.kafkaViewMaxAgeMs, DEFAULTS.kafkaViewMaxAgeMs, 0, 600_000, 'milliseconds');
   const kafkaViewRefreshMs = integer(S.kafkaViewRefreshMs, DEFAULTS.kafkaViewRefreshMs, 1_000, 3_600_000, 'milliseconds');
   const decisionDeadlineMs = integer(S.decisionDeadlineMs, DEFAULTS.decisionDeadlineMs, 100, MAX_DEADLINE_MS, 'milliseconds');
   const ledgerNamespace = text(S.ledgerNamespace, env['POD_NAMESPACE'] || DEFAULTS.ledgerNamespace, (v) =>
@@ -209,7 +200,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       listen: { host, port },
       tls: { certFile, keyFile, reloadPollMs },
       bodyLimitBytes,
-      kafkaViewMaxAgeMs,
       kafkaViewRefreshMs,
       decisionDeadlineMs,
       ledger: { namespace: ledgerNamespace, name: ledgerName, ttlMs: ledgerTtlSeconds * 1000 },

@@ -3,6 +3,7 @@
  * pod is going away, which claim holds the broker's data, and the claim names
  * a StatefulSet gives an ordinal.
  */
+import type { PodLike } from './identity.js';
 
 export interface PodStateLike {
   metadata?: { name?: string; uid?: string; deletionTimestamp?: Date | string | null };
@@ -13,6 +14,13 @@ export interface PodStateLike {
   };
   status?: { phase?: string; conditions?: Array<{ type?: string; status?: string }> };
 }
+
+/**
+ * A broker pod as every decision reads it (its name, labels and annotations for
+ * its identity; its node, readiness and deletion for its state). A
+ * @kubernetes/client-node V1Pod and an AdmissionReview's plain JSON both fit.
+ */
+export type BrokerPodLike = PodLike & PodStateLike;
 
 /** The pod's Ready condition is True. */
 export function podIsReady(pod: PodStateLike): boolean {

@@ -1,15 +1,22 @@
 /**
- * The disruption verdict as the webhook gives it, for the plugin (`can-disrupt`,
- * `status`, the checks before each guarded step) and the policy status the
- * webhook writes: the pure verdict, with the
- * brokers already down taken from the pods (not Ready or Terminating), and
- * the webhook's one adjustment: a broker Kafka does not know is not refused
- * when its pod is down anyway (a broker that crashed before registering is
- * exactly what an operator needs to touch); see webhook/rules/brokers.ts.
+ * "May these brokers go down?", answered once for everyone: the webhook's
+ * rules (eviction, pod delete, scale-down, volume delete), the policy status
+ * the webhook writes, and the plugin (`can-disrupt`, `status`, the checks
+ * before each guarded step) all call `disruptionVerdict` with the same down
+ * and pending brokers, so they cannot disagree.
+ *
+ * On top of the pure verdict (verdict.ts) it settles two things:
+ * - the requested brokers are never also "pending": a retried eviction, or a
+ *   delete of a pod whose eviction was admitted a moment ago, is judged afresh,
+ *   not against its own earlier admission (which would make the partitions look
+ *   already broken and the request blameless);
+ * - a broker Kafka does not know is not refused when its pod is down anyway (a
+ *   broker that crashed before registering is exactly what an operator needs to
+ *   touch).
  */
-import { statefulSetNameOfPod, type BrokerDirectory, type PodLike } from '../k8s/identity.js';
+import { statefulSetNameOfPod, type BrokerDirectory } from '../k8s/identity.js';
 import type { PendingDisruptions } from '../k8s/ledger.js';
-import { podIsReady, podIsTerminating, type PodStateLike } from '../k8s/pods.js';
+import { podIsReady, podIsTerminating, type BrokerPodLike } from '../k8s/pods.js';
 import type { KafkaGuardPolicy } from '../policy/types.js';
 import { holdsAnyReplica, type ClusterIndex } from './cluster-index.js';
 import type { Verdict, VerdictPolicy, VerdictReason } from './types.js';
@@ -17,7 +24,7 @@ import { brokerCounts, countPartitions, type BrokerCounts, type PartitionCounts 
 import { verdict } from './verdict.js';
 
 /** Broker ids whose pod is not Ready or is being deleted. */
-export function downBrokers(pods: ReadonlyArray<PodLike & PodStateLike>, directory: BrokerDirectory): number[] {
+export function downBrokers(pods: readonly BrokerPodLike[], directory: BrokerDirectory): number[] {
   const down = new Set<number>();
   for (const pod of pods) {
     const id = directory.byPod.get(pod.metadata?.name ?? '');
@@ -26,26 +33,35 @@ export function downBrokers(pods: ReadonlyArray<PodLike & PodStateLike>, directo
   return [...down].sort((a, b) => a - b);
 }
 
-export interface VerdictInput {
+/** One question: may `brokers` go down ('disrupt': for a while; 'remove': for good)? */
+export interface DisruptionQuestion {
   index: ClusterIndex;
   brokers: readonly number[];
   kind: 'disrupt' | 'remove';
+  /** Brokers already down: pod not Ready, Terminating or missing (downBrokers, plus what the caller knows is gone). */
   down: readonly number[];
-  /** Disruptions the webhook admitted (its ledger), counted as down as the webhook counts them. */
+  /** Disruptions the webhook admitted (its ledger); the requested brokers among them are ignored. */
   pending: PendingDisruptions;
-  policy: KafkaGuardPolicy;
+  policy: Pick<KafkaGuardPolicy, 'spec'>;
   target?: VerdictPolicy['target'];
+  maxPartitionsNamed?: number;
 }
 
-export function disruptionVerdict(input: VerdictInput): Verdict {
-  const { index, brokers, down, pending } = input;
+/** The one decision every guard, the policy status and the plugin use. Pure. */
+export function disruptionVerdict(input: DisruptionQuestion): Verdict {
+  const { index, brokers, down } = input;
+  const requested = new Set(brokers);
   const raw = verdict(
     index,
     { brokers: [...brokers], kind: input.kind },
-    { alreadyDown: [...down], pending: pending.brokers.filter((id) => !brokers.includes(id)) },
-    { expendableTopics: input.policy.spec.expendableTopics, ...(input.target === undefined ? {} : { target: input.target }) },
+    { alreadyDown: [...down], pending: input.pending.brokers.filter((id) => !requested.has(id)) },
+    {
+      expendableTopics: input.policy.spec.expendableTopics,
+      ...(input.maxPartitionsNamed === undefined ? {} : { maxPartitionsNamed: input.maxPartitionsNamed }),
+      ...(input.target === undefined ? {} : { target: input.target }),
+    },
   );
-  const result = pending.unknown === null ? raw : { ...raw, warnings: [...raw.warnings, pending.unknown] };
+  const result = input.pending.unknown === null ? raw : { ...raw, warnings: [...raw.warnings, input.pending.unknown] };
   return forgiveUnknownDownBrokers(result, index, brokers, down);
 }
 
@@ -56,7 +72,7 @@ export function disruptionVerdict(input: VerdictInput): Verdict {
  * is exactly what an operator deletes or scales away. Such refusals are
  * dropped when every unknown requested broker is one of those.
  */
-export function forgiveUnknownDownBrokers(
+function forgiveUnknownDownBrokers(
   result: Verdict,
   index: ClusterIndex,
   requested: readonly number[],
@@ -88,8 +104,6 @@ const RULE_WORDS: Record<VerdictReason['rule'], string> = {
   'unknown-broker': 'unknown to Kafka',
 };
 
-type BrokerPod = PodLike & PodStateLike & { spec?: { nodeName?: string } };
-
 /** One broker as `kubectl kafka status` and the policy status show it. */
 export interface BrokerSafety {
   id: number;
@@ -112,7 +126,7 @@ export interface BrokerSafety {
 export function brokerSafety(input: {
   index: ClusterIndex;
   directory: BrokerDirectory;
-  pods: readonly BrokerPod[];
+  pods: readonly BrokerPodLike[];
   pending: PendingDisruptions;
   policy: KafkaGuardPolicy;
   namespace: string;

@@ -29,7 +29,7 @@ import type { WebhookConfig } from '../config.js';
 import type { WebhookMetrics } from '../metrics.js';
 import {
   policyKey, type BreakGlassConsumption, type Deadline, type Effects, type FactsSource, type KafkaIndexResult, type KafkaViewOptions,
-  type ObjectReference, type PendingDisruptions, type PersistentVolumeClaimFact, type PodFact, type Reservation,
+  type LedgerReading, type ObjectReference, type PersistentVolumeClaimFact, type PodFact, type Reservation,
   type StatefulSetFact, type StorageClassFact,
 } from './types.js';
 
@@ -269,9 +269,8 @@ export class ClusterFacts implements FactsSource, Effects {
   async kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult> {
     const key = policyKey(policy);
     const cached = this.views.get(key);
-    const notBefore = options.notBefore ?? 0;
-    if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && Date.now() - cached.view.fetchedAt <= options.maxAgeMs
-      && cached.startedAt >= notBefore) {
+    const notBefore = options.notBefore;
+    if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && cached.startedAt >= notBefore) {
       return { ok: true, index: cached.index, fetchedAt: cached.view.fetchedAt };
     }
     const remaining = options.deadline.remainingMs();
@@ -292,7 +291,7 @@ export class ClusterFacts implements FactsSource, Effects {
 
   /**
    * One fetch per policy at a time: concurrent admissions share it, unless it
-   * started before `notBefore` (a refusal's re-check needs a later one).
+   * started before `notBefore` (an admission needs one that started after it arrived).
    */
   private refreshView(policy: KafkaGuardPolicy, notBefore = 0): Promise<ViewEntry> {
     const connection = JSON.stringify(policy.spec.kafka);
@@ -352,7 +351,7 @@ export class ClusterFacts implements FactsSource, Effects {
       previous: stored.status,
       kafka,
       pods: await this.brokerPods(policy),
-      pending: { brokers: pending.brokers, unknown: null },
+      pending,
       now: new Date(),
     });
     if (isDeepStrictEqual(status, stored.status)) return;
@@ -391,13 +390,13 @@ export class ClusterFacts implements FactsSource, Effects {
     }
   }
 
-  async pendingDisruptions(key: string): Promise<PendingDisruptions> {
+  async pendingDisruptions(key: string): Promise<LedgerReading> {
     const cm = await this.readLedger();
     const namespace = key.split('/')[0] ?? '';
     const pods = this.namespaces.get(namespace)?.pods;
     const live = pods?.synced ? new Set(pods.cache.list(namespace).map((p) => p.metadata?.uid ?? '')) : null;
     const brokers = pendingBrokers(parseLedger(cm?.data?.[ledgerKey(key)], Date.now()), live);
-    return { brokers, version: cm?.metadata?.resourceVersion ?? '' };
+    return { brokers, unknown: null, version: cm?.metadata?.resourceVersion ?? '' };
   }
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {

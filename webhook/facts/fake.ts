@@ -19,7 +19,7 @@ import type {
   KafkaIndexResult,
   KafkaViewOptions,
   ObjectReference,
-  PendingDisruptions,
+  LedgerReading,
   PersistentVolumeClaimFact,
   PodFact,
   Reservation,
@@ -29,8 +29,7 @@ import type {
 import { policyKey } from './types.js';
 
 export type FakeKafka =
-  /** `afterRequest`: what a view read after the request arrived shows (`notBefore` set); default `view`. */
-  | { view: ClusterView; afterRequest?: ClusterView | { unreachable: string } }
+  | { view: ClusterView }
   | { unreachable: string }
   /** Never answers: exercises the engine's deadline. */
   | { hang: true };
@@ -70,6 +69,8 @@ export class FakeCluster implements FactsSource, Effects {
 
   /** Every lookup made, by method name, to assert what a rule did (not) ask. */
   readonly calls: string[] = [];
+  /** The `notBefore` of every Kafka view read, in order. */
+  readonly kafkaReadsNotBefore: number[] = [];
   readonly events: RecordedEvent[] = [];
   readonly reservations: Reservation[] = [];
   readonly consumed: BreakGlassConsumption[] = [];
@@ -138,13 +139,12 @@ export class FakeCluster implements FactsSource, Effects {
     if (kafka === undefined) return { ok: false, error: `no Kafka configured in the fake for ${policyKey(policy)}` };
     if ('unreachable' in kafka) return { ok: false, error: kafka.unreachable };
     if ('hang' in kafka) return new Promise<never>(() => undefined);
-    const view = options.notBefore !== undefined ? kafka.afterRequest ?? kafka.view : kafka.view;
-    if ('unreachable' in view) return { ok: false, error: view.unreachable };
-    return { ok: true, index: indexCluster(view), fetchedAt: view.fetchedAt };
+    this.kafkaReadsNotBefore.push(options.notBefore);
+    return { ok: true, index: indexCluster(kafka.view), fetchedAt: kafka.view.fetchedAt };
   }
 
-  pendingDisruptions(key: string): Promise<PendingDisruptions> {
-    return this.lookup('pendingDisruptions', () => ({ brokers: [...(this.pending[key] ?? [])], version: String(this.ledgerVersion) }));
+  pendingDisruptions(key: string): Promise<LedgerReading> {
+    return this.lookup('pendingDisruptions', () => ({ brokers: [...(this.pending[key] ?? [])], unknown: null, version: String(this.ledgerVersion) }));
   }
 
   pdbCoversBrokers(_policy: KafkaGuardPolicy, _newPodLabels: Record<string, string> | null): Promise<boolean | null> {

@@ -8,6 +8,8 @@
  * Kubernetes objects are described structurally with only the fields the rules
  * read, so an informer's V1Pod and an AdmissionReview's plain JSON both fit.
  */
+import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
+import type { BrokerPodLike } from '../../shared/k8s/pods.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { StorageClassFact } from '../defaults/types.js';
@@ -35,10 +37,9 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
 }
 
-export interface PodFact {
+/** The shared broker pod shape, with the metadata the webhook reads besides. */
+export interface PodFact extends BrokerPodLike {
   metadata?: ObjectMeta;
-  spec?: { nodeName?: string };
-  status?: { phase?: string; conditions?: Array<{ type?: string; status?: string }> };
 }
 
 export interface ResourceRequirementsFact {
@@ -88,9 +89,12 @@ export interface Deadline {
 }
 
 export interface KafkaViewOptions {
-  maxAgeMs: number;
-  /** Epoch ms: only a view whose fetch started at or after this will do (a re-check of a refusal). */
-  notBefore?: number;
+  /**
+   * Epoch ms: only a view whose fetch started at or after this will do. The
+   * engine passes the request's arrival, so no decision rests on facts older
+   * than the request (a topic created or an ISR shrunk a moment before).
+   */
+  notBefore: number;
   deadline: Deadline;
 }
 
@@ -98,10 +102,9 @@ export type KafkaIndexResult =
   | { ok: true; index: ClusterIndex; /** When the underlying view was fetched (epoch ms). */ fetchedAt: number }
   | { ok: false; /** Why Kafka could not be asked, for the refusal message and logs. */ error: string };
 
-/** Admitted disruptions of one Kafka cluster that may not have happened yet. */
-export interface PendingDisruptions {
-  brokers: number[];
-  /** Opaque version of the ledger entry read; reservations compare-and-swap against it. */
+/** The ledger as one admission read it: the pending disruptions, and the version a reservation compare-and-swaps against. */
+export interface LedgerReading extends PendingDisruptions {
+  /** Opaque version of the ledger read. */
   version: string;
 }
 
@@ -118,14 +121,14 @@ export interface FactsSource {
   statefulSets(namespace: string): Promise<StatefulSetFact[]>;
   pvcs(namespace: string): Promise<PersistentVolumeClaimFact[]>;
   /**
-   * The Kafka cluster behind the policy, no older than `maxAgeMs` and, with
-   * `notBefore`, read by a fetch that started at or after that instant; fetched
-   * anew otherwise. Never throws: a Kafka that cannot be reached before the
+   * The Kafka cluster behind the policy, read by a fetch that started at or
+   * after `notBefore` (one already under way may be shared); fetched anew
+   * otherwise. Never throws: a Kafka that cannot be reached before the
    * deadline is `{ ok: false }`.
    */
   kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult>;
   /** The ledger: disruptions admitted for this policy that have not happened or expired yet. */
-  pendingDisruptions(policyKey: string): Promise<PendingDisruptions>;
+  pendingDisruptions(policyKey: string): Promise<LedgerReading>;
   /**
    * Whether a PodDisruptionBudget selects the policy's broker pods; null when
    * unknown. With no broker pod yet, `newPodLabels` (the labels of the pods
@@ -142,7 +145,7 @@ export interface Reservation {
   brokerId: number;
   podUid: string;
   ttlMs: number;
-  /** The PendingDisruptions.version the decision was based on. */
+  /** The LedgerReading.version the decision was based on. */
   expectedVersion: string;
 }
 

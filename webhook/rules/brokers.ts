@@ -4,6 +4,7 @@
  * volume naming of StatefulSets. No I/O here.
  */
 import { brokerIdOfPod, buildBrokerDirectory, type BrokerIdResult } from '../../shared/k8s/identity.js';
+import { downBrokers } from '../../shared/safety/disruption.js';
 import { ANNOTATIONS, type BrokerIdSource } from '../../shared/policy/types.js';
 import { parseMemoryBytes } from '../defaults/quantity.js';
 import type { JsonObject } from '../admission/types.js';
@@ -27,33 +28,9 @@ export function metadataOf(object: JsonObject | null): ObjectMeta | null {
   return typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as ObjectMeta) : null;
 }
 
-export function podIsReady(pod: PodFact): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-/** A pod with a deletionTimestamp is already going away: its broker is down or about to be. */
-export function podIsTerminating(pod: PodFact): boolean {
-  const stamp = pod.metadata?.deletionTimestamp;
-  return stamp !== undefined && stamp !== null && stamp !== '';
-}
-
-export interface BrokerAvailability {
-  /** Brokers whose pod is not Ready or is Terminating. */
-  down: number[];
-  /** Pods that yield no broker id, and ids claimed twice (from the identity directory). */
-  errors: string[];
-}
-
-/** Which broker pods are already down, by the DESIGN.md definition (not Ready, or being deleted). */
-export function brokerAvailability(pods: readonly PodFact[], idFrom: BrokerIdSource): BrokerAvailability {
-  const directory = buildBrokerDirectory(pods, idFrom);
-  const down = new Set<number>();
-  for (const pod of pods) {
-    const id = directory.byPod.get(pod.metadata?.name ?? '');
-    if (id === undefined) continue;
-    if (!podIsReady(pod) || podIsTerminating(pod)) down.add(id);
-  }
-  return { down: [...down].sort((a, b) => a - b), errors: directory.errors };
+/** Which broker pods are already down (not Ready, or being deleted); pods that yield no id are skipped. */
+export function brokersDown(pods: readonly PodFact[], idFrom: BrokerIdSource): number[] {
+  return downBrokers(pods, buildBrokerDirectory(pods, idFrom));
 }
 
 /** The break-glass annotation of a pod, when present and non-empty. */

@@ -32,7 +32,7 @@ function harness(cluster: FakeCluster): Harness {
       effects: cluster,
       metrics: createMetrics({ processMetrics: false }),
       log: { info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') },
-      settings: { kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5, ledgerTtlMs: 60_000 },
+      settings: { maxPartitionsNamed: 5, ledgerTtlMs: 60_000 },
     },
   };
 }
@@ -207,36 +207,55 @@ describe('engine: onKafkaUnreachable and the deadline', () => {
   });
 });
 
-describe('engine: a refusal is checked again on a view read after the request arrived', () => {
-  const healthy = makeView([0, 1, 2], [
-    { name: 'orders', minIsr: 2, partitions: [0, 1, 2].map((i) => ({ replicas: [i, (i + 1) % 3, (i + 2) % 3], isr: [i, (i + 1) % 3, (i + 2) % 3] })) },
-  ]);
-  const stale = makeView([0, 1, 2], [
-    { name: 'orders', minIsr: 2, partitions: [0, 1, 2].map((i) => ({ replicas: [i, (i + 1) % 3, (i + 2) % 3], isr: [1, 2] })) },
-  ]);
+describe('engine: every Kafka view a decision reads was fetched after the request arrived', () => {
   const kafkaCalls = (h: Harness) => h.cluster.calls.filter((c) => c === 'kafkaIndex').length;
 
-  it('admits when the cached view refused but the one read after the request allows (the ISR recovered meanwhile)', async () => {
-    const h = harness(standardCluster({ kafka: { view: stale, afterRequest: healthy } }));
+  it('an admitted eviction asks for a view read after its arrival, once', async () => {
+    const h = harness(standardCluster());
+    const before = Date.now();
     assert.equal((await run(h, eviction())).outcome.kind, 'allow');
-    assert.equal(kafkaCalls(h), 2);
-    assert.deepEqual(h.cluster.events, [], 'no refusal Event for a refusal that did not stand');
-    assert.deepEqual(h.cluster.reservations.map((r) => r.brokerId), [1]);
+    assert.equal(kafkaCalls(h), 1);
+    assert.equal(h.cluster.kafkaReadsNotBefore.length, 1);
+    assert.ok((h.cluster.kafkaReadsNotBefore[0] ?? 0) >= before, 'notBefore is the arrival, not 0 or a cached view\'s time');
   });
 
-  it('refuses when the fresh view refuses too, and does not re-check an admission', async () => {
-    const refused = harness(standardCluster({ kafka: { view: stale, afterRequest: stale } }));
-    assert.equal(refusal(await run(refused, eviction())).code, 429);
-    assert.equal(kafkaCalls(refused), 2);
-    const admitted = harness(standardCluster({ kafka: { view: healthy, afterRequest: stale } }));
-    assert.equal((await run(admitted, eviction())).outcome.kind, 'allow');
-    assert.equal(kafkaCalls(admitted), 1);
+  it('a refusal is decided on the same kind of view, with no second read', async () => {
+    const h = harness(unsafeCluster({}, {}));
+    const before = Date.now();
+    assert.equal(refusal(await run(h, eviction())).code, 429);
+    assert.equal(kafkaCalls(h), 1);
+    assert.ok((h.cluster.kafkaReadsNotBefore[0] ?? 0) >= before);
   });
 
-  it('keeps the refusal when Kafka cannot be read again in time', async () => {
-    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { view: stale, afterRequest: { unreachable: 'connect ECONNREFUSED' } } }));
-    const outcome = refusal(await run(h, eviction()));
-    assert.deepEqual(outcome.rules, ['pod-eviction']);
+  it('a dry run reads a view after its arrival too: its verdict is the real one', async () => {
+    const h = harness(standardCluster());
+    const before = Date.now();
+    assert.equal((await run(h, loadRequest('eviction', (r) => (r.request.dryRun = true)))).outcome.kind, 'allow');
+    assert.ok((h.cluster.kafkaReadsNotBefore[0] ?? 0) >= before);
+  });
+});
+
+describe('engine: a dry run inside the Eviction (kubectl drain --dry-run=server) changes nothing', () => {
+  const dryEviction = () => loadRequest('eviction', (r) => (r.request.object.deleteOptions = { dryRun: ['All'] }));
+
+  it('an admitted one is not recorded in the ledger', async () => {
+    const h = harness(standardCluster());
+    assert.equal((await run(h, dryEviction())).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.reservations, []);
+  });
+
+  it('a refused one records no Event, and its verdict is still the real one', async () => {
+    const h = harness(unsafeCluster());
+    assert.equal(refusal(await run(h, dryEviction())).code, 429);
+    assert.deepEqual(h.cluster.events, []);
+  });
+
+  it('break-glass is not consumed', async () => {
+    const h = harness(unsafeCluster({}, { [BREAK_GLASS]: 'reboot' }));
+    assert.equal((await run(h, dryEviction())).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.consumed, []);
+    assert.deepEqual(h.cluster.events, []);
+    assert.deepEqual(h.cluster.reservations, []);
   });
 });
 
@@ -254,10 +273,12 @@ describe('engine: break-glass', () => {
     assert.ok(h.logs.some((l) => l.level === 'warn' && (l.fields as { user?: string }).user === 'kubernetes-admin'));
     assert.equal(h.cluster.reservations.length, 1, 'the bypassed disruption is still counted for others');
 
+    // A retry (say the eviction met a PodDisruptionBudget's 429) is judged afresh, not
+    // against its own earlier admission: the annotation is used up, so it is refused.
+    h.cluster.pending['kafka/kafka'] = [1];
     const again = await run(h, loadRequest('eviction'));
-    assert.equal(again.allowed, true, 'a retry of the same admitted disruption stays admitted (it is pending)');
-    const otherCluster = harness(unsafeCluster({}, {}));
-    assert.equal((await run(otherCluster, eviction())).allowed, false, 'without the annotation the same request is refused');
+    assert.equal(again.allowed, false, 'a retry is not admitted by its own pending admission');
+    assert.deepEqual(refusal(again).rules, ['pod-eviction']);
   });
 
   it('is not consumed when the request would be admitted anyway', async () => {

@@ -65,7 +65,7 @@ export interface EngineDeps {
   effects: Effects;
   metrics: WebhookMetrics;
   log: EngineLogger;
-  settings: { kafkaViewMaxAgeMs: number; maxPartitionsNamed: number; ledgerTtlMs: number };
+  settings: { maxPartitionsNamed: number; ledgerTtlMs: number };
 }
 
 export type Classified =
@@ -278,28 +278,11 @@ async function evaluateRule(
       if (policy === null) return { rule, located, verdict: allow(), skipped: 'not_governed' };
       if (!policy.spec.guards[rule.guard]) return { rule, located, verdict: allow(), skipped: 'guard_off' };
     }
-    progress.stage = 'gathering facts (Kafka cluster view, pods, ledger)';
-    const context: GatherContext = {
-      deadline,
-      kafkaViewMaxAgeMs: deps.settings.kafkaViewMaxAgeMs,
-      maxPartitionsNamed: deps.settings.maxPartitionsNamed,
-    };
+    progress.stage = 'gathering facts (Kafka cluster view read after the request arrived, pods, ledger)';
+    const context: GatherContext = { deadline, requestArrivedAt: arrivedAt, maxPartitionsNamed: deps.settings.maxPartitionsNamed };
     const facts = await rule.gather(request, located, deps.facts, context);
     progress.stage = 'deciding';
-    const verdict = rule.decide(request, facts);
-    if (verdict.outcome.kind !== 'deny') return { rule, located, verdict, skipped: null };
-    // The view may predate the request by up to kafkaViewMaxAgeMs, and a client that
-    // has just finished making the change safe (a drain before its scale-down) must
-    // not be refused on a view that predates its drain. So a refusal is checked again
-    // against a view read after the request arrived (the one fetched above when the
-    // cache was stale; else one more fetch). If that cannot be had in time, the
-    // refusal stands.
-    progress.stage = 're-checking the refusal against a Kafka view read after the request arrived';
-    const recheck = rule.decide(request, await rule.gather(request, located, deps.facts, { ...context, kafkaViewNotBefore: arrivedAt }));
-    const kind = recheck.outcome.kind;
-    if (kind === 'undecided' || kind === 'errored') return { rule, located, verdict, skipped: null };
-    if (kind !== 'deny') deps.log.info({ rule: rule.name, uid: request.uid }, 'refusal overturned by a Kafka view read after the request arrived');
-    return { rule, located, verdict: recheck, skipped: null };
+    return { rule, located, verdict: rule.decide(request, facts), skipped: null };
   } catch (error) {
     deps.metrics.errors.inc({ route, type: 'rule' });
     deps.log.error({ err: error, rule: rule.name, uid: request.uid, stage: progress.stage }, 'admission rule failed');

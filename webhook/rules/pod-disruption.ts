@@ -7,13 +7,13 @@
  */
 import { brokerIdOfPod, statefulSetNameOfPod, type BrokerIdResult } from '../../shared/k8s/identity.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { verdict } from '../../shared/safety/verdict.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
-import type { FactsSource, KafkaIndexResult, PendingDisruptions, PodFact } from '../facts/types.js';
+import type { FactsSource, KafkaIndexResult, LedgerReading, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
 import { breakGlassHint, identityReason } from '../messages.js';
-import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
-import { brokerAvailability, breakGlassOf, podIsTerminating, podReference } from './brokers.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
+import { podIsTerminating } from '../../shared/k8s/pods.js';
+import { breakGlassOf, brokersDown, podReference } from './brokers.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
 export interface PodSubject {
@@ -33,7 +33,7 @@ export interface PodDisruptionFacts {
   /** StatefulSet of the pod, for remediation commands. */
   statefulSet: string | null;
   alreadyDown: number[];
-  pending: PendingDisruptions;
+  pending: LedgerReading;
   /** null when no Kafka view was needed (terminating pod, unknown broker id). */
   kafka: KafkaIndexResult | null;
   maxPartitionsNamed: number;
@@ -69,7 +69,7 @@ export async function gatherPodDisruption(
   const needsKafka = brokerId.ok && !terminating;
   const [brokerPods, pending, kafka] = await Promise.all([
     needsKafka ? facts.brokerPods(policy) : Promise.resolve([]),
-    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve({ brokers: [], version: '' }),
+    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve(NOTHING_READ),
     needsKafka
       ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
@@ -82,12 +82,15 @@ export async function gatherPodDisruption(
     terminating,
     brokerId,
     statefulSet: statefulSetNameOfPod(pod) ?? null,
-    alreadyDown: brokerAvailability(brokerPods, policy.spec.brokers.idFrom).down,
+    alreadyDown: brokersDown(brokerPods, policy.spec.brokers.idFrom),
     pending,
     kafka,
     maxPartitionsNamed: context.maxPartitionsNamed,
   };
 }
+
+/** No ledger was read (the decision does not need it): nothing pending, and no version to reserve against. */
+export const NOTHING_READ: LedgerReading = Object.freeze({ brokers: [], unknown: null, version: '' }) as LedgerReading;
 
 export function requirePolicy<S>(located: Located<S>): KafkaGuardPolicy {
   if (located.policy === null) throw new Error('rule gathered facts without a governing policy (locate returned none)');
@@ -120,22 +123,20 @@ export function decidePodDisruption(facts: PodDisruptionFacts, wording: PodDisru
     // Carries the disruption: admitted under onKafkaUnreachable: Allow, it must still be counted by others.
     return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error).withDisruption(disruption);
   }
-  const index = facts.kafka.index;
-  const raw = verdict(
-    index,
-    { brokers: [brokerId], kind: 'disrupt' },
-    { alreadyDown: facts.alreadyDown, pending: facts.pending.brokers },
-    {
-      expendableTopics: facts.policy.spec.expendableTopics,
-      maxPartitionsNamed: facts.maxPartitionsNamed,
-      target: {
-        namespace: facts.namespace,
-        pod: facts.podName,
-        ...(facts.statefulSet === null ? {} : { statefulSet: facts.statefulSet }),
-      },
+  const result = disruptionVerdict({
+    index: facts.kafka.index,
+    brokers: [brokerId],
+    kind: 'disrupt',
+    down: facts.alreadyDown,
+    pending: facts.pending,
+    policy: facts.policy,
+    maxPartitionsNamed: facts.maxPartitionsNamed,
+    target: {
+      namespace: facts.namespace,
+      pod: facts.podName,
+      ...(facts.statefulSet === null ? {} : { statefulSet: facts.statefulSet }),
     },
-  );
-  const result = forgiveUnknownDownBrokers(raw, index, [brokerId], facts.alreadyDown);
+  });
   const decided = result.allowed
     ? allow()
     : deny(result.reasons, { summary: wording.summary(brokerId), code: wording.code, hints });

@@ -26,7 +26,7 @@ function facts(over: Partial<PodDisruptionFacts> & { topics?: TopicSpec[]; broke
     brokerId: { ok: true, id: 1 },
     statefulSet: 'kafka',
     alreadyDown: [],
-    pending: { brokers: [], version: '7' },
+    pending: { brokers: [], unknown: null, version: '7' },
     kafka: { ok: true, index: indexCluster(makeView(brokers, topics)), fetchedAt: 0 },
     maxPartitionsNamed: 5,
     ...rest,
@@ -58,7 +58,13 @@ describe('pod-eviction decide', () => {
 
   const refusals: Array<[string, Partial<PodDisruptionFacts> & { topics?: TopicSpec[] }, string, string[]]> = [
     ['another broker is already down', { alreadyDown: [0] }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
-    ['another broker has a disruption pending', { pending: { brokers: [2], version: '7' } }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
+    ['another broker has a disruption pending', { pending: { brokers: [2], unknown: null, version: '7' } }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
+    [
+      'it is a retry of its own admitted eviction and another broker went down meanwhile',
+      { alreadyDown: [0], pending: { brokers: [1], unknown: null, version: '7' } },
+      'under-min-isr',
+      ['orders-0', 'orders-1', 'orders-2'],
+    ],
     [
       'a partition already lost a follower',
       { topics: [{ name: 'orders', minIsr: 2, partitions: [{ replicas: [0, 1, 2], isr: [0, 1] }, { replicas: [2, 0, 1] }] }] },
@@ -157,7 +163,7 @@ describe('pod-eviction matches and gathers', () => {
     assert.deepEqual(located.breakGlass, { pod: { namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' }, reason: 'disk swap' });
     const deadline = startDeadline(1000);
     try {
-      const gathered = await podEviction.gather(request, located, cluster, { deadline, kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5 });
+      const gathered = await podEviction.gather(request, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
       assert.deepEqual(gathered.brokerId, { ok: true, id: 1 });
       assert.deepEqual(gathered.alreadyDown, [0]);
       assert.equal(gathered.kafka?.ok, true);

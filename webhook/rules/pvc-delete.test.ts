@@ -70,7 +70,7 @@ describe('pvc-delete locate', () => {
     assert.ok(located);
     const deadline = startDeadline(1000);
     try {
-      const gathered = await pvcDelete.gather(request, located, cluster, { deadline, kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5 });
+      const gathered = await pvcDelete.gather(request, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
       assert.equal(gathered.broker.podExists, true);
       assert.equal(gathered.kafka, null, 'a live broker is refused without asking Kafka');
       assert.deepEqual(rules(pvcDelete.decide(request, gathered)), ['live-volume']);

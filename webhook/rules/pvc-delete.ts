@@ -12,17 +12,16 @@
  * The annotation is consumed from the pod, never patched onto the claim being
  * deleted (that would conflict with the deletion itself).
  */
-import { verdict } from '../../shared/safety/verdict.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
 import type { AdmissionRequest } from '../admission/types.js';
 import type { FactsSource, KafkaIndexResult, PodFact } from '../facts/types.js';
 import { breakGlassHint, identityReason, liveVolumeReason, pvcDeleteSummary } from '../messages.js';
 import { policyKey } from '../facts/types.js';
-import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { asPvc, breakGlassOf, brokerOfOrdinal, type OrdinalBroker } from './brokers.js';
 import { locateBrokerVolume, type VolumeSubject } from './broker-volume.js';
-import { requirePolicy } from './pod-disruption.js';
+import { NOTHING_READ, requirePolicy } from './pod-disruption.js';
 import { RESOURCES, isResource, kafkaIndexFor, type GatherContext, type Located, type Rule } from './rule.js';
 
 export interface PvcDeleteFacts {
@@ -93,19 +92,17 @@ export const pvcDelete: Rule<PvcDeleteSubject, PvcDeleteFacts> = {
       return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error);
     }
     const id = broker.id.id;
-    const index = facts.kafka.index;
     // The pod is gone, so the broker is down already; what matters is whether it still holds replicas.
-    const raw = verdict(
-      index,
-      { brokers: [id], kind: 'remove' },
-      { alreadyDown: [id], pending: [] },
-      {
-        expendableTopics: facts.policy.spec.expendableTopics,
-        maxPartitionsNamed: facts.maxPartitionsNamed,
-        target: { namespace: facts.namespace, statefulSet: facts.statefulSetName },
-      },
-    );
-    const result = forgiveUnknownDownBrokers(raw, index, [id], [id]);
+    const result = disruptionVerdict({
+      index: facts.kafka.index,
+      brokers: [id],
+      kind: 'remove',
+      down: [id],
+      pending: NOTHING_READ,
+      policy: facts.policy,
+      maxPartitionsNamed: facts.maxPartitionsNamed,
+      target: { namespace: facts.namespace, statefulSet: facts.statefulSetName },
+    });
     return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
   },
 };

@@ -40,23 +40,20 @@ export interface Located<Subject> {
 /** Settings a rule's gather step may need, from the parsed configuration. */
 export interface GatherContext {
   deadline: Deadline;
-  kafkaViewMaxAgeMs: number;
   /**
-   * Set when the engine re-checks a refusal: the Kafka view must have been read
-   * after the request arrived (epoch ms), so a change the client completed just
-   * before asking (a drain before a scale-down) is seen.
+   * When the request arrived (epoch ms). Every Kafka view a decision reads was
+   * fetched after it: a view cached before the request may miss a topic created
+   * or an ISR that shrank a moment ago, and an admission on it could take a
+   * partition offline; a refusal on it could refuse a client that had just made
+   * its change safe (a drain before its scale-down).
    */
-  kafkaViewNotBefore?: number;
+  requestArrivedAt: number;
   maxPartitionsNamed: number;
 }
 
-/** The Kafka view a rule decides on, as fresh as the context asks. */
+/** The Kafka view a rule decides on: one whose fetch started after the request arrived. */
 export function kafkaIndexFor(facts: FactsSource, policy: KafkaGuardPolicy, context: GatherContext): Promise<KafkaIndexResult> {
-  return facts.kafkaIndex(policy, {
-    maxAgeMs: context.kafkaViewMaxAgeMs,
-    deadline: context.deadline,
-    ...(context.kafkaViewNotBefore === undefined ? {} : { notBefore: context.kafkaViewNotBefore }),
-  });
+  return facts.kafkaIndex(policy, { notBefore: context.requestArrivedAt, deadline: context.deadline });
 }
 
 export interface Rule<Subject = unknown, Facts = unknown> {

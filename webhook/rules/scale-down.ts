@@ -5,21 +5,20 @@
  * removed for good ('remove'), so each must hold no replica any more.
  */
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { verdict } from '../../shared/safety/verdict.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
-import type { FactsSource, KafkaIndexResult, PendingDisruptions, StatefulSetFact } from '../facts/types.js';
+import type { FactsSource, KafkaIndexResult, LedgerReading, StatefulSetFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
 import { identityReason, scaleDownSummary } from '../messages.js';
 import {
-  brokerAvailability,
+  brokersDown,
   brokerOfOrdinal,
   podTemplateLabels,
   startOrdinalOf,
   statefulSetReference,
   type OrdinalBroker,
 } from './brokers.js';
-import { forgiveUnknownDownBrokers } from '../../shared/safety/disruption.js';
-import { requirePolicy } from './pod-disruption.js';
+import { disruptionVerdict } from '../../shared/safety/disruption.js';
+import { NOTHING_READ, requirePolicy } from './pod-disruption.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
 
 export interface ScaleDownSubject {
@@ -39,7 +38,7 @@ export interface ScaleDownFacts {
   /** The brokers behind the ordinals that go away, highest ordinals last. */
   removed: OrdinalBroker[];
   alreadyDown: number[];
-  pending: PendingDisruptions;
+  pending: LedgerReading;
   /** null when no Kafka view was needed (an unidentifiable broker refuses first). */
   kafka: KafkaIndexResult | null;
   maxPartitionsNamed: number;
@@ -78,7 +77,7 @@ export async function gatherScaleDown(
   }
   const needsKafka = removed.every((broker) => broker.id.ok);
   const [pending, kafka] = await Promise.all([
-    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve({ brokers: [], version: '' }),
+    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve(NOTHING_READ),
     needsKafka
       ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
@@ -90,7 +89,7 @@ export async function gatherScaleDown(
     from,
     to,
     removed,
-    alreadyDown: brokerAvailability(brokerPods, idFrom).down,
+    alreadyDown: brokersDown(brokerPods, idFrom),
     pending,
     kafka,
     maxPartitionsNamed: context.maxPartitionsNamed,
@@ -114,18 +113,17 @@ export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
   if (facts.kafka === null || !facts.kafka.ok) {
     return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error);
   }
-  const index = facts.kafka.index;
-  const raw = verdict(
-    index,
-    { brokers: ids, kind: 'remove' },
-    { alreadyDown: facts.alreadyDown, pending: facts.pending.brokers },
-    {
-      expendableTopics: facts.policy.spec.expendableTopics,
-      maxPartitionsNamed: facts.maxPartitionsNamed,
-      target: { namespace: facts.namespace, statefulSet: facts.statefulSetName, replicas: facts.to },
-    },
-  );
+  // A removed ordinal whose pod is gone is down already, whatever Kafka last heard from it.
   const missing = facts.removed.flatMap((broker) => (broker.id.ok && !broker.podExists ? [broker.id.id] : []));
-  const result = forgiveUnknownDownBrokers(raw, index, ids, [...facts.alreadyDown, ...missing]);
+  const result = disruptionVerdict({
+    index: facts.kafka.index,
+    brokers: ids,
+    kind: 'remove',
+    down: [...new Set([...facts.alreadyDown, ...missing])],
+    pending: facts.pending,
+    policy: facts.policy,
+    maxPartitionsNamed: facts.maxPartitionsNamed,
+    target: { namespace: facts.namespace, statefulSet: facts.statefulSetName, replicas: facts.to },
+  });
   return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
 }

@@ -21,7 +21,7 @@ function facts(over: Partial<ScaleDownFacts> & { topics?: TopicSpec[] } = {}): S
     to: 2,
     removed: [brokerOfOrdinal('kafka', 2, makePod('kafka-2'), idFrom)],
     alreadyDown: [],
-    pending: { brokers: [], version: '1' },
+    pending: { brokers: [], unknown: null, version: '1' },
     kafka: { ok: true, index: indexCluster(makeView([0, 1, 2], topics)), fetchedAt: 0 },
     maxPartitionsNamed: 5,
     ...rest,
@@ -85,7 +85,7 @@ describe('statefulset-scale-down locate and gather', () => {
     assert.ok(located);
     const deadline = startDeadline(1000);
     try {
-      const gathered = await statefulSetScaleDown.gather(shifted, located, cluster, { deadline, kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5 });
+      const gathered = await statefulSetScaleDown.gather(shifted, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
       assert.deepEqual(gathered.removed.map((b) => [b.podName, b.id.ok && b.id.id]), [['kafka-6', 6], ['kafka-7', 7]]);
     } finally {
       deadline.clear();

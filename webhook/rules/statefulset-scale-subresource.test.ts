@@ -28,7 +28,7 @@ describe('statefulset-scale-subresource', () => {
     assert.ok(cluster.calls.includes('statefulSet'));
     const deadline = startDeadline(1000);
     try {
-      const gathered = await statefulSetScaleSubresource.gather(request, located, cluster, { deadline, kafkaViewMaxAgeMs: 5000, maxPartitionsNamed: 5 });
+      const gathered = await statefulSetScaleSubresource.gather(request, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
       const verdict = statefulSetScaleSubresource.decide(request, gathered);
       assert.equal(verdict.outcome.kind, 'deny');
       if (verdict.outcome.kind !== 'deny') return;
