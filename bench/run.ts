@@ -10,7 +10,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const needsSandbox = new Set(['drain-vs-kafka.bench.ts', 'drain.bench.ts']);
+const needsSandbox = new Set(['admission-latency.bench.ts', 'drain-vs-kafka.bench.ts', 'drain.bench.ts']);
 let failed = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {
   if (needsSandbox.has(file) && !process.env.KAFKA_BOOTSTRAP_SERVERS) {
