@@ -129,7 +129,7 @@ describe('POST /validate: decisions', () => {
     assert.equal(first.allowed, true);
     assert.match(first.warnings.join('\n'), /break-glass .* used by kubernetes-admin/);
     // The ledger entry of the admitted eviction expires (or the pod is gone); without it the annotation is what counts.
-    cluster.pending = {};
+    cluster.expireLedger();
     const second = (await post(app, '/validate', loadReview('eviction'))).json?.response;
     assert.equal(second.allowed, false, 'the annotation was consumed by the first');
   });

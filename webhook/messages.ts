@@ -200,6 +200,13 @@ export function breakGlassUsedWarning(breakGlass: BreakGlass, username: string):
   );
 }
 
+export function breakGlassRetryWarning(namespace: string, pod: string): string {
+  return (
+    `kafka-guard: the break-glass already used on pod ${namespace}/${pod} admitted its disruption a moment ago; ` +
+    'this request is that same disruption retried, so it stands.'
+  );
+}
+
 export function breakGlassDryRunWarning(breakGlass: BreakGlass): string {
   return `kafka-guard (dry run): the break-glass annotation on pod ${breakGlass.pod.name} would let this through and be removed.`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LEDGER_DEFAULTS, ledgerKey, ledgerLocation, parseLedger, pendingBrokers } from './ledger.js';
+import { breakGlassPodUids, LEDGER_DEFAULTS, ledgerKey, ledgerLocation, parseLedger, pendingBrokers } from './ledger.js';
 
 describe('disruption ledger', () => {
   const now = 1_000_000;
@@ -34,5 +34,14 @@ describe('disruption ledger', () => {
     const entries = parseLedger(raw, now);
     assert.deepEqual(pendingBrokers(entries, new Set(['uid-2', 'uid-1-new'])), [2]);
     assert.deepEqual(pendingBrokers(entries, null), [1, 2]);
+  });
+
+  test('names the pods a break-glass admitted, only while their entry lasts and only when it says so', () => {
+    const entries = parseLedger(JSON.stringify([
+      { brokerId: 2, podUid: 'uid-2', expiresAt: now + 5_000, breakGlass: true },
+      { brokerId: 1, podUid: 'uid-1', expiresAt: now + 5_000, breakGlass: 'yes' },
+      { brokerId: 0, podUid: 'uid-0', expiresAt: now - 1, breakGlass: true },
+    ]), now);
+    assert.deepEqual(breakGlassPodUids(entries), ['uid-2']);
   });
 });

@@ -7,7 +7,8 @@
  * count the same pending disruptions as the webhook's.
  *
  * Layout: one data key per policy (`<namespace>.<name>`), a JSON array of
- * `{ brokerId, podUid, expiresAt }` (epoch ms).
+ * `{ brokerId, podUid, expiresAt }` (epoch ms), plus `breakGlass: true` on an
+ * entry a break-glass annotation admitted.
  */
 
 export const LEDGER_DEFAULTS = { namespace: 'kafka-guard', name: 'kafka-guard-disruptions' } as const;
@@ -36,6 +37,13 @@ export interface LedgerEntry {
   brokerId: number;
   podUid: string;
   expiresAt: number;
+  /**
+   * Admitted by the pod's break-glass annotation: the operator let this pod go
+   * down once, and until the entry expires a retry of that same disruption
+   * (the apiserver re-running admission, drain retrying after a PDB's 429)
+   * is that one disruption, not another.
+   */
+  breakGlass?: true;
 }
 
 /** A ConfigMap data key for a policy key (`namespace/name`): both are DNS names, so '.' keeps it unique and valid. */
@@ -57,6 +65,11 @@ export function parseLedger(raw: string | undefined, now: number): LedgerEntry[]
     // A hand-edited, unreadable entry must not block every disruption forever: treat it as empty.
     return [];
   }
+}
+
+/** Pod uids whose pending disruption a break-glass annotation admitted (see LedgerEntry.breakGlass). */
+export function breakGlassPodUids(entries: readonly LedgerEntry[]): string[] {
+  return entries.filter((e) => e.breakGlass === true).map((e) => e.podUid);
 }
 
 /**

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { LEDGER_DEFAULTS, ledgerKey, parseLedger, type LedgerEntry } from '../../shared/k8s/ledger.js';
 import { loadSandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { sandboxWebhookTls, type WebhookTls } from '../sandbox/webhook.js';
 
@@ -232,4 +233,42 @@ export async function createAssignedTopic(admin: Admin, topic: string, replicas:
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     return meta.topics[0]?.partitions.length === replicas.length && meta.topics[0].partitions.every((p) => p.leader >= 0);
   }, 30_000, 300);
+}
+
+// ------------------------------------------------------------------ the disruption ledger
+
+/** The sandbox policy's key in the webhook's disruption ledger. */
+const LEDGER_POLICY = ledgerKey(`${NAMESPACE}/kafka`);
+
+/** The unexpired ledger entries of the sandbox policy. */
+export async function ledgerEntries(): Promise<LedgerEntry[]> {
+  const { core } = kubeClients();
+  const cm = await core.readNamespacedConfigMap({ name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace }).catch((err: unknown) => {
+    if ((err as { code?: number }).code === 404) return null;
+    throw err;
+  });
+  return parseLedger(cm?.data?.[LEDGER_POLICY], Date.now());
+}
+
+/**
+ * Removes the entries of `podUids` from the ledger. A test whose admitted
+ * disruption never happened (a PDB's 429, a hand-made AdmissionReview) calls it,
+ * or the entry counts the broker as down for the next test for a minute.
+ */
+export async function forgetLedgerEntries(podUids: readonly string[]): Promise<void> {
+  const { core } = kubeClients();
+  await eventually('the test entries removed from the ledger', async () => {
+    const cm = await core.readNamespacedConfigMap({ name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace }).catch((err: unknown) => {
+      if ((err as { code?: number }).code === 404) return null;
+      throw err;
+    });
+    if (cm === null) return true;
+    const kept = parseLedger(cm.data?.[LEDGER_POLICY], Date.now()).filter((e) => !podUids.includes(e.podUid));
+    // resourceVersion is kept: a concurrent write makes this fail and go round again.
+    await core.replaceNamespacedConfigMap({
+      name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace,
+      body: { ...cm, data: { ...cm.data, [LEDGER_POLICY]: JSON.stringify(kept) } },
+    });
+    return true;
+  }, 30_000, 500);
 }

@@ -10,11 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LEDGER_DEFAULTS, ledgerKey, parseLedger } from '../../shared/k8s/ledger.js';
 import { stopProcess, type Supervised } from '../sandbox/process.js';
 import { runWebhookProcess } from '../sandbox/webhook.js';
 import {
-  brokerPods, createAssignedTopic, eventually, kafkaClient, kubeClients, NAMESPACE, sandboxEnv, sandboxWebhook, uniqueName,
+  brokerPods, createAssignedTopic, eventually, forgetLedgerEntries, kafkaClient, ledgerEntries, NAMESPACE, sandboxEnv, sandboxWebhook, uniqueName,
   waitForHealthyCluster, webhookMetric, webhookRequest,
 } from './helpers.js';
 
@@ -36,32 +35,6 @@ after(async () => {
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
 });
-
-/** The unexpired ledger entries of the demo policy. */
-async function ledgerEntries(): Promise<Array<{ brokerId: number; podUid: string }>> {
-  const { core } = kubeClients();
-  const cm = await core.readNamespacedConfigMap({ name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace });
-  return parseLedger(cm.data?.[ledgerKey(POLICY)], Date.now());
-}
-
-/** Removes the entries of `podUids` (nothing was evicted: they would count the brokers as down for a minute). */
-async function forget(podUids: string[]): Promise<void> {
-  const { core } = kubeClients();
-  await eventually('the test entries removed from the ledger', async () => {
-    const cm = await core.readNamespacedConfigMap({ name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace }).catch((err: unknown) => {
-      if ((err as { code?: number }).code === 404) return null;
-      throw err;
-    });
-    if (cm === null) return true;
-    const kept = parseLedger(cm.data?.[ledgerKey(POLICY)], Date.now()).filter((e) => !podUids.includes(e.podUid));
-    // resourceVersion is kept: a concurrent write makes this fail and go round again.
-    await core.replaceNamespacedConfigMap({
-      name: LEDGER_DEFAULTS.name, namespace: LEDGER_DEFAULTS.namespace,
-      body: { ...cm, data: { ...cm.data, [ledgerKey(POLICY)]: JSON.stringify(kept) } },
-    });
-    return true;
-  }, 30_000, 500);
-}
 
 /** An AdmissionReview of an Eviction of `pod`, as the apiserver sends it. */
 function evictionReview(pod: string) {
@@ -134,7 +107,7 @@ test('two replicas, two concurrent evictions that together break min ISR: exactl
     const recorded = (await ledgerEntries()).filter((e) => uids.includes(e.podUid));
     assert.deepEqual(recorded.map((e) => e.brokerId), [admittedBroker], 'the ledger does not hold exactly the admitted eviction');
   } finally {
-    await forget(uids);
+    await forgetLedgerEntries(uids);
   }
   assert.deepEqual((await ledgerEntries()).filter((e) => uids.includes(e.podUid)), []);
 });

@@ -19,7 +19,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
-import { ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
+import { breakGlassPodUids, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
 import { buildPolicyStatus, type PolicyStatus, type PolicyStatusInput } from './policy-status.js';
 import { matchesSelector } from '../../shared/k8s/selector.js';
 import { parsePolicy, formatPolicyErrors } from '../../shared/policy/parse.js';
@@ -395,8 +395,13 @@ export class ClusterFacts implements FactsSource, Effects {
     const namespace = key.split('/')[0] ?? '';
     const pods = this.namespaces.get(namespace)?.pods;
     const live = pods?.synced ? new Set(pods.cache.list(namespace).map((p) => p.metadata?.uid ?? '')) : null;
-    const brokers = pendingBrokers(parseLedger(cm?.data?.[ledgerKey(key)], Date.now()), live);
-    return { brokers, unknown: null, version: cm?.metadata?.resourceVersion ?? '' };
+    const entries = parseLedger(cm?.data?.[ledgerKey(key)], Date.now());
+    return {
+      brokers: pendingBrokers(entries, live),
+      unknown: null,
+      version: cm?.metadata?.resourceVersion ?? '',
+      breakGlassPods: breakGlassPodUids(entries),
+    };
   }
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {
@@ -407,7 +412,12 @@ export class ClusterFacts implements FactsSource, Effects {
     const dataKey = ledgerKey(reservation.policyKey);
     const now = Date.now();
     const entries = parseLedger(cm?.data?.[dataKey], now).filter((e) => e.podUid !== reservation.podUid);
-    entries.push({ brokerId: reservation.brokerId, podUid: reservation.podUid, expiresAt: now + reservation.ttlMs });
+    entries.push({
+      brokerId: reservation.brokerId,
+      podUid: reservation.podUid,
+      expiresAt: now + reservation.ttlMs,
+      ...(reservation.breakGlass ? { breakGlass: true as const } : {}),
+    });
     const data = { ...(cm?.data ?? {}), [dataKey]: JSON.stringify(entries) };
     try {
       if (cm) {

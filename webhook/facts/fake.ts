@@ -62,6 +62,8 @@ export class FakeCluster implements FactsSource, Effects {
   pvcList: PersistentVolumeClaimFact[];
   kafka: Record<string, FakeKafka>;
   pending: Record<string, number[]>;
+  /** Pod uids per policy key whose pending disruption break-glass admitted (LedgerReading.breakGlassPods). */
+  breakGlassPods: Record<string, string[]> = {};
   ledgerVersion = 1;
   pdbCovers: boolean | null;
   classes: StorageClassFact[] | null;
@@ -144,7 +146,12 @@ export class FakeCluster implements FactsSource, Effects {
   }
 
   pendingDisruptions(key: string): Promise<LedgerReading> {
-    return this.lookup('pendingDisruptions', () => ({ brokers: [...(this.pending[key] ?? [])], unknown: null, version: String(this.ledgerVersion) }));
+    return this.lookup('pendingDisruptions', () => ({
+      brokers: [...(this.pending[key] ?? [])],
+      unknown: null,
+      version: String(this.ledgerVersion),
+      breakGlassPods: [...(this.breakGlassPods[key] ?? [])],
+    }));
   }
 
   pdbCoversBrokers(_policy: KafkaGuardPolicy, _newPodLabels: Record<string, string> | null): Promise<boolean | null> {
@@ -159,10 +166,17 @@ export class FakeCluster implements FactsSource, Effects {
     return this.lookup('schedulableNodeCount', () => this.nodes);
   }
 
+  /** Every ledger entry expires. */
+  expireLedger(): void {
+    this.pending = {};
+    this.breakGlassPods = {};
+  }
+
   async reserveDisruption(reservation: Reservation): Promise<boolean> {
     if (this.loseReservations || reservation.expectedVersion !== String(this.ledgerVersion)) return false;
     this.reservations.push(reservation);
     this.pending[reservation.policyKey] = [...(this.pending[reservation.policyKey] ?? []), reservation.brokerId];
+    if (reservation.breakGlass) this.breakGlassPods[reservation.policyKey] = [...(this.breakGlassPods[reservation.policyKey] ?? []), reservation.podUid];
     this.ledgerVersion += 1;
     return true;
   }

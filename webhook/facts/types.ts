@@ -106,6 +106,8 @@ export type KafkaIndexResult =
 export interface LedgerReading extends PendingDisruptions {
   /** Opaque version of the ledger read. */
   version: string;
+  /** Pods whose pending disruption a break-glass annotation admitted: a retry of it is admitted again. */
+  breakGlassPods: string[];
 }
 
 /** Read-only lookups. All are expected to answer from caches, except kafkaIndex. */
@@ -147,6 +149,8 @@ export interface Reservation {
   ttlMs: number;
   /** The LedgerReading.version the decision was based on. */
   expectedVersion: string;
+  /** Admitted by break-glass: recorded so that a retry of this same disruption stands (LedgerEntry.breakGlass). */
+  breakGlass: boolean;
 }
 
 export interface BreakGlassConsumption {

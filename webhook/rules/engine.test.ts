@@ -138,7 +138,7 @@ describe('engine: admitted disruptions and the ledger', () => {
   it('reserves an admitted eviction with the ledger version it read and the configured TTL', async () => {
     const h = harness(standardCluster());
     assert.equal((await run(h, eviction())).outcome.kind, 'allow');
-    assert.deepEqual(h.cluster.reservations, [{ policyKey: 'kafka/kafka', brokerId: 1, podUid: 'uid-kafka-1', ttlMs: 60_000, expectedVersion: '1' }]);
+    assert.deepEqual(h.cluster.reservations, [{ policyKey: 'kafka/kafka', brokerId: 1, podUid: 'uid-kafka-1', ttlMs: 60_000, expectedVersion: '1', breakGlass: false }]);
   });
 
   it('a second eviction sees the first as pending and is refused', async () => {
@@ -273,12 +273,25 @@ describe('engine: break-glass', () => {
     assert.ok(h.logs.some((l) => l.level === 'warn' && (l.fields as { user?: string }).user === 'kubernetes-admin'));
     assert.equal(h.cluster.reservations.length, 1, 'the bypassed disruption is still counted for others');
 
-    // A retry (say the eviction met a PodDisruptionBudget's 429) is judged afresh, not
-    // against its own earlier admission: the annotation is used up, so it is refused.
-    h.cluster.pending['kafka/kafka'] = [1];
+    assert.equal(h.cluster.reservations[0]?.breakGlass, true, 'recorded as a break-glass admission');
+
+    // A retry of that same disruption (the apiserver re-running a DELETE's admission after the
+    // annotation's removal changed the pod, or drain retrying after a PodDisruptionBudget's 429)
+    // stands without the annotation, and is not recorded twice.
     const again = await run(h, loadRequest('eviction'));
-    assert.equal(again.allowed, false, 'a retry is not admitted by its own pending admission');
-    assert.deepEqual(refusal(again).rules, ['pod-eviction']);
+    assert.equal(again.outcome.kind, 'allow', 'the retry of the bypassed disruption was refused');
+    assert.match(again.warnings.join('\n'), /break-glass already used on pod kafka\/kafka-1 .* same disruption retried/);
+    assert.equal(h.cluster.reservations.length, 1);
+    assert.equal(h.cluster.consumed.length, 1);
+  });
+
+  it('a retry stands only for the pod it was used on, not for a new pod of the same broker', async () => {
+    const h = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    const replacement = h.cluster.pods.find((p) => p.metadata?.name === 'kafka-1');
+    assert.ok(replacement?.metadata);
+    replacement.metadata.uid = 'uid-kafka-1-recreated';
+    assert.equal((await run(h, loadRequest('eviction'))).allowed, false, 'a recreated pod got the old pod\'s break-glass');
   });
 
   it('is not consumed when the request would be admitted anyway', async () => {

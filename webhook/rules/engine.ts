@@ -357,7 +357,7 @@ async function runEffects(
   for (const a of applied) {
     const disruption = a.verdict.allowed ? a.verdict.disruption : null;
     if (disruption === null) continue;
-    const reserved = await reserve(disruption, deps);
+    const reserved = await reserve(disruption, a.outcome === 'break_glass', deps);
     if (!reserved) {
       deps.log.info({ uid: request.uid, rule: a.rule.name, policy: disruption.policyKey, broker: disruption.brokerId }, 'ledger changed concurrently; refusing');
       outcomes.set(a.rule.name, 'denied');
@@ -382,8 +382,9 @@ async function runEffects(
   return final;
 }
 
-function reserve(disruption: Disruption, deps: EngineDeps): Promise<boolean> {
+function reserve(disruption: Disruption, breakGlass: boolean, deps: EngineDeps): Promise<boolean> {
   return deps.effects.reserveDisruption({
+    breakGlass,
     policyKey: disruption.policyKey,
     brokerId: disruption.brokerId,
     podUid: disruption.pod.uid,

@@ -17,7 +17,7 @@ function facts(over: Partial<PodDisruptionFacts> = {}): PodDisruptionFacts {
     brokerId: { ok: true, id: 1 },
     statefulSet: 'kafka',
     alreadyDown: [],
-    pending: { brokers: [], unknown: null, version: '1' },
+    pending: { brokers: [], unknown: null, version: '1', breakGlassPods: [] },
     kafka: { ok: true, index: indexCluster(view), fetchedAt: 0 },
     maxPartitionsNamed: 5,
     ...over,

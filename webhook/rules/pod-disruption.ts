@@ -10,7 +10,7 @@ import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
 import type { FactsSource, KafkaIndexResult, LedgerReading, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
-import { breakGlassHint, identityReason } from '../messages.js';
+import { breakGlassHint, breakGlassRetryWarning, identityReason } from '../messages.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { podIsTerminating } from '../../shared/k8s/pods.js';
 import { breakGlassOf, brokersDown, podReference } from './brokers.js';
@@ -90,7 +90,7 @@ export async function gatherPodDisruption(
 }
 
 /** No ledger was read (the decision does not need it): nothing pending, and no version to reserve against. */
-export const NOTHING_READ: LedgerReading = Object.freeze({ brokers: [], unknown: null, version: '' }) as LedgerReading;
+export const NOTHING_READ: LedgerReading = Object.freeze({ brokers: [], unknown: null, version: '', breakGlassPods: [] }) as LedgerReading;
 
 export function requirePolicy<S>(located: Located<S>): KafkaGuardPolicy {
   if (located.policy === null) throw new Error('rule gathered facts without a governing policy (locate returned none)');
@@ -111,6 +111,10 @@ export function decidePodDisruption(facts: PodDisruptionFacts, wording: PodDisru
   if (!facts.brokerId.ok) {
     // 403 even for evictions: retrying cannot help until the policy or the pod is fixed.
     return deny([identityReason(facts.brokerId.error, key, facts.namespace)], { summary: wording.summary(null), code: 403, hints });
+  }
+  if (facts.pending.breakGlassPods.includes(facts.podUid)) {
+    // Already recorded (with its own expiry): nothing to reserve again.
+    return allow().withWarnings(breakGlassRetryWarning(facts.namespace, facts.podName));
   }
   const brokerId = facts.brokerId.id;
   const disruption = {

@@ -26,7 +26,7 @@ function facts(over: Partial<PodDisruptionFacts> & { topics?: TopicSpec[]; broke
     brokerId: { ok: true, id: 1 },
     statefulSet: 'kafka',
     alreadyDown: [],
-    pending: { brokers: [], unknown: null, version: '7' },
+    pending: { brokers: [], unknown: null, version: '7', breakGlassPods: [] },
     kafka: { ok: true, index: indexCluster(makeView(brokers, topics)), fetchedAt: 0 },
     maxPartitionsNamed: 5,
     ...rest,
@@ -56,12 +56,22 @@ describe('pod-eviction decide', () => {
     });
   });
 
+  it('admits a retry of a disruption break-glass admitted, on that pod only, without recording it again', () => {
+    const unsafe = { alreadyDown: [0] };
+    const retried = decide(facts({ ...unsafe, pending: { brokers: [1], unknown: null, version: '7', breakGlassPods: ['uid-kafka-1'] } }));
+    assert.equal(retried.outcome.kind, 'allow');
+    assert.equal(retried.disruption, null, 'recorded twice: the entry would be renewed by every retry');
+    assert.match(retried.warnings.join('\n'), /break-glass already used on pod kafka\/kafka-1/);
+    const otherPod = decide(facts({ ...unsafe, pending: { brokers: [2], unknown: null, version: '7', breakGlassPods: ['uid-kafka-2'] } }));
+    assert.equal(otherPod.allowed, false, 'the break-glass of another pod let this one through');
+  });
+
   const refusals: Array<[string, Partial<PodDisruptionFacts> & { topics?: TopicSpec[] }, string, string[]]> = [
     ['another broker is already down', { alreadyDown: [0] }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
-    ['another broker has a disruption pending', { pending: { brokers: [2], unknown: null, version: '7' } }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
+    ['another broker has a disruption pending', { pending: { brokers: [2], unknown: null, version: '7', breakGlassPods: [] } }, 'under-min-isr', ['orders-0', 'orders-1', 'orders-2']],
     [
       'it is a retry of its own admitted eviction and another broker went down meanwhile',
-      { alreadyDown: [0], pending: { brokers: [1], unknown: null, version: '7' } },
+      { alreadyDown: [0], pending: { brokers: [1], unknown: null, version: '7', breakGlassPods: [] } },
       'under-min-isr',
       ['orders-0', 'orders-1', 'orders-2'],
     ],

@@ -21,7 +21,7 @@ function facts(over: Partial<ScaleDownFacts> & { topics?: TopicSpec[] } = {}): S
     to: 2,
     removed: [brokerOfOrdinal('kafka', 2, makePod('kafka-2'), idFrom)],
     alreadyDown: [],
-    pending: { brokers: [], unknown: null, version: '1' },
+    pending: { brokers: [], unknown: null, version: '1', breakGlassPods: [] },
     kafka: { ok: true, index: indexCluster(makeView([0, 1, 2], topics)), fetchedAt: 0 },
     maxPartitionsNamed: 5,
     ...rest,
