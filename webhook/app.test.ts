@@ -240,6 +240,24 @@ describe('GET endpoints', () => {
     assert.match(text, /kafkaguard_kafka_view_age_seconds\{policy="kafka\/kafka"\} 1.5/);
   });
 
+  it('keeps every metric label in a fixed set, whatever kinds and paths requests carry (issue 10)', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const app = appFor(standardCluster(), { metrics });
+    for (let i = 0; i < 300; i += 1) {
+      const review = loadReview('pod-delete');
+      review.request.kind = { group: '', version: 'v1', kind: `Made${i}Up` };
+      review.request.uid = `uid-${i}`;
+      assert.equal((await post(app, '/validate', review)).status, 200);
+      await post(app, `/validate/extra-${i}`, review);
+    }
+    const text = await metrics.registry.metrics();
+    const series = text.split('\n').filter((line) => line.startsWith('kafkaguard_') && line.includes('{'));
+    const requests = series.filter((line) => line.startsWith('kafkaguard_admission_requests_total{'));
+    assert.deepEqual(requests, ['kafkaguard_admission_requests_total{route="validate",kind="other",operation="DELETE"} 300']);
+    assert.ok(series.length < 40, `${series.length} series`);
+    assert.ok(!series.some((line) => /Made\d+Up|extra-/.test(line)));
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await appFor(standardCluster()).inject({ method: 'GET', url: '/validate' });
     assert.equal(response.statusCode, 404);

@@ -29,7 +29,7 @@ import { allow, errored, errorMessage } from './admission/verdict.js';
 import type { WebhookConfig } from './config.js';
 import type { Effects, FactsSource } from './facts/types.js';
 import { bodyTooLargeMessage, EMPTY_BODY_MESSAGE, mutateFailedWarning, notJsonMessage, ruleFailedMessage } from './messages.js';
-import { createMetrics, type WebhookMetrics } from './metrics.js';
+import { createMetrics, kindLabel, type WebhookMetrics } from './metrics.js';
 import { classify, decide, type EngineDeps, type RouteRules } from './rules/engine.js';
 import { MUTATING_RULES, VALIDATING_RULES } from './rules/index.js';
 import type { Rule } from './rules/rule.js';
@@ -150,7 +150,7 @@ export function buildApp(config: WebhookConfig, deps: AppDeps): WebhookApp {
     const classified = classify(routeRules, admission);
     // The kind label only takes values this build knows, so a caller cannot grow the label set.
     if (classified.kind === 'unknown-resource') return badRequest(reply, route, classified.message, 'unknown', admission.operation);
-    metrics.requests.inc({ route, kind: admission.kind.kind, operation: admission.operation });
+    metrics.requests.inc({ route, kind: kindLabel(admission.kind.kind), operation: admission.operation });
     try {
       const engineDeps: EngineDeps = {
         facts: deps.facts,
