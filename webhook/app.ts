@@ -77,19 +77,25 @@ export function buildApp(config: WebhookConfig, deps: AppDeps): WebhookApp {
 
   // One parser for every content type: the apiserver sends application/json,
   // and anything else gets the same clear 400 instead of fastify's 415.
-  // fastify's own JSON parser is kept inside for its __proto__ protection.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  // JSON.parse, not fastify's parser: that one refuses a body with a
+  // "__proto__" or "constructor.prototype" key with 400, and the apiserver
+  // counts a 400 as a failed call (issue 10). JSON.parse makes such a key an
+  // own data property, which changes no prototype; code that reads labels and
+  // annotations reads own properties only (shared/k8s/selector.ts, identity).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     if (body.length === 0) {
       done(null, undefined);
       return;
     }
-    const text = body.toString();
-    parseJson(request, text, (error, parsed) => {
-      if (error) done(httpError(400, notJsonMessage(jsonProblem(text))), undefined);
-      else done(null, parsed);
-    });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString());
+    } catch (error) {
+      done(httpError(400, notJsonMessage(errorMessage(error))), undefined);
+      return;
+    }
+    done(null, parsed);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -183,21 +189,6 @@ export function buildApp(config: WebhookConfig, deps: AppDeps): WebhookApp {
   }
 
   return app;
-}
-
-/**
- * Why a body that fastify's parser refused is not acceptable: the JSON syntax
- * error when there is one; otherwise the parser refused a `__proto__` or
- * `constructor.prototype` key, which it does to stop prototype poisoning.
- * Only runs on the error path, so the fast parser stays in front.
- */
-function jsonProblem(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  return 'it contains a "__proto__" or "constructor.prototype" key, which is refused to prevent prototype poisoning';
 }
 
 function routeLabel(request: FastifyRequest): string {
