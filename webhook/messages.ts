@@ -324,3 +324,17 @@ export function selectorLabelReason(
     remediation: `keep the label: ${restoreLabelsCommand(namespace, pod, labels)}`,
   };
 }
+
+/**
+ * Break-glass on a relabelled broker pod: admitted, and the annotation is left
+ * in place. Relabelling is no disruption, and consuming the annotation would
+ * change the pod under the very update being admitted: the apiserver then
+ * retries that update, re-runs admission, and would refuse it.
+ */
+export function selectorLabelBreakGlassWarning(namespace: string, pod: string, reason: string): string {
+  return (
+    `kafka-guard: break-glass annotation ${ANNOTATIONS.allowDisruption} on pod ${namespace}/${pod} ("${reason}") lets this ` +
+    'relabel take the broker out of its policy; its deletion and eviction are no longer guarded.'
+  );
+}
+

@@ -119,15 +119,15 @@ describe('pod-selector-labels through the engine', () => {
     }
   });
 
-  it('break-glass on the pod admits, and is consumed', async () => {
+  it('break-glass on the pod admits with a warning, and is left in place (consuming it would make the apiserver retry the update)', async () => {
     const remove = labelEdit(
       (labels) => delete labels[NAME],
       (pod) => (pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [BREAK_GLASS]: 'retiring by hand, ticket 42' }),
     );
     const { verdict, cluster } = await judge(remove, {}, { [BREAK_GLASS]: 'retiring by hand, ticket 42' });
     assert.equal(verdict.allowed, true);
-    assert.match(verdict.warnings.join('\n'), /ticket 42/);
-    assert.equal(cluster.consumed.length, 1);
+    assert.match(verdict.warnings.join('\n'), /break-glass annotation kafkaguard\.io\/allow-disruption on pod kafka\/kafka-1 \("retiring by hand, ticket 42"\)/);
+    assert.equal(cluster.consumed.length, 0);
   });
 
   it('matches pod UPDATEs only', () => {

@@ -7,6 +7,9 @@
  * only ever refuses a person or a tool; a pod that is not Ready or already
  * terminating is no live broker and may be relabelled. Governed by
  * guards.podDelete: the edit is the first half of an unguarded delete.
+ *
+ * Break-glass (the pod's allow-disruption annotation) admits the edit with a
+ * warning but is not consumed here: see selectorLabelBreakGlassWarning.
  */
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import { brokerIdOfPod } from '../../shared/k8s/identity.js';
@@ -16,7 +19,7 @@ import type { AdmissionRequest } from '../admission/types.js';
 import { allow, deny, type AdmissionVerdict } from '../admission/verdict.js';
 import type { FactsSource, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
-import { selectorLabelReason, selectorLabelSummary, type BrokenSelectorLabel } from '../messages.js';
+import { selectorLabelBreakGlassWarning, selectorLabelReason, selectorLabelSummary, type BrokenSelectorLabel } from '../messages.js';
 import { asPod, breakGlassOf, podReference } from './brokers.js';
 import { requirePolicy } from './pod-disruption.js';
 import { RESOURCES, isResource, type Located, type Rule } from './rule.js';
@@ -38,6 +41,8 @@ export interface SelectorLabelsFacts {
   brokerId: number | null;
   /** The selector requirements the edit breaks, one per label key. */
   broken: BrokenSelectorLabel[];
+  /** The break-glass reason on the pod before the edit, when set. */
+  breakGlass: string | null;
 }
 
 /** Own labels only: a label called "constructor" must not find Object.prototype. */
@@ -90,7 +95,8 @@ export const podSelectorLabels: Rule<SelectorLabelsSubject, SelectorLabelsFacts>
       policy,
       subject: { namespace, podName, before, after },
       involvedObject: podReference(namespace, podName, before),
-      breakGlass: breakGlassOf(before, namespace),
+      // Honoured in decide, not by the engine: the engine would consume it (see the module comment).
+      breakGlass: null,
     };
   },
 
@@ -105,11 +111,13 @@ export const podSelectorLabels: Rule<SelectorLabelsSubject, SelectorLabelsFacts>
       live: podIsReady(before) && !podIsTerminating(before),
       brokerId: id.ok ? id.id : null,
       broken: brokenSelectorLabels(policy.spec.brokers.selector, labelsOf(before), labelsOf(after)),
+      breakGlass: breakGlassOf(before, namespace)?.reason ?? null,
     };
   },
 
   decide(_request: AdmissionRequest, facts: SelectorLabelsFacts): AdmissionVerdict {
     if (!facts.live || facts.broken.length === 0) return allow();
+    if (facts.breakGlass !== null) return allow().withWarnings(selectorLabelBreakGlassWarning(facts.namespace, facts.podName, facts.breakGlass));
     return deny([selectorLabelReason(facts.namespace, facts.podName, policyKey(facts.policy), facts.broken)], {
       summary: selectorLabelSummary(facts.namespace, facts.podName, facts.brokerId),
     });
