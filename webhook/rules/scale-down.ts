@@ -173,8 +173,10 @@ export function unidentifiablePodlessOrdinals(
 ): OrdinalBroker[] {
   const taken = new Set(withPods.map((broker) => broker.ordinal));
   const brokers: OrdinalBroker[] = [];
-  // At most `limit` + (pods in the range) steps: each skipped ordinal holds a pod.
-  for (let ordinal = range.first; ordinal < range.end && brokers.length < limit; ordinal += 1) {
+  // At most `limit` + (pods in the range) steps: each skipped ordinal holds a pod. The step count is
+  // bounded as well, since above 2^53 `ordinal += 1` no longer moves (a hand-made request can send 1e300).
+  const maxSteps = limit + taken.size;
+  for (let ordinal = range.first, steps = 0; ordinal < range.end && brokers.length < limit && steps < maxSteps; ordinal += 1, steps += 1) {
     if (!taken.has(ordinal)) brokers.push(brokerOfOrdinal(statefulSetName, ordinal, null, idFrom));
   }
   return brokers;

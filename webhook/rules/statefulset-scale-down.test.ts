@@ -5,7 +5,7 @@ import { loadRequest } from '../../test/fixtures/admission/load.js';
 import { makePod, makePolicy, makeView, standardCluster, type TopicSpec } from '../facts/fake.js';
 import { brokerOfOrdinal } from './brokers.js';
 import { startDeadline } from './engine.js';
-import type { ScaleDownFacts } from './scale-down.js';
+import { removedBrokersWithPods, unidentifiablePodlessOrdinals, type ScaleDownFacts } from './scale-down.js';
 import { statefulSetScaleDown } from './statefulset-scale-down.js';
 
 const request = loadRequest('sts-scale');
@@ -163,5 +163,16 @@ describe('statefulset-scale-down bounds its work by the cluster, not by the requ
   it('stays undecided when Kafka cannot be read, even with no pod in the removed range', async () => {
     const { verdict } = await judge(standardCluster({ kafka: { unreachable: 'timeout' } }), INT32_MAX, 3);
     assert.equal(verdict.outcome.kind, 'undecided');
+  });
+});
+
+describe('unidentifiablePodlessOrdinals', () => {
+  it('stops after a bounded number of steps even where ordinal + 1 === ordinal', () => {
+    const first = 2 ** 60;
+    const pod = makePod(`kafka-${first}`, { labels: { 'app.kubernetes.io/name': 'kafka', 'broker.id': '1' } });
+    const withPods = removedBrokersWithPods('kafka', { first, end: 1e300 }, [pod], { label: 'broker.id' });
+    assert.equal(withPods.length, 1);
+    const listed = unidentifiablePodlessOrdinals('kafka', { first, end: 1e300 }, withPods, { label: 'broker.id' }, 3);
+    assert.ok(listed.length <= 3);
   });
 });
