@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName } from './helpers.js';
+import { eventually, isReady, kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName } from './helpers.js';
 
 const POD = 'kafka-1';
 const SELECTOR_LABEL = 'app.kubernetes.io/name';
+const BREAK_GLASS = 'kafkaguard.io/allow-disruption';
 const scratch = mkdtempSync(join(tmpdir(), 'kg-bypass-'));
 
 async function labels(): Promise<Record<string, string>> {
@@ -24,6 +25,7 @@ after(async () => {
   // Should the guard ever let it through, the sandbox gets its broker back.
   await kubectl(['label', 'pod', POD, `${SELECTOR_LABEL}=kafka`, '--overwrite', '-n', NAMESPACE]);
   await kubectl(['label', 'pod', POD, 'e2e-bypass-', 'constructor-', '-n', NAMESPACE]);
+  await kubectl(['annotate', 'pod', POD, `${BREAK_GLASS}-`, '-n', NAMESPACE]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -66,3 +68,20 @@ test('a constructor label on a broker pod and a __proto__ key in a policy\'s mat
   assert.match(created.stderr, /__proto__/);
   assert.match(created.stderr, /not a valid label key/);
 });
+
+test('break-glass lets the relabel through with a warning, through the apiserver\'s own retries', async () => {
+  assert.equal((await kubectl(['annotate', 'pod', POD, `${BREAK_GLASS}=e2e relabel`, '--overwrite', '-n', NAMESPACE])).code, 0);
+  const relabel = await kubectl(['label', 'pod', POD, `${SELECTOR_LABEL}-`, '-n', NAMESPACE]);
+  // Put the broker back at once: the StatefulSet controller re-adopts it.
+  const restore = await kubectl(['label', 'pod', POD, `${SELECTOR_LABEL}=kafka`, '-n', NAMESPACE]);
+  assert.equal(relabel.code, 0, relabel.stderr);
+  assert.match(relabel.stderr, /break-glass annotation kafkaguard\.io\/allow-disruption on pod kafka\/kafka-1 \("e2e relabel"\)/);
+  assert.equal(restore.code, 0, restore.stderr);
+  assert.equal((await kubectl(['annotate', 'pod', POD, `${BREAK_GLASS}-`, '-n', NAMESPACE])).code, 0);
+  const { core } = kubeClients();
+  await eventually('kafka-1 owned by its StatefulSet and Ready again', async () => {
+    const pod = await core.readNamespacedPod({ name: POD, namespace: NAMESPACE });
+    return pod.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet' && o.name === 'kafka') === true && isReady(pod);
+  }, 60_000);
+});
+
