@@ -34,6 +34,8 @@ export interface WebhookConfig {
   ledger: { namespace: string; name: string; ttlMs: number };
   /** How many partitions a refusal names before "and N more". */
   maxPartitionsNamed: number;
+  /** How often the evacuation controller looks for brokers on nodes going away; 0 turns it off. */
+  evacuationIntervalMs: number;
   logLevel: LogLevel;
   kube: KubeAccess;
 }
@@ -89,6 +91,7 @@ const DEFAULTS = {
   ledgerName: LEDGER_DEFAULTS.name,
   ledgerTtlSeconds: 60,
   maxPartitionsNamed: 5,
+  evacuationIntervalMs: 5_000,
   logLevel: 'info' as LogLevel,
 };
 
@@ -115,6 +118,7 @@ const S = {
   ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME', help: `its name (default ${DEFAULTS.ledgerName})` },
   ledgerTtlSeconds: { flag: 'ledger-ttl-seconds', env: 'KAFKAGUARD_LEDGER_TTL_SECONDS', help: `how long an admitted disruption counts at most, s (default ${DEFAULTS.ledgerTtlSeconds})` },
   maxPartitionsNamed: { flag: 'max-partitions-named', env: 'KAFKAGUARD_MAX_PARTITIONS_NAMED', help: `partitions named in a refusal before "and N more" (default ${DEFAULTS.maxPartitionsNamed})` },
+  evacuationIntervalMs: { flag: 'evacuation-interval-ms', env: 'KAFKAGUARD_EVACUATION_INTERVAL_MS', help: `how often to look for brokers on nodes being cordoned, for policies with spec.evacuation.onCordon, ms; 0 turns evacuation off (default ${DEFAULTS.evacuationIntervalMs})` },
   logLevel: { flag: 'log-level', env: 'KAFKAGUARD_LOG_LEVEL', help: `fatal, error, warn, info, debug or trace (default ${DEFAULTS.logLevel})` },
   kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG', help: 'kubeconfig file, when not running in a cluster' },
   kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT', help: 'kubeconfig context (default its current one)' },
@@ -187,6 +191,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   );
   const ledgerTtlSeconds = integer(S.ledgerTtlSeconds, DEFAULTS.ledgerTtlSeconds, 5, 3_600, 'seconds');
   const maxPartitionsNamed = integer(S.maxPartitionsNamed, DEFAULTS.maxPartitionsNamed, 1, 100, 'partitions');
+  const evacuationIntervalMs = integer(S.evacuationIntervalMs, DEFAULTS.evacuationIntervalMs, 0, 3_600_000, 'milliseconds');
   const logLevel = text(S.logLevel, DEFAULTS.logLevel, (v) =>
     (LOG_LEVELS as readonly string[]).includes(v) ? undefined : `expected one of ${LOG_LEVELS.join(', ')}`,
   ) as LogLevel;
@@ -204,6 +209,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       decisionDeadlineMs,
       ledger: { namespace: ledgerNamespace, name: ledgerName, ttlMs: ledgerTtlSeconds * 1000 },
       maxPartitionsNamed,
+      evacuationIntervalMs,
       logLevel,
       kube,
     },

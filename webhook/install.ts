@@ -43,6 +43,9 @@ export function installObjects(): Array<Record<string, unknown>> {
         // Effects: break-glass consumption (JSON Patch test+remove) and Events.
         { apiGroups: [''], resources: ['pods'], verbs: ['patch'] },
         { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+        // Evacuation on cordon (policies with spec.evacuation.onCordon): the maintenance record in the
+        // policy's namespace (ConfigMap kafka-guard-maintenance) and listing policies in every namespace.
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update'] },
       ],
     },
     {
@@ -53,7 +56,11 @@ export function installObjects(): Array<Record<string, unknown>> {
     {
       // The disruption ledger shared by the replicas.
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `${APP_NAME}-ledger`, namespace: ns, labels },
-      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update'] }],
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update'] },
+        // One evacuation controller at a time (webhook/evacuation/lease.ts).
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'patch'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${APP_NAME}-ledger`, namespace: ns, labels },

@@ -1,12 +1,14 @@
 /**
  * The webhook executable: `node dist/webhook/main.js [flags]` (see
  * `--help`-style usage printed on bad configuration). Wires the production
- * facts (informers, Kafka views, the ConfigMap ledger) into runWebhook.
+ * facts (informers, Kafka views, the ConfigMap ledger) and the evacuation
+ * controller into runWebhook.
  */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { ClusterFacts } from './facts/cluster.js';
+import { EvacuationController } from './evacuation/controller.js';
 import { runWebhook, type DepsFactory } from './server.js';
 import type { WebhookConfig } from './config.js';
 
@@ -24,13 +26,28 @@ function kubeConfigFor(config: WebhookConfig): KubeConfig {
 
 const createDeps: DepsFactory = async (config, metrics) => {
   const log = pino({ level: config.logLevel, name: 'facts' });
-  const facts = new ClusterFacts(kubeConfigFor(config), config, metrics, log, hostname());
+  const kc = kubeConfigFor(config);
+  const facts = new ClusterFacts(kc, config, metrics, log, hostname());
   await facts.start();
+  const evacuation = config.evacuationIntervalMs === 0 ? null : new EvacuationController({
+    kc,
+    log: pino({ level: config.logLevel, name: 'evacuation' }),
+    identity: `${hostname()}-${process.pid}`,
+    namespace: config.ledger.namespace,
+    ledger: config.ledger,
+    intervalMs: config.evacuationIntervalMs,
+    batchTimeoutMs: 30 * 60_000,
+    recordEvent: (object, type, reason, message) => facts.recordEvent(object, type, reason, message),
+  });
+  evacuation?.start();
   return {
     facts,
     effects: facts,
     readiness: () => facts.readiness(),
-    close: () => facts.close(),
+    close: async () => {
+      await evacuation?.close();
+      await facts.close();
+    },
   };
 };
 

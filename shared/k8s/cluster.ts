@@ -227,6 +227,15 @@ export class KubeCluster {
     return Array.isArray(items) ? items : [];
   }
 
+  /** KafkaGuardPolicies in every namespace, unparsed. */
+  async listAllPolicies(): Promise<unknown[]> {
+    const list = await this.call(`listing ${POLICY_PLURAL}.${POLICY_GROUP}`, () =>
+      this.custom.listClusterCustomObject({ group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL }),
+    );
+    const items = (list as { items?: unknown }).items;
+    return Array.isArray(items) ? items : [];
+  }
+
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     const list = await this.call(`listing pods (${labelSelector}) in namespace ${namespace}`, () =>
       this.core.listNamespacedPod({ namespace, labelSelector }),

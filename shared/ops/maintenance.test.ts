@@ -4,7 +4,7 @@ import type { MaintenanceRecord } from '../plan/maintenance.js';
 import { UsageError } from './errors.js';
 import { recordFor, recordKey, type StoredRecord } from './maintenance.js';
 
-const record = (brokers: number[]): MaintenanceRecord => ({ brokers, startedAt: 't', moves: [], leaders: [], cordoned: null });
+const record = (brokers: number[]): MaintenanceRecord => ({ brokers, startedAt: 't', moves: [], leaders: [], cordoned: null, startedBy: 'kubectl kafka' });
 
 describe('maintenance records', () => {
   it('keys a record by policy and sorted broker ids', () => {

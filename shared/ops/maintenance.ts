@@ -114,11 +114,11 @@ export interface StartOutcome {
  * checks on a fresh view that the brokers may now go down. Throttles are
  * swept on every way out; the record stays for `end`.
  */
-export async function executeStart(context: OperationContext, prepared: StartPrepared, cordon: string | null): Promise<StartOutcome> {
+export async function executeStart(context: OperationContext, prepared: StartPrepared, cordon: string | null, startedBy: string): Promise<StartOutcome> {
   const { session, reporter } = context;
   const admin = await session.kafka();
   const { plan } = prepared;
-  const record = mergeRecord(prepared.existing, plan, new Date().toISOString(), cordon);
+  const record = mergeRecord(prepared.existing, plan, new Date().toISOString(), cordon, startedBy);
   // Written before anything changes: whatever happens next, `end` knows what to put back.
   await writeRecord(session, prepared.key, record);
   reporter.event(`recorded in ConfigMap ${MAINTENANCE_CONFIGMAP} (key ${prepared.key}) what this maintenance changes`);

@@ -82,17 +82,18 @@ describe('planMaintenance', () => {
 describe('the maintenance record', () => {
   test('a rerun keeps the replicas a partition had before the first run moved it, and the first leader order', () => {
     const first = planMaintenance(input([RF1, RF3]));
-    const record = mergeRecord(null, first, '2026-12-03T05:00:00Z', 'node-a2');
+    const record = mergeRecord(null, first, '2026-12-03T05:00:00Z', 'node-a2', 'kubectl kafka');
     assert.deepEqual(record.moves.map((m) => m.from), [[2]]);
-    const rerun = mergeRecord(record, { ...first, drain: { ...first.drain, plan: { ...first.drain.plan, moves: [{ topic: 'single', partition: 0, from: [0], to: [1] }] } }, leadership: { changes: [], original: [{ topic: 'orders', partition: 2, replicas: [0, 2, 1] }], stuck: [] } }, 'later', null);
+    const rerun = mergeRecord(record, { ...first, drain: { ...first.drain, plan: { ...first.drain.plan, moves: [{ topic: 'single', partition: 0, from: [0], to: [1] }] } }, leadership: { changes: [], original: [{ topic: 'orders', partition: 2, replicas: [0, 2, 1] }], stuck: [] } }, 'later', null, 'evacuation');
     assert.deepEqual(rerun.moves, [{ topic: 'single', partition: 0, from: [2], to: [1] }]);
     assert.deepEqual(rerun.leaders, record.leaders, 'the first run\'s order is what gets restored');
     assert.equal(rerun.startedAt, '2026-12-03T05:00:00Z');
     assert.equal(rerun.cordoned, 'node-a2');
+    assert.equal(rerun.startedBy, 'kubectl kafka', 'who started it does not change');
   });
 
   test('round-trips as JSON, and anything else reads as no record', () => {
-    const record = mergeRecord(null, planMaintenance(input([RF1, RF3])), 'now', null);
+    const record = mergeRecord(null, planMaintenance(input([RF1, RF3])), 'now', null, 'evacuation');
     assert.deepEqual(parseRecord(JSON.stringify(record)), record);
     for (const bad of ['', '{', 'null', '[]', '{"brokers":[2]}', JSON.stringify({ ...record, brokers: [-1] }), JSON.stringify({ ...record, moves: [{ topic: 1 }] })]) {
       assert.equal(parseRecord(bad), null, bad);

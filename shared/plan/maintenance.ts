@@ -116,6 +116,8 @@ export interface MaintenanceRecord {
   leaders: Array<PartitionRef & { replicas: number[] }>;
   /** The node the maintenance cordoned, to uncordon at the end; null if it cordoned none. */
   cordoned: string | null;
+  /** Who started it: `kubectl kafka` or `evacuation` (the controller ends only its own). */
+  startedBy: string;
 }
 
 /**
@@ -123,7 +125,13 @@ export interface MaintenanceRecord {
  * keeps what the first run recorded for a partition (its replicas before
  * any change) and adds only what is new.
  */
-export function mergeRecord(existing: MaintenanceRecord | null, plan: MaintenancePlan, startedAt: string, cordoned: string | null): MaintenanceRecord {
+export function mergeRecord(
+  existing: MaintenanceRecord | null,
+  plan: MaintenancePlan,
+  startedAt: string,
+  cordoned: string | null,
+  startedBy: string,
+): MaintenanceRecord {
   const moves = new Map((existing?.moves ?? []).map((m) => [partitionKey(m), m]));
   for (const m of plan.drain.plan.moves) {
     const earlier = moves.get(partitionKey(m));
@@ -137,6 +145,7 @@ export function mergeRecord(existing: MaintenanceRecord | null, plan: Maintenanc
     moves: [...moves.values()],
     leaders: [...leaders.values()],
     cordoned: existing?.cordoned ?? cordoned,
+    startedBy: existing?.startedBy ?? startedBy,
   };
 }
 
@@ -158,5 +167,13 @@ export function parseRecord(raw: string | undefined): MaintenanceRecord | null {
   const leadersOk = Array.isArray(r.leaders) && r.leaders.every((l) => ref(l) && ids(l.replicas));
   if (!ids(r.brokers) || typeof r.startedAt !== 'string' || !movesOk || !leadersOk) return null;
   if (r.cordoned !== null && typeof r.cordoned !== 'string') return null;
-  return { brokers: r.brokers, startedAt: r.startedAt, moves: r.moves ?? [], leaders: r.leaders ?? [], cordoned: r.cordoned ?? null };
+  if (r.startedBy !== undefined && typeof r.startedBy !== 'string') return null;
+  return {
+    brokers: r.brokers,
+    startedAt: r.startedAt,
+    moves: r.moves ?? [],
+    leaders: r.leaders ?? [],
+    cordoned: r.cordoned ?? null,
+    startedBy: r.startedBy ?? 'kubectl kafka',
+  };
 }

@@ -25,6 +25,7 @@ const DEFAULTED_SPEC: KafkaGuardPolicySpec = {
   onKafkaUnreachable: 'Deny',
   guards: { eviction: true, podDelete: true, scaleDown: true, volumes: true },
   expendableTopics: [],
+  evacuation: { onCordon: false, taints: ['ToBeDeletedByClusterAutoscaler'], throttleBytesPerSecond: 0 },
   defaults: {
     enabled: true,
     antiAffinity: { enabled: true, mode: 'preferred' },
@@ -63,6 +64,7 @@ const FULL_SPEC: KafkaGuardPolicySpec = {
   onKafkaUnreachable: 'Allow',
   guards: { eviction: true, podDelete: false, scaleDown: true, volumes: false },
   expendableTopics: ['scratch', 'tmp-*', '__consumer_offsets_test'],
+  evacuation: { onCordon: true, taints: ['example.com/retiring'], throttleBytesPerSecond: 1048576 },
   defaults: {
     enabled: false,
     antiAffinity: { enabled: false, mode: 'required' },

@@ -310,6 +310,31 @@ export const policySpecSchema: SchemaNode = {
       maxItems: 256,
       items: { type: 'string', maxLength: 250, pattern: EXPENDABLE_TOPIC_PATTERN },
     },
+    evacuation: {
+      type: 'object',
+      description: 'Evacuation when a broker\'s node is cordoned: the webhook\'s controller makes the coming eviction safe, as kubectl kafka maintenance start would.',
+      default: {},
+      properties: {
+        onCordon: {
+          type: 'boolean',
+          description: 'Run a maintenance for a broker whose node becomes unschedulable or gets one of the taints, so that the eviction that follows is admitted.',
+          default: false,
+        },
+        taints: {
+          type: 'array',
+          description: 'Node taint keys that mean the node is going away, as cordoning does.',
+          default: ['ToBeDeletedByClusterAutoscaler'],
+          maxItems: 32,
+          items: { type: 'string', minLength: 1, maxLength: 316 },
+        },
+        throttleBytesPerSecond: {
+          type: 'integer',
+          description: 'Replication throttle while data moves, in bytes per second; 0 means none.',
+          minimum: 0,
+          default: 0,
+        },
+      },
+    },
     defaults: {
       type: 'object',
       description: 'Kafka-aware defaults the mutating webhook injects into broker pods and StatefulSets; each can be switched off.',

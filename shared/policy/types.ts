@@ -83,7 +83,17 @@ export interface KafkaGuardPolicySpec {
   guards: GuardsSpec;
   /** Topics (exact names or `prefix*`) whose partitions may go offline. */
   expendableTopics: string[];
+  evacuation: EvacuationSpec;
   defaults: DefaultsSpec;
+}
+
+/** Evacuation when a broker's node is cordoned (webhook/evacuation/). */
+export interface EvacuationSpec {
+  onCordon: boolean;
+  /** Node taint keys that mean the node is going away. */
+  taints: string[];
+  /** 0: no throttle. */
+  throttleBytesPerSecond: number;
 }
 
 export interface BrokerStatus {

@@ -92,12 +92,12 @@ export async function startVerifiableProducer(options: ProducerOptions): Promise
     '--producer.config', config,
   ]);
   const report: ProducedReport = { topic: options.topic, acked: new Map(), errors: 0, durationMs: 0 };
-  let first: (() => void) | null = null;
+  let first: () => void = () => undefined;
   const firstAck = new Promise<void>((resolve) => (first = resolve));
   const tail = followJson(child, (event) => {
     if (event.name === 'producer_send_success' && typeof event.value === 'string') {
       report.acked.set(event.value, { partition: Number(event.partition), offset: Number(event.offset) });
-      first?.();
+      first();
     } else if (event.name === 'producer_send_error') {
       report.errors += 1;
     }
@@ -146,10 +146,10 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     '--reset-policy', 'earliest',
     '--verbose',
   ]);
-  let done: (() => void) | null = null;
+  let done: () => void = () => undefined;
   const allSeen = new Promise<void>((resolve) => (done = resolve));
   let missing = wanted.size;
-  if (missing === 0) done?.();
+  if (missing === 0) done();
   const tail = followJson(child, (event) => {
     if (event.name !== 'record_data' || typeof event.value !== 'string') return;
     const count = (seen.get(event.value) ?? 0) + 1;
@@ -160,7 +160,7 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     lastOffset.set(partition, offset);
     if (count === 1 && wanted.has(event.value)) {
       missing -= 1;
-      if (missing === 0) done?.();
+      if (missing === 0) done();
     }
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

@@ -111,6 +111,7 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
         { session, reporter: this.reporter, signal, throttleBytesPerSecond, timeoutMs, maxMovesPerBroker: flags['max-moves-per-broker'] },
         prepared,
         result.cordoned,
+        'kubectl kafka',
       );
     } catch (error) {
       if (signal.aborted) {
