@@ -1,5 +1,5 @@
 /**
- * Exit codes (DESIGN.md "Plugin commands") and the errors that carry them.
+ * Exit codes (docs/plugin.md "Conventions") and the errors that carry them.
  * Every command ends in exactly one of these; exitCodeOf() maps errors from
  * the shared modules onto them in one place.
  */
