@@ -189,11 +189,7 @@ export class KubeCaches implements CachedFacts {
   }
 
   async pod(namespace: string, name: string): Promise<PodFact | null> {
-    const cached = this.namespaces.get(namespace)?.pods.cache.get(name, namespace);
-    if (cached) return cached as PodFact;
-    if (this.namespaces.has(namespace)) return null;
-    // Not a namespace any policy covers: a direct read, rare by construction (the webhook configuration is scoped).
-    return (await this.core.readNamespacedPod({ name, namespace }).catch(() => null)) as PodFact | null;
+    return this.cachedOrRead(namespace, name, 'pods', () => this.core.readNamespacedPod({ name, namespace })) as Promise<PodFact | null>;
   }
 
   async brokerPods(policy: KafkaGuardPolicy): Promise<PodFact[]> {
@@ -202,10 +198,18 @@ export class KubeCaches implements CachedFacts {
   }
 
   async statefulSet(namespace: string, name: string): Promise<StatefulSetFact | null> {
-    const cached = this.namespaces.get(namespace)?.statefulSets.cache.get(name, namespace);
-    if (cached) return cached as StatefulSetFact;
-    if (this.namespaces.has(namespace)) return null;
-    return (await this.apps.readNamespacedStatefulSet({ name, namespace }).catch(() => null)) as StatefulSetFact | null;
+    return this.cachedOrRead(namespace, name, 'statefulSets', () => this.apps.readNamespacedStatefulSet({ name, namespace })) as Promise<StatefulSetFact | null>;
+  }
+
+  /**
+   * An object from its namespace's cache: null when a watched namespace does
+   * not hold it. In a namespace no policy covers, a direct read, rare by
+   * construction (the webhook configuration is scoped); a failed read is null.
+   */
+  private async cachedOrRead(namespace: string, name: string, kind: 'pods' | 'statefulSets', read: () => Promise<KubernetesObject>): Promise<KubernetesObject | null> {
+    const caches = this.namespaces.get(namespace);
+    if (caches) return caches[kind].cache.get(name, namespace) ?? null;
+    return read().catch(() => null);
   }
 
   async statefulSets(namespace: string): Promise<StatefulSetFact[]> {
