@@ -9,7 +9,7 @@
  * leave them before they go.
  *
  * What was changed is kept in a record (a ConfigMap written before anything
- * changes, see plugin/lib/maintenance.ts), so that `maintenance end` can put
+ * changes, see shared/ops/maintenance.ts), so that `maintenance end` can put
  * the moved replicas and preferred leaders back, after any interruption.
  * planMaintenance, mergeRecord and movesBack are pure.
  */

@@ -2,8 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../../lib/base-command.js';
 import { InterruptedError, UsageError } from '../../lib/errors.js';
 import { gatherFacts } from '../../lib/facts.js';
-import { endTarget, executeEnd, prepareEnd, type EndOutcome } from '../../lib/maintenance.js';
-import { parseBrokerId } from '../../lib/target.js';
+import { executeEnd, prepareEnd, readRecords, type EndOutcome } from '../../../shared/ops/maintenance.js';
+import type { ClusterFacts } from '../../lib/facts.js';
+import type { Session } from '../../lib/session.js';
+import { parseBrokerId, resolveTarget, type Target, type TargetInput } from '../../lib/target.js';
 import { formatDuration, parseDuration } from '../../lib/units.js';
 import type { PartitionMove } from '../../../shared/safety/planner.js';
 import type { PartitionRef } from '../../../shared/safety/types.js';
@@ -117,4 +119,25 @@ function endHeader(result: MaintenanceEndResult, notBack: readonly string[]): st
   if (result.leftAlone.length > 0 && !result.keepPlacement) lines.push(`left:       ${result.leftAlone.length} partition(s) were reassigned or deleted since and stay as they are`);
   lines.push(`leaders:    ${result.leadersToRestore} replica order(s) restored, then preferred leaders elected`);
   return lines;
+}
+
+/**
+ * The brokers `maintenance end` is about. `--node` names the node the
+ * maintenance cordoned, whose broker pods may not be scheduled anywhere yet,
+ * so it is looked up in the records first.
+ */
+async function endTarget(session: Session, facts: ClusterFacts, input: TargetInput): Promise<Target> {
+  if (input.node !== undefined && input.pod === undefined && input.broker === undefined) {
+    const node = input.node;
+    const stored = (await readRecords(session)).find((r) => r.record?.cordoned === node);
+    if (stored?.record) {
+      const brokers = stored.record.brokers.map((id) => {
+        const pod = facts.directory.byId.get(id);
+        const full = facts.pods.find((p) => p.metadata?.name === pod?.metadata?.name);
+        return { id, pod: pod?.metadata?.name ?? null, node: full?.spec?.nodeName ?? null };
+      });
+      return { kind: 'node', label: `node ${node}`, brokers, node };
+    }
+  }
+  return resolveTarget(input, { namespace: session.namespace, ...facts });
 }

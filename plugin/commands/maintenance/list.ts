@@ -1,5 +1,5 @@
 import { KafkaCommand } from '../../lib/base-command.js';
-import { MAINTENANCE_CONFIGMAP, readRecords } from '../../lib/maintenance.js';
+import { MAINTENANCE_CONFIGMAP, readRecords } from '../../../shared/ops/maintenance.js';
 import { renderTable } from '../../output/table.js';
 
 export interface MaintenanceListEntry {

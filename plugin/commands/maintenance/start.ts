@@ -3,7 +3,7 @@ import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags 
 import { InterruptedError, RefusedError, UsageError } from '../../lib/errors.js';
 import { evictAndWait, type EvictionOutcome } from '../../lib/evict.js';
 import { gatherFacts } from '../../lib/facts.js';
-import { executeStart, MAINTENANCE_CONFIGMAP, prepareStart, type StartOutcome } from '../../lib/maintenance.js';
+import { executeStart, MAINTENANCE_CONFIGMAP, prepareStart, type StartOutcome } from '../../../shared/ops/maintenance.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../../lib/plan-view.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../../lib/target.js';
 import { formatBytes, formatDuration, parseDuration } from '../../lib/units.js';

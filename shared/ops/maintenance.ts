@@ -1,6 +1,7 @@
 /**
- * `kubectl kafka maintenance start|end|list`: brokers that go down for a while
- * and come back (shared/plan/maintenance.ts says what moves and why).
+ * Maintenance, the operation: brokers that go down for a while and come back
+ * (shared/plan/maintenance.ts says what moves and why). Run by `kubectl kafka
+ * maintenance start|end|list` and by the evacuation controller.
  *
  * The record of what a maintenance changed lives in the ConfigMap
  * `kafka-guard-maintenance` of the policy's namespace, one key per policy and
@@ -8,23 +9,26 @@
  * changes and updated as the run goes, so a killed run loses nothing: `start`
  * again picks the run up, `end` puts back whatever it had moved.
  */
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
-import { waitForInSync } from '../../shared/kafka/operations.js';
-import { podIsReady } from '../../shared/k8s/pods.js';
-import { sweepThrottles } from '../../shared/plan/drain.js';
-import { applyReplicaOrder, electLeaders, restorableOrders } from '../../shared/plan/leadership.js';
-import { mergeRecord, movesBack, parseRecord, planMaintenance, type MaintenancePlan, type MaintenanceRecord } from '../../shared/plan/maintenance.js';
-import { runReassignment, type ReassignmentReport } from '../../shared/plan/reassign.js';
-import { indexCluster, partitionRefOf } from '../../shared/safety/cluster-index.js';
-import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { batchMoves, PlanError, type PartitionMove } from '../../shared/safety/planner.js';
-import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
+import { fetchClusterView } from '../kafka/cluster-view.js';
+import { waitForInSync } from '../kafka/operations.js';
+import { podIsReady } from '../k8s/pods.js';
+import { sweepThrottles } from '../plan/drain.js';
+import { applyReplicaOrder, electLeaders, restorableOrders } from '../plan/leadership.js';
+import { mergeRecord, movesBack, parseRecord, planMaintenance, type MaintenancePlan, type MaintenanceRecord } from '../plan/maintenance.js';
+import { runReassignment, type ReassignmentReport } from '../plan/reassign.js';
+import { indexCluster, partitionRefOf } from '../safety/cluster-index.js';
+import { disruptionVerdict } from '../safety/disruption.js';
+import { batchMoves, PlanError, type PartitionMove } from '../safety/planner.js';
+import type { PartitionRef, Verdict } from '../safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
-import { gatherFacts, type ClusterFacts } from './facts.js';
-import { progressHooks, type OperationContext } from './operation.js';
-import type { Session } from './session.js';
-import { resolveTarget, type Target, type TargetInput } from './target.js';
+import { progressHooks, type OperationContext, type OperationFacts, type OperationSession } from './operation.js';
 import { waitFor } from './wait.js';
+
+/** The brokers an operation is about, and how they were named (for messages: `pod kafka-2`, `node node-a2`). */
+export interface OperationTarget {
+  label: string;
+  brokers: ReadonlyArray<{ id: number }>;
+}
 
 export const MAINTENANCE_CONFIGMAP = 'kafka-guard-maintenance';
 
@@ -39,7 +43,7 @@ export interface StoredRecord {
 }
 
 /** Every maintenance record of the session's policy; an unreadable one is listed with `record: null`. */
-export async function readRecords(session: Session): Promise<StoredRecord[]> {
+export async function readRecords(session: OperationSession): Promise<StoredRecord[]> {
   const configMap = await session.kube.readConfigMap(session.namespace, MAINTENANCE_CONFIGMAP);
   const prefix = `${session.policy.metadata.name}.`;
   return Object.entries(configMap?.data ?? {})
@@ -68,7 +72,7 @@ function sameSet(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
-async function writeRecord(session: Session, key: string, record: MaintenanceRecord | null): Promise<void> {
+async function writeRecord(session: OperationSession, key: string, record: MaintenanceRecord | null): Promise<void> {
   await session.kube.setConfigMapKey(session.namespace, MAINTENANCE_CONFIGMAP, key, record === null ? null : JSON.stringify(record), {
     'app.kubernetes.io/name': 'kafka-guard',
   });
@@ -77,14 +81,14 @@ async function writeRecord(session: Session, key: string, record: MaintenanceRec
 // ------------------------------------------------------------------ start
 
 export interface StartPrepared {
-  target: Target;
-  facts: ClusterFacts;
+  target: OperationTarget;
+  facts: OperationFacts;
   plan: MaintenancePlan;
   key: string;
   existing: MaintenanceRecord | null;
 }
 
-export async function prepareStart(session: Session, facts: ClusterFacts, target: Target, maxMovesPerBroker: number): Promise<StartPrepared> {
+export async function prepareStart(session: OperationSession, facts: OperationFacts, target: OperationTarget, maxMovesPerBroker: number): Promise<StartPrepared> {
   const brokers = target.brokers.map((b) => b.id);
   const stored = recordFor(await readRecords(session), brokers);
   let plan: MaintenancePlan;
@@ -140,7 +144,7 @@ export async function executeStart(context: OperationContext, prepared: StartPre
       reporter.event(`sweeping throttles failed: ${error instanceof Error ? error.message : String(error)}; run \`kubectl kafka throttles --clear\``);
     });
   }
-  const now = await gatherFacts(session, { nodes: false });
+  const now = await session.snapshot();
   const verdict = disruptionVerdict({
     index: now.index,
     brokers: plan.brokers,
@@ -166,28 +170,7 @@ export interface EndPrepared {
   notBack: string[];
 }
 
-/**
- * The brokers `maintenance end` is about. `--node` names the node the
- * maintenance cordoned, whose broker pods may not be scheduled anywhere yet,
- * so it is looked up in the records first.
- */
-export async function endTarget(session: Session, facts: ClusterFacts, input: TargetInput): Promise<Target> {
-  if (input.node !== undefined && input.pod === undefined && input.broker === undefined) {
-    const node = input.node;
-    const stored = (await readRecords(session)).find((r) => r.record?.cordoned === node);
-    if (stored?.record) {
-      const brokers = stored.record.brokers.map((id) => {
-        const pod = facts.directory.byId.get(id);
-        const full = facts.pods.find((p) => p.metadata?.name === pod?.metadata?.name);
-        return { id, pod: pod?.metadata?.name ?? null, node: full?.spec?.nodeName ?? null };
-      });
-      return { kind: 'node', label: `node ${node}`, brokers, node };
-    }
-  }
-  return resolveTarget(input, { namespace: session.namespace, ...facts });
-}
-
-export async function prepareEnd(session: Session, facts: ClusterFacts, target: Target): Promise<EndPrepared> {
+export async function prepareEnd(session: OperationSession, facts: OperationFacts, target: OperationTarget): Promise<EndPrepared> {
   const brokers = target.brokers.map((b) => b.id);
   const stored = recordFor(await readRecords(session), brokers);
   if (stored === null || stored.record === null) {
@@ -201,7 +184,7 @@ export async function prepareEnd(session: Session, facts: ClusterFacts, target: 
 }
 
 /** Why each of `brokers` is not back yet (no pod, pod not Ready, not registered); empty when all are. */
-export function notBack(facts: Pick<ClusterFacts, 'directory' | 'index'>, brokers: readonly number[]): string[] {
+export function notBack(facts: Pick<OperationFacts, 'directory' | 'index'>, brokers: readonly number[]): string[] {
   const reasons: string[] = [];
   for (const id of brokers) {
     const pod = facts.directory.byId.get(id);
@@ -239,7 +222,7 @@ export async function executeEnd(context: OperationContext, prepared: EndPrepare
     reporter.event(`waiting for the brokers to be back: ${prepared.notBack.join('; ')}`);
     await waitFor(
       `broker(s) ${record.brokers.join(', ')} to be back (pod Ready, registered with Kafka); nothing was moved back, run this again once they are`,
-      async () => (notBack(await gatherFacts(session, { nodes: false }), record.brokers).length === 0 ? true : undefined),
+      async () => (notBack(await session.snapshot(), record.brokers).length === 0 ? true : undefined),
       { timeoutMs: backTimeoutMs, signal: context.signal, intervalMs: 2_000 },
     );
     reporter.event(`broker(s) ${record.brokers.join(', ')} are back`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MaintenanceRecord } from '../../shared/plan/maintenance.js';
+import type { MaintenanceRecord } from '../plan/maintenance.js';
 import { UsageError } from './errors.js';
 import { recordFor, recordKey, type StoredRecord } from './maintenance.js';
 
