@@ -146,10 +146,11 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     '--reset-policy', 'earliest',
     '--verbose',
   ]);
-  let done: (() => void) | null = null;
-  const allSeen = new Promise<void>((resolve) => (done = resolve));
+  // A function, not a nullable: TypeScript does not see the assignment inside the executor.
+  let done: () => void = () => {};
+  const allSeen = new Promise<void>((resolve) => { done = resolve; });
   let missing = wanted.size;
-  if (missing === 0) done?.();
+  if (missing === 0) done();
   const tail = followJson(child, (event) => {
     if (event.name !== 'record_data' || typeof event.value !== 'string') return;
     const count = (seen.get(event.value) ?? 0) + 1;
@@ -160,7 +161,7 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     lastOffset.set(partition, offset);
     if (count === 1 && wanted.has(event.value)) {
       missing -= 1;
-      if (missing === 0) done?.();
+      if (missing === 0) done();
     }
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
