@@ -3,6 +3,8 @@
 # The runtime stage installs the npm package exactly as test/e2e/install.e2e.test.ts
 # does (npm pack, then a global install without dev dependencies), which is how
 # its contents are tested; CI has no container engine to build the image itself.
+# Test-only modules and compiled tests are kept out of that package by tsconfig.json's
+# exclude and package.json's `files` (test/package-contents.test.ts).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src

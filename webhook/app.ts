@@ -1,6 +1,6 @@
 /**
  * buildApp: the fastify application with its routes, built from the parsed
- * configuration and injected dependencies (STYLE.md 8). server.ts adds TLS,
+ * configuration and injected dependencies. server.ts adds TLS,
  * listening and signals; tests call `app.inject()`.
  *
  *   POST /validate, POST /mutate  AdmissionReview v1 in, AdmissionReview out

@@ -1,6 +1,6 @@
 /**
  * The webhook's configuration, parsed once at start-up from argv and the
- * environment into a typed object and passed down (STYLE.md 7). A flag wins
+ * environment into a typed object and passed down. A flag wins
  * over its environment variable, which wins over the default. Every problem is
  * reported with the flag, the environment variable and the value that was
  * refused, so the pod's crash log says what to fix.

@@ -3,7 +3,7 @@
  * warnings, Event texts and HTTP error bodies. Kafka safety sentences (which
  * partitions, why) come from shared/safety/messages.ts through the verdict;
  * this module frames them for admission responses. One place, so the wording
- * is consistent and reviewable at once (STYLE.md 9).
+ * is consistent and reviewable at once.
  */
 import { ANNOTATIONS } from '../shared/policy/types.js';
 import type { AdmissionRequest } from './admission/types.js';

@@ -14,7 +14,7 @@ export function partitionKey({ topic, partition }: PartitionRef): string {
   return `${topic}\u0000${partition}`;
 }
 
-/** The safety rules of DESIGN.md ("Safety model"). */
+/** The safety rules of docs/architecture.md ("The safety model"). */
 export type SafetyRule =
   /** The partition's effective ISR would become empty. */
   | 'offline'

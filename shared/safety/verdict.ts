@@ -1,6 +1,6 @@
 /**
- * The disruption verdict: may these brokers go down? Pure; see DESIGN.md
- * "Safety model". Decisions made here, beyond the design text:
+ * The disruption verdict: may these brokers go down? Pure; see docs/architecture.md
+ * "The safety model". Decisions made here, beyond that text:
  *
  * - A broker counts as down when it is requested, already down, pending, or not
  *   registered in the view. A partition's effective ISR is its ISR minus the

@@ -44,6 +44,8 @@ test('the package holds the build, the manifests and no tests; dev dependencies 
     assert.ok(files.includes(expected), `${expected} is in the package`);
   }
   assert.ok(!files.some((f) => f.startsWith('package/test/') || f.endsWith('.test.js') || f.startsWith('package/dist/test/')), 'no tests in the package');
+  const testOnly = files.filter((f) => /^package\/dist\/webhook\/facts\/fake\.js/.test(f) || /^package\/dist\/shared\/(safety|plan)\/testing\//.test(f));
+  assert.deepEqual(testOnly, [], 'no test-only modules in the package');
   assert.ok(existsSync(join(installed, 'node_modules', '@oclif', 'core')), 'runtime dependencies are installed');
   assert.ok(!existsSync(join(installed, 'node_modules', 'tsx')) && !existsSync(join(installed, 'node_modules', 'typescript')), 'dev dependencies are not');
 });

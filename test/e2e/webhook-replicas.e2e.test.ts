@@ -1,6 +1,6 @@
 /**
  * Two webhook replicas share one disruption ledger (a ConfigMap updated with
- * compare-and-swap, webhook/facts/cluster.ts). Two evictions decided at the
+ * compare-and-swap, webhook/facts/disruption-ledger.ts). Two evictions decided at the
  * same moment by different replicas, which together would take partitions
  * under min.insync.replicas, are not both admitted. A second webhook process
  * runs beside the sandbox's, with the same settings, against the same

@@ -1,5 +1,5 @@
 /**
- * Encoding: the one place an AdmissionReview response is built (STYLE.md 1).
+ * Encoding: the one place an AdmissionReview response is built.
  * It echoes the request uid, sets `allowed`, the status of a refusal, the
  * base64 JSON Patch with its patchType, and the warnings within the
  * apiserver's limits.

@@ -1,6 +1,6 @@
 /**
  * AdmissionVerdict: what a rule (and, after policy is applied, the engine)
- * answers. Built only through the helpers below (STYLE.md 4), turned into an
+ * answers. Built only through the helpers below, turned into an
  * AdmissionReview response only by encode.ts. A verdict is an immutable value:
  * `withWarnings` and friends return a new one.
  */

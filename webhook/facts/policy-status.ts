@@ -9,7 +9,7 @@
  *                      which not, why; or the ids on both sides when a running
  *                      pod's id is unknown to Kafka: the mapping is wrong)
  *
- * Pure: cluster.ts gathers the inputs on each background refresh and writes the
+ * Pure: status-writer.ts gathers the inputs on each background refresh and writes the
  * result only when it differs from what is stored. A condition keeps its
  * lastTransitionTime while its status stays the same; when Kafka cannot be read,
  * the brokers last observed are kept.

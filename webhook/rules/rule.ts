@@ -1,6 +1,6 @@
 /**
  * The shape of a rule. A rule is three steps, kept apart so the decision can be
- * table-tested without any I/O (STYLE.md 2, 3):
+ * table-tested without any I/O:
  *
  *   locate  (I/O)  which KafkaGuardPolicy governs the object, and the object itself
  *   gather  (I/O)  the facts the decision needs, through FactsSource only

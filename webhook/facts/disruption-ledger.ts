@@ -1,0 +1,72 @@
+/**
+ * The disruption ledger: admitted disruptions that have not happened yet, in
+ * one ConfigMap shared by every webhook replica (entry format in
+ * shared/k8s/ledger.ts). A reservation is a compare-and-swap on the
+ * ConfigMap's resourceVersion, so two replicas cannot both admit disruptions
+ * that together break a rule.
+ */
+import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
+import { breakGlassPodUids, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
+import type { WebhookConfig } from '../config.js';
+import { statusCode } from './api-errors.js';
+import type { Effects, FactsSource, LedgerReading, Reservation } from './types.js';
+
+export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>, Pick<Effects, 'reserveDisruption'> {
+  constructor(
+    private readonly core: CoreV1Api,
+    private readonly location: WebhookConfig['ledger'],
+    /** The uids of the pods that exist in a namespace; null when not known yet (then no entry counts as done). */
+    private readonly livePodUids: (namespace: string) => Set<string> | null,
+  ) {}
+
+  private async read(): Promise<V1ConfigMap | null> {
+    try {
+      return await this.core.readNamespacedConfigMap({ name: this.location.name, namespace: this.location.namespace });
+    } catch (error) {
+      if (statusCode(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async pendingDisruptions(key: string): Promise<LedgerReading> {
+    const cm = await this.read();
+    const namespace = key.split('/')[0] ?? '';
+    const live = this.livePodUids(namespace);
+    const entries = parseLedger(cm?.data?.[ledgerKey(key)], Date.now());
+    return {
+      brokers: pendingBrokers(entries, live),
+      unknown: null,
+      version: cm?.metadata?.resourceVersion ?? '',
+      breakGlassPods: breakGlassPodUids(entries),
+    };
+  }
+
+  async reserveDisruption(reservation: Reservation): Promise<boolean> {
+    const { name, namespace } = this.location;
+    const cm = await this.read();
+    const version = cm?.metadata?.resourceVersion ?? '';
+    if (version !== reservation.expectedVersion) return false;
+    const dataKey = ledgerKey(reservation.policyKey);
+    const now = Date.now();
+    const entries = parseLedger(cm?.data?.[dataKey], now).filter((e) => e.podUid !== reservation.podUid);
+    entries.push({
+      brokerId: reservation.brokerId,
+      podUid: reservation.podUid,
+      expiresAt: now + reservation.ttlMs,
+      ...(reservation.breakGlass ? { breakGlass: true as const } : {}),
+    });
+    const data = { ...(cm?.data ?? {}), [dataKey]: JSON.stringify(entries) };
+    try {
+      if (cm) {
+        // resourceVersion makes this a compare-and-swap: a concurrent writer gets 409.
+        await this.core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data } });
+      } else {
+        await this.core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'kafka-guard' } }, data } });
+      }
+      return true;
+    } catch (error) {
+      if (statusCode(error) === 409) return false;
+      throw error;
+    }
+  }
+}

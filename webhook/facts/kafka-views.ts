@@ -1,0 +1,136 @@
+/**
+ * The Kafka view refresher: one reused Kafka client and one cached cluster
+ * view per policy. An admission asks for a view whose fetch started after the
+ * request arrived (`notBefore`); concurrent admissions share one fetch that
+ * qualifies, and a background refresh keeps the views (and the policy status)
+ * current between admissions.
+ */
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
+import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import type { ClusterView } from '../../shared/kafka/types.js';
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
+import type { WebhookMetrics } from '../metrics.js';
+import { messageOf } from './api-errors.js';
+import type { PolicyStatusInput } from './policy-status.js';
+import { policyKey, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
+
+interface ViewEntry {
+  view: ClusterView;
+  index: ClusterIndex;
+  /** When the fetch that read the view started (epoch ms): nothing after it is missing from the view. */
+  startedAt: number;
+  /** The policy's Kafka connection spec the view was read with: a changed spec makes it stale. */
+  connection: string;
+}
+
+/** What one background refresh read for a policy: its index, or why Kafka could not be read. */
+export type KafkaReading = PolicyStatusInput['kafka'];
+
+export class KafkaViews {
+  private readonly clients: KafkaClientCache;
+  private readonly views = new Map<string, ViewEntry>();
+  private readonly inflight = new Map<string, { startedAt: number; entry: Promise<ViewEntry> }>();
+
+  constructor(
+    /** Reads the Secrets a policy's TLS and SASL settings name. */
+    private readonly core: CoreV1Api,
+    metrics: WebhookMetrics,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.clients = new KafkaClientCache({
+      ...WEBHOOK_CLIENT_DEFAULTS,
+      log: (entry) => this.log[entry.level === 'debug' ? 'debug' : entry.level]({ kafka: entry.namespace, ...entry.fields }, entry.message),
+    });
+    metrics.reportKafkaViews(() => [...this.views].map(([key, entry]) => [key, entry.view.fetchedAt] as const));
+  }
+
+  /** FactsSource.kafkaIndex: never throws; gives up at the admission deadline. */
+  async kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult> {
+    const key = policyKey(policy);
+    const cached = this.views.get(key);
+    const notBefore = options.notBefore;
+    if (cached && cached.connection === JSON.stringify(policy.spec.kafka) && cached.startedAt >= notBefore) {
+      return { ok: true, index: cached.index, fetchedAt: cached.view.fetchedAt };
+    }
+    const remaining = options.deadline.remainingMs();
+    if (remaining <= 0) return { ok: false, error: 'no time left before the admission deadline to ask Kafka' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${remaining} ms (admission deadline)`)), remaining);
+    });
+    try {
+      const fresh = await Promise.race([this.refreshView(policy, notBefore), timeout]);
+      return { ok: true, index: fresh.index, fetchedAt: fresh.view.fetchedAt };
+    } catch (error) {
+      return { ok: false, error: `cannot read the Kafka cluster of policy ${key} (${policy.spec.kafka.bootstrapServers.join(',')}): ${messageOf(error)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Refreshes the view of every policy given (Off ones aside; a policy key
+   * once) and forgets the views of policies no longer given. `refreshed` hears
+   * each outcome and must not reject.
+   */
+  refreshAll(policies: readonly KafkaGuardPolicy[], refreshed: (policy: KafkaGuardPolicy, kafka: KafkaReading) => Promise<void>): void {
+    const seen = new Set<string>();
+    for (const policy of policies) {
+      const key = policyKey(policy);
+      if (seen.has(key) || policy.spec.mode === 'Off') continue;
+      seen.add(key);
+      this.refreshView(policy)
+        .then(
+          (entry): KafkaReading => ({ ok: true, index: entry.index }),
+          (error: unknown): KafkaReading => {
+            this.log.debug({ policy: key, error: messageOf(error) }, 'background Kafka view refresh failed');
+            return { ok: false, error: messageOf(error) };
+          },
+        )
+        .then((kafka) => refreshed(policy, kafka));
+    }
+    for (const key of this.views.keys()) if (!seen.has(key)) this.views.delete(key);
+  }
+
+  /** Closes the Kafka clients. */
+  async close(): Promise<void> {
+    await this.clients.close();
+  }
+
+  /**
+   * One fetch per policy at a time: concurrent admissions share it, unless it
+   * started before `notBefore` (an admission needs one that started after it arrived).
+   */
+  private refreshView(policy: KafkaGuardPolicy, notBefore = 0): Promise<ViewEntry> {
+    const connection = JSON.stringify(policy.spec.kafka);
+    const key = `${policyKey(policy)} ${connection}`;
+    const running = this.inflight.get(key);
+    if (running && running.startedAt >= notBefore) return running.entry;
+    const startedAt = Date.now();
+    const entry = (async () => {
+      const client = await this.clientFor(policy);
+      const view = await fetchClusterView(client);
+      const fetched = { view, index: indexCluster(view), connection, startedAt };
+      // A slower, older fetch finishing last must not replace a newer view.
+      const current = this.views.get(policyKey(policy));
+      if (!current || current.connection !== connection || current.startedAt <= startedAt) this.views.set(policyKey(policy), fetched);
+      return fetched;
+    })().finally(() => {
+      if (this.inflight.get(key)?.entry === entry) this.inflight.delete(key);
+    });
+    this.inflight.set(key, { startedAt, entry });
+    return entry;
+  }
+
+  private async clientFor(policy: KafkaGuardPolicy): Promise<KafkaAdmin> {
+    const namespace = policy.metadata.namespace;
+    const connection = await resolveConnection(policy.spec.kafka, async (name) => {
+      const secret = await this.core.readNamespacedSecret({ name, namespace });
+      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    });
+    return this.clients.get(policyKey(policy), connection);
+  }
+}
