@@ -40,7 +40,7 @@ function facts(pods: V1Pod[], view = clusterOf([0, 1, 2], [
   const volumes = new Map([
     ['kafka-0', { volume: describeBrokerVolume('data-kafka-0', { spec: { storageClassName: 'net' }, status: { capacity: { storage: '10Gi' } } }, { metadata: { name: 'pv0' }, spec: {} }), pvc: null, pv: null }],
   ]);
-  return { pods, directory, down: downBrokers(pods, directory), pending: { brokers: [], unknown: null }, nodes, volumes, view, index: indexCluster(view), sizes: { ok: true, sizes: new Map([[2, new Map([['rf1\u00000', 2048]])]]) } };
+  return { pods, directory, down: downBrokers(pods, directory), pending: { brokers: [], unknown: null }, nodes, volumes, view, index: indexCluster(view), sizes: { ok: true, sizes: new Map([[2, new Map([['rf1\u00000', 2048]])]]), space: new Map() } };
 }
 
 describe('buildStatus', () => {
