@@ -14,6 +14,7 @@ import type { KafkaApi } from '../kafka/client.js';
 import { fetchClusterView } from '../kafka/cluster-view.js';
 import { clearThrottles } from '../kafka/operations.js';
 import { assignmentOf, holdsAnyReplica, indexCluster, oneOf, partitionRefOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
+import type { DiskFacts } from '../safety/disk.js';
 import { planDrain, type ReassignmentPlan } from '../safety/planner.js';
 import { partitionKey, type PartitionRef } from '../safety/types.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
@@ -43,6 +44,8 @@ export interface PrepareDrainOptions {
    * broker comes back). Default false: planDrain throws a PlanError naming them.
    */
   keepUnplaceable?: boolean;
+  /** Sizes and capacities (planDrain's `disk`): no target ends past its headroom, or a DiskFitError. */
+  disk?: DiskFacts;
 }
 
 /** Pure: what a drain of `brokers` still has to do, given the in-flight reassignments in the view. */
@@ -76,7 +79,10 @@ export function prepareDrain(index: ClusterIndex, brokers: readonly number[], op
     if (skip.size > 0) planned = indexCluster(viewWithPartitions(index.view, (p) => !skip.has(partitionKey(p))));
   }
 
-  const plan = planDrain(planned, [...drained], { maxMovesPerBroker: options.maxMovesPerBroker });
+  const plan = planDrain(planned, [...drained], {
+    maxMovesPerBroker: options.maxMovesPerBroker,
+    ...(options.disk === undefined ? {} : { disk: options.disk }),
+  });
   const newLeader = oneOf(plan.leadership);
   const leadersStaying: PartitionRef[] = [];
   for (const broker of drained) {
