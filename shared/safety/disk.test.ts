@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { brokerCapacity, diskFactsFrom, parseMaxDiskUsage } from './disk.js';
+import { indexCluster } from './cluster-index.js';
+import { brokerCapacity, diskFactsFrom, parseMaxDiskUsage, scaleDownDiskWarnings } from './disk.js';
+import { diskFactsOf } from './testing/disk.js';
 import { clusterOf } from './testing/cluster-builder.js';
 import { partitionKey } from './types.js';
 
@@ -49,6 +51,35 @@ describe('parseMaxDiskUsage', () => {
       const parsed = parseMaxDiskUsage(text);
       assert.equal(parsed.ok, false);
       if (!parsed.ok) assert.match(parsed.error, new RegExp(`^${JSON.stringify(text).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a percentage from 1 to 100`));
+    });
+  }
+});
+
+describe('scaleDownDiskWarnings', () => {
+  const MiB = 2 ** 20;
+  // Brokers 0-2 stay, broker 3 goes; t-0 and t-1 (100 MiB each) have a replica on 3.
+  const view = clusterOf([0, 1, 2, 3], [{ name: 't', partitions: [{ r: [3, 0] }, { r: [3, 1] }, { r: [0, 1] }] }]);
+  const index = indexCluster(view);
+  const disk = (capacityMiB: Array<number | null>, percent = 85) =>
+    diskFactsOf(view, () => 100 * MiB, new Map(capacityMiB.flatMap((c, b) => (c === null ? [] : [[b, c * MiB] as [number, number]]))), percent);
+  const cases: Array<{ name: string; capacities: Array<number | null>; removed: number[]; percent?: number; warns: RegExp | null }> = [
+    // Left room: 0 and 1 hold 200 MiB each, 2 holds none. 1000 MiB disks: 650+650+850 of room.
+    { name: 'silent when the brokers left have room', capacities: [1000, 1000, 1000, 1000], removed: [3], warns: null },
+    // 300 MiB disks allow 255: room 55 + 55 + 255 = 365 for 200 MiB.
+    { name: 'silent when the room adds up, even if one broker could not take it all', capacities: [300, 300, 300, 300], removed: [3], warns: null },
+    { name: 'warns with the figures when the brokers left cannot hold the replicas', capacities: [250, 250, 100, 250], removed: [3], warns: /^The replicas on broker 3 \(200 MiB\) do not fit on the brokers left: brokers 0, 1, 2 have room for 110 MiB within 85% of their disks, so a drain first \(kubectl kafka scale\) would be refused: they need at least 90\.0 MiB more\. Grow/ },
+    { name: 'a lower limit makes the same cluster warn', capacities: [1000, 1000, 1000, 1000], removed: [3], percent: 15, warns: /room for 150 MiB within 15% .*need at least 50\.0 MiB more/ },
+    { name: 'silent when a broker left has unknown capacity (no limit)', capacities: [250, 250, null, 250], removed: [3], warns: null },
+    { name: 'silent when the removed broker holds nothing', capacities: [10, 10, 10, 10], removed: [2], warns: null },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const warnings = scaleDownDiskWarnings(index, c.removed, disk(c.capacities, c.percent));
+      if (c.warns === null) assert.deepEqual(warnings, []);
+      else {
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0] ?? '', c.warns);
+      }
     });
   }
 });

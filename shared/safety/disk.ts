@@ -17,6 +17,8 @@
  */
 import type { LogDirSpace, ReplicaSizes } from '../kafka/replica-sizes.js';
 import type { ClusterView } from '../kafka/types.js';
+import { assignmentOf, partitionRefOf, type ClusterIndex } from './cluster-index.js';
+import { scaleDownDoesNotFitWarning } from './messages.js';
 import { partitionKey } from './types.js';
 
 export const DEFAULT_MAX_DISK_USAGE_PERCENT = 85;
@@ -136,4 +138,32 @@ export function parseMaxDiskUsage(text: string): { ok: true; value: number } | {
     };
   }
   return { ok: true, value };
+}
+
+/**
+ * Scale-down: the replicas on the removed brokers need room on the brokers
+ * left. A warning (never a refusal: the scale-down guard decides) when
+ * together the brokers left cannot hold them within their headroom. This is a
+ * lower bound: silence does not promise that the drain will fit, which
+ * `kubectl kafka scale` then checks replica by replica. Nothing is said when a
+ * broker left has unknown capacity (no limit) or nothing needs to move.
+ */
+export function scaleDownDiskWarnings(index: ClusterIndex, removed: readonly number[], disk: DiskFacts): string[] {
+  const leaving = new Set(removed);
+  const left = index.brokerIds.filter((b) => !leaving.has(b));
+  if (left.length === 0 || left.some((b) => !disk.capacity.has(b))) return [];
+  let moving = 0;
+  const seen = new Set<number>();
+  for (const broker of leaving) {
+    for (const ordinal of index.partitionsByBroker.get(broker) ?? []) {
+      if (seen.has(ordinal)) continue;
+      seen.add(ordinal);
+      const copies = assignmentOf(index, ordinal).filter((b) => leaving.has(b)).length;
+      moving += copies * (disk.partitionBytes.get(partitionKey(partitionRefOf(index, ordinal))) ?? 0);
+    }
+  }
+  if (moving === 0) return [];
+  let room = 0;
+  for (const b of left) room += Math.max(0, allowedBytes(disk.capacity.get(b), disk.maxUsagePercent) - (disk.usedBytes.get(b) ?? 0));
+  return moving > room ? [scaleDownDoesNotFitWarning([...leaving].sort((a, b) => a - b), left, moving, room, disk.maxUsagePercent)] : [];
 }

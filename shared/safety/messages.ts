@@ -219,3 +219,13 @@ export function drainDoesNotFitMessage(
   }[outcome.why];
   return `Drain of ${brokerList(drained)} does not fit on the disks: ${figures || 'no broker can take the replicas'}. ${why} ${diskRemedy(maxUsagePercent)}`;
 }
+
+/** The scale-down warning: the brokers left cannot hold the removed brokers' replicas within their headroom. */
+export function scaleDownDoesNotFitWarning(removed: readonly number[], left: readonly number[], movingBytes: number, roomBytes: number, maxUsagePercent: number): string {
+  return (
+    `The replicas on ${brokerList(removed)} (${formatBytes(movingBytes)}) do not fit on the brokers left: ` +
+    `${brokerList(left)} have room for ${formatBytes(roomBytes)} within ${maxUsagePercent}% of their disks, ` +
+    `so a drain first (kubectl kafka scale) would be refused: they need at least ${formatBytes(movingBytes - roomBytes)} more. ` +
+    diskRemedy(maxUsagePercent)
+  );
+}
