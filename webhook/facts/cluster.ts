@@ -18,6 +18,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import { breakGlassPodUids, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
 import { buildPolicyStatus, type PolicyStatus, type PolicyStatusInput } from './policy-status.js';
@@ -284,6 +285,22 @@ export class ClusterFacts implements FactsSource, Effects {
       return { ok: true, index: fresh.index, fetchedAt: fresh.view.fetchedAt };
     } catch (error) {
       return { ok: false, error: `cannot read the Kafka cluster of policy ${key} (${policy.spec.kafka.bootstrapServers.join(',')}): ${messageOf(error)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
+    const remaining = deadline.remainingMs();
+    if (remaining <= 0) return { ok: false, reason: 'no time left before the admission deadline' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ReplicaSizesResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `DescribeLogDirs did not answer within ${remaining} ms` }), remaining);
+    });
+    try {
+      return await Promise.race([this.clientFor(policy).then((client) => fetchReplicaSizes(client, brokers, null)), timeout]);
+    } catch (error) {
+      return { ok: false, reason: messageOf(error) };
     } finally {
       clearTimeout(timer);
     }

@@ -20,6 +20,8 @@ import {
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { NOTHING_READ, requirePolicy } from './pod-disruption.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
+import { scaleDownDiskWarnings, type DiskFacts } from '../../shared/safety/disk.js';
+import { gatherScaleDownDisk } from './scale-down-disk.js';
 
 export interface ScaleDownSubject {
   namespace: string;
@@ -42,6 +44,8 @@ export interface ScaleDownFacts {
   /** null when no Kafka view was needed (an unidentifiable broker refuses first). */
   kafka: KafkaIndexResult | null;
   maxPartitionsNamed: number;
+  /** Sizes and capacities, read only when the removed brokers hold replicas (for a warning, never a refusal). */
+  disk?: DiskFacts | null;
 }
 
 /** null when the replicas do not go down or the StatefulSet runs no brokers of any policy. */
@@ -82,6 +86,8 @@ export async function gatherScaleDown(
       ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
   ]);
+  const ids = removed.flatMap((b) => (b.id.ok ? [b.id.id] : []));
+  const disk = kafka?.ok ? await gatherScaleDownDisk(facts, policy, kafka.index, ids, brokerPods, context) : null;
   return {
     policy,
     namespace,
@@ -93,6 +99,7 @@ export async function gatherScaleDown(
     pending,
     kafka,
     maxPartitionsNamed: context.maxPartitionsNamed,
+    disk,
   };
 }
 
@@ -125,5 +132,6 @@ export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
     maxPartitionsNamed: facts.maxPartitionsNamed,
     target: { namespace: facts.namespace, statefulSet: facts.statefulSetName, replicas: facts.to },
   });
-  return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
+  const diskWarnings = facts.disk ? scaleDownDiskWarnings(facts.kafka.index, ids, facts.disk) : [];
+  return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings, ...diskWarnings);
 }
