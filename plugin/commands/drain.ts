@@ -43,6 +43,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     { description: 'Drain broker 2 at 50 MiB/s and evict its pod, without asking', command: 'kubectl kafka drain kafka-2 --throttle 50MiB/s --evict --yes' },
     { description: 'Everything on a node before maintenance (cordons it first)', command: 'kubectl kafka drain --node node-a1 --evict' },
     { description: 'By broker id, 5 moves per broker at a time', command: 'kubectl kafka drain --broker 2 --max-moves-per-broker 5' },
+    { description: 'Let receiving brokers fill their disks up to 90% (default 85%)', command: 'kubectl kafka drain kafka-2 --dry-run --max-disk-usage 90' },
   ];
 
   static override args = { pod: Args.string({ description: 'A broker pod.', required: false }) };
