@@ -64,7 +64,7 @@ after(async () => {
   await deleteTestPolicy();
 });
 
-test('a drain that cannot fit the disks is refused with the figures; after deleting a topic it fits', async () => {
+test('a drain that cannot fit the disks is refused with the figures; after deleting a topic it fits', async (t) => {
   // status shows used and capacity per broker: the 1Gi claim is the smaller of claim and file system.
   const rows = await eventually('status to show broker 2 holding the new data', async () => {
     const r = await statusRows();
@@ -81,6 +81,7 @@ test('a drain that cannot fit the disks is refused with the figures; after delet
   assert.match(refused.stderr, /Drain of broker 2 does not fit on the disks: broker [01] would hold [\d.]+ MiB of [\d.]+ MiB allowed \(\d+% of 1\.00 GiB\): needs [\d.]+ MiB more/);
   assert.match(refused.stderr, new RegExp(`or allow fuller disks with --max-disk-usage \\(now ${percent}\\)`));
   assert.match(refused.stderr, /Nothing was changed/);
+  t.diagnostic(`--max-disk-usage ${percent}: ${refused.stderr.trim()}`);
 
   // A bad value is a usage error, before anything is read.
   const bad = await expectPlugin(['drain', 'kafka-2', '--dry-run', '--max-disk-usage', '0'], 2);
