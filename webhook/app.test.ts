@@ -44,7 +44,7 @@ describe('POST /validate: requests that are not AdmissionReviews', () => {
   const bad: Array<[string, () => { payload: unknown; headers?: Record<string, string> }, number, RegExp]> = [
     ['a body that is not JSON', () => ({ payload: '{"apiVersion": "admission.k8s.io/v1",' }), 400, /the request body is not JSON \(.*\); expected an admission.k8s.io\/v1 AdmissionReview/],
     ['an empty body', () => ({ payload: '' }), 400, /the request body is empty/],
-    ['a JSON body with __proto__', () => ({ payload: '{"__proto__": {"polluted": true}}' }), 400, /not JSON \(it contains a "__proto__" or "constructor.prototype" key/],
+    ['a JSON object with only __proto__', () => ({ payload: '{"__proto__": {"polluted": true}}' }), 400, /not a valid AdmissionReview: apiVersion is nothing/],
     ['admission.k8s.io/v1beta1', () => ({ payload: { ...loadReview('eviction'), apiVersion: 'admission.k8s.io/v1beta1' } }), 400, /kafka-guard accepts only admission.k8s.io\/v1/],
     ['a review without a uid', () => { const r = loadReview('eviction'); delete r.request.uid; return { payload: r }; }, 400, /request.uid is nothing; expected a non-empty string/],
     ['a kind no rule handles', () => { const r = loadReview('pod-delete'); r.request.resource = { group: 'apps', version: 'v1', resource: 'deployments' }; r.request.kind = { group: 'apps', version: 'v1', kind: 'Deployment' }; return { payload: r }; }, 400, /no kafka-guard rule on \/validate handles apps\/v1 deployments \(kind Deployment\)/],
@@ -240,9 +240,88 @@ describe('GET endpoints', () => {
     assert.match(text, /kafkaguard_kafka_view_age_seconds\{policy="kafka\/kafka"\} 1.5/);
   });
 
+  it('keeps every metric label in a fixed set, whatever kinds and paths requests carry (issue 10)', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const app = appFor(standardCluster(), { metrics });
+    for (let i = 0; i < 300; i += 1) {
+      const review = loadReview('pod-delete');
+      review.request.kind = { group: '', version: 'v1', kind: `Made${i}Up` };
+      review.request.uid = `uid-${i}`;
+      assert.equal((await post(app, '/validate', review)).status, 200);
+      await post(app, `/validate/extra-${i}`, review);
+    }
+    const text = await metrics.registry.metrics();
+    const series = text.split('\n').filter((line) => line.startsWith('kafkaguard_') && line.includes('{'));
+    const requests = series.filter((line) => line.startsWith('kafkaguard_admission_requests_total{'));
+    assert.deepEqual(requests, ['kafkaguard_admission_requests_total{route="validate",kind="other",operation="DELETE"} 300']);
+    assert.ok(series.length < 40, `${series.length} series`);
+    assert.ok(!series.some((line) => /Made\d+Up|extra-/.test(line)));
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await appFor(standardCluster()).inject({ method: 'GET', url: '/validate' });
     assert.equal(response.statusCode, 404);
     assert.match(JSON.parse(response.body).message, /see \/validate, \/mutate/);
+  });
+});
+
+/** A review's JSON text with `extra` (raw JSON members) inserted right after the first occurrence of `anchor`. */
+function withRawKeys(review: Review, anchor: string, extra: string): string {
+  const text = JSON.stringify(review);
+  const at = text.indexOf(anchor);
+  assert.ok(at >= 0, `anchor ${anchor} not in the review`);
+  return `${text.slice(0, at + anchor.length)}${extra},${text.slice(at + anchor.length)}`;
+}
+
+/** Label or annotation members with the keys that poison prototypes when assigned. */
+const POISON = '"__proto__":"yes","constructor":"yes","prototype":"x"';
+/** The same keys with object values, as a hand-made request could send anywhere. */
+const POISON_OBJECTS = '"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}';
+
+function assertNotPolluted(): void {
+  const probe: Record<string, unknown> = {};
+  assert.equal(probe['polluted'], undefined, 'Object.prototype was polluted');
+  assert.equal(Object.getPrototypeOf(probe), Object.prototype);
+}
+
+describe('__proto__, constructor and prototype keys in a valid review get a decision, never a 400 (issue 10)', () => {
+  it('a policy whose matchLabels has a __proto__ key is refused by policy validation, naming the key', async () => {
+    const body = withRawKeys(loadReview('policy-create'), '"matchLabels":{', '"__proto__":"kafka"');
+    const response = await post(appFor(standardCluster()), '/validate', body);
+    assert.equal(response.status, 200, response.raw);
+    assert.equal(response.json?.response.allowed, false);
+    assert.match(response.json?.response.status.message, /__proto__/);
+    assertNotPolluted();
+  });
+
+  it('a broker pod delete whose labels and annotations carry such keys is decided as without them', async () => {
+    const app = appFor(unsafe());
+    const plain = await post(app, '/validate', loadReview('pod-delete'));
+    let body = withRawKeys(loadReview('pod-delete'), '"labels":{', POISON);
+    body = body.replace('"metadata":{', `"metadata":{"annotations":{${POISON}},`);
+    body = body.replace('"oldObject":{', `"oldObject":{${POISON_OBJECTS},`);
+    assert.match(body, /"oldObject":\{"__proto__"/);
+    const poisoned = await post(app, '/validate', body);
+    assert.equal(poisoned.status, 200, poisoned.raw);
+    assert.equal(plain.json?.response.allowed, false);
+    assert.equal(poisoned.json?.response.allowed, plain.json?.response.allowed);
+    assertNotPolluted();
+  });
+
+  it('/mutate patches a StatefulSet whose template labels carry such keys, and the patch leaves them alone', async () => {
+    const review = loadReview('sts-scale');
+    review.request.operation = 'CREATE';
+    review.request.oldObject = null;
+    const body = withRawKeys(review, '"template":{"metadata":{"labels":{', POISON);
+    const response = await post(appFor(standardCluster()), '/mutate', body);
+    assert.equal(response.status, 200, response.raw);
+    const answer = response.json?.response;
+    assert.equal(answer.allowed, true);
+    assert.equal(answer.patchType, 'JSONPatch');
+    const ops = JSON.parse(Buffer.from(answer.patch, 'base64').toString('utf8')) as Operation[];
+    assert.ok(ops.length > 0);
+    assert.ok(!ops.some((op) => /__proto__|constructor|prototype/.test(op.path)), JSON.stringify(ops));
+    assert.ok(!JSON.stringify(ops).includes('polluted'));
+    assertNotPolluted();
   });
 });

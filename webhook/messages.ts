@@ -280,3 +280,61 @@ export function notJsonMessage(detail: string): string {
 }
 
 export const EMPTY_BODY_MESSAGE = 'the request body is empty; expected an admission.k8s.io/v1 AdmissionReview';
+
+// ---- pod-selector-labels: taking a live broker out of its policy's selector (issue 10) ----
+
+/** One selector requirement a label edit breaks: the key, and what the pod had before. */
+export interface BrokenSelectorLabel {
+  key: string;
+  /** The value before the edit; null when the label was absent (e.g. a DoesNotExist requirement now fails). */
+  before: string | null;
+  /** The value after the edit; null when the label was removed. */
+  after: string | null;
+}
+
+export function selectorLabelSummary(namespace: string, pod: string, brokerId: number | null): string {
+  return `kafka-guard refused to change the labels of pod ${namespace}/${pod}${brokerLabel(brokerId)}.`;
+}
+
+function describeLabelChange(label: BrokenSelectorLabel): string {
+  if (label.after === null) return `removes label ${label.key} (was ${JSON.stringify(label.before ?? '')})`;
+  if (label.before === null) return `adds label ${label.key}=${JSON.stringify(label.after)}`;
+  return `changes label ${label.key} from ${JSON.stringify(label.before)} to ${JSON.stringify(label.after)}`;
+}
+
+/** Put back what the edit changed: `kubectl label pod P k=v k2- -n NS --overwrite`. */
+function restoreLabelsCommand(namespace: string, pod: string, labels: readonly BrokenSelectorLabel[]): string {
+  const args = labels.map((label) => (label.before === null ? `${label.key}-` : `${label.key}=${label.before}`));
+  return `kubectl label pod ${pod} ${args.join(' ')} --overwrite${ns(namespace)}`;
+}
+
+export function selectorLabelReason(
+  namespace: string,
+  pod: string,
+  policyKey: string,
+  labels: readonly BrokenSelectorLabel[],
+): DenialReasonFields {
+  return {
+    rule: 'selector-labels',
+    message:
+      `This edit ${labels.map(describeLabelChange).join(', ')}, which takes a running broker out of spec.brokers.selector ` +
+      `of KafkaGuardPolicy ${policyKey}: its deletion and eviction would then no longer be guarded. ` +
+      `To retire the broker, use kubectl kafka drain ${pod}${ns(namespace)} or kubectl kafka scale; to take it down for maintenance, ` +
+      `kubectl kafka can-disrupt ${pod}${ns(namespace)} tells whether it is safe.`,
+    remediation: `keep the label: ${restoreLabelsCommand(namespace, pod, labels)}`,
+  };
+}
+
+/**
+ * Break-glass on a relabelled broker pod: admitted, and the annotation is left
+ * in place. Relabelling is no disruption, and consuming the annotation would
+ * change the pod under the very update being admitted: the apiserver then
+ * retries that update, re-runs admission, and would refuse it.
+ */
+export function selectorLabelBreakGlassWarning(namespace: string, pod: string, reason: string): string {
+  return (
+    `kafka-guard: break-glass annotation ${ANNOTATIONS.allowDisruption} on pod ${namespace}/${pod} ("${reason}") lets this ` +
+    'relabel take the broker out of its policy; its deletion and eviction are no longer guarded.'
+  );
+}
+

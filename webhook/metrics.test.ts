@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMetrics } from './metrics.js';
+import { createMetrics, kindLabel } from './metrics.js';
 
 async function viewAges(metrics: ReturnType<typeof createMetrics>): Promise<string[]> {
   const text = await metrics.registry.metrics();
@@ -43,4 +43,21 @@ describe('kafkaguard_kafka_view_age_seconds', () => {
   it('has no series before the facts report their views', async () => {
     assert.deepEqual(await viewAges(createMetrics({ processMetrics: false })), []);
   });
+});
+
+describe('kindLabel', () => {
+  const table: Array<[string, string]> = [
+    ['Pod', 'Pod'],
+    ['Eviction', 'Eviction'],
+    ['Scale', 'Scale'],
+    ['KafkaGuardPolicy', 'KafkaGuardPolicy'],
+    ['pod', 'other'],
+    ['Made1Up', 'other'],
+    ['', 'other'],
+    ['__proto__', 'other'],
+    ['constructor', 'other'],
+  ];
+  for (const [kind, label] of table) {
+    it(`labels kind ${JSON.stringify(kind)} as ${label}`, () => assert.equal(kindLabel(kind), label));
+  }
 });

@@ -7,7 +7,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface WebhookMetrics {
   registry: Registry;
-  /** Every AdmissionReview received, by route, object kind and operation (decode failures: kind "invalid"). */
+  /**
+   * Every AdmissionReview received, by route, object kind and operation (decode
+   * failures: kind "invalid"). The kind is one of KIND_LABELS (see kindLabel).
+   */
   requests: Counter<'route' | 'kind' | 'operation'>;
   /** One per rule that looked at a request, by its outcome (allowed, denied, warned, break_glass, ...). */
   verdicts: Counter<'rule' | 'outcome'>;
@@ -23,6 +26,27 @@ export interface WebhookMetrics {
   reportKafkaViews(source: KafkaViewSource): void;
   /** Failures: decode (400/413), rule exceptions, deadline overruns, failed effects. */
   errors: Counter<'route' | 'type'>;
+}
+
+/**
+ * The object kinds of the resources the webhook is registered for. A label
+ * value from a request is only ever one of these, "invalid", "unknown" or
+ * "other": made-up kinds would otherwise each open a series of their own
+ * (issue 10: 10,000 kinds gave 10,000 series).
+ */
+export const KIND_LABELS: ReadonlySet<string> = new Set([
+  'Pod',
+  'Eviction',
+  'StatefulSet',
+  'Scale',
+  'PersistentVolumeClaim',
+  'KafkaGuardPolicy',
+  'KafkaNodePool',
+]);
+
+/** The `kind` label for an object kind taken from a request. */
+export function kindLabel(kind: string): string {
+  return KIND_LABELS.has(kind) ? kind : 'other';
 }
 
 /** The Kafka views a webhook holds: [policy key, fetchedAt epoch ms]. */

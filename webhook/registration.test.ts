@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import { parseConfig } from './config.js';
 import { standardCluster } from './facts/fake.js';
 import {
-  NODEPOOL_MATCH_CONDITION, POD_MATCH_CONDITION, PVC_MATCH_CONDITION, STATEFULSET_MATCH_CONDITION, webhookConfigurations,
+  NODEPOOL_MATCH_CONDITION, POD_LABELS_MATCH_CONDITION, POD_MATCH_CONDITION, PVC_MATCH_CONDITION, STATEFULSET_MATCH_CONDITION, webhookConfigurations,
 } from './registration.js';
 
 /** JSON as the apiserver hands it to CEL: objects are maps, whole numbers are ints. */
@@ -46,7 +46,7 @@ const hook = (hooks: Hook[], name: string) => {
 
 describe('webhook registrations: matchConditions', () => {
   it('puts each condition on its webhook, and none on the mutating webhook or policy validation', () => {
-    assert.deepEqual(hook(validating, 'pods.validate.kafkaguard.io').matchConditions, [POD_MATCH_CONDITION]);
+    assert.deepEqual(hook(validating, 'pods.validate.kafkaguard.io').matchConditions, [POD_MATCH_CONDITION, POD_LABELS_MATCH_CONDITION]);
     assert.deepEqual(hook(validating, 'statefulsets.validate.kafkaguard.io').matchConditions, [STATEFULSET_MATCH_CONDITION]);
     assert.deepEqual(hook(validating, 'pvcs.validate.kafkaguard.io').matchConditions, [PVC_MATCH_CONDITION]);
     assert.deepEqual(hook(validating, 'nodepools.validate.kafkaguard.io').matchConditions, [NODEPOOL_MATCH_CONDITION]);
@@ -121,6 +121,43 @@ describe('webhook registrations: matchConditions', () => {
   });
 });
 
+/** A pod UPDATE made from the pod-delete fixture: object starts as a copy of oldObject. */
+const podUpdate = (r: Review) => {
+  r.operation = 'UPDATE';
+  r.object = structuredClone(r.oldObject);
+};
+const podUpdates: Array<[string, (r: Review) => void, boolean]> = [
+  ['a selector label removed', (r) => { podUpdate(r); delete r.object.metadata.labels['app.kubernetes.io/name']; }, true],
+  ['a selector label changed', (r) => { podUpdate(r); r.object.metadata.labels['app.kubernetes.io/name'] = 'zookeeper'; }, true],
+  ['an unrelated label added', (r) => { podUpdate(r); r.object.metadata.labels.team = 'data'; }, true],
+  ['all labels removed', (r) => { podUpdate(r); delete r.object.metadata.labels; }, true],
+  ['an annotation added', (r) => { podUpdate(r); r.object.metadata.annotations = { note: 'x' }; }, false],
+  ['an image bump', (r) => { podUpdate(r); r.object.spec.containers[0].image = 'apache/kafka:4.1.1'; }, false],
+  ['nothing changed', (r) => podUpdate(r), false],
+  ['no labels before or after', (r) => { podUpdate(r); delete r.object.metadata.labels; delete r.oldObject.metadata.labels; }, false],
+];
+
+describe('webhook registrations: pod UPDATE reaches the webhook only when labels change', () => {
+  for (const [name, edit, expected] of podUpdates) {
+    it(`pods: ${expected ? 'sends' : 'skips'} ${name}`, () => {
+      const { variables } = variant('pod-delete', edit);
+      assert.equal(evaluate(POD_LABELS_MATCH_CONDITION.expression, variables), expected);
+      // The delete condition lets every UPDATE through; the label condition decides.
+      assert.equal(evaluate(POD_MATCH_CONDITION.expression, variables), true);
+    });
+  }
+
+  it('pods: the label condition lets deletes and evictions through', () => {
+    assert.equal(evaluate(POD_LABELS_MATCH_CONDITION.expression, variant('eviction').variables), true);
+    assert.equal(evaluate(POD_LABELS_MATCH_CONDITION.expression, variant('pod-delete').variables), true);
+  });
+
+  it('registers pods UPDATE on the validating pods webhook', () => {
+    const rules = hook(validating, 'pods.validate.kafkaguard.io').rules;
+    assert.ok(rules.some((r) => r.resources.includes('pods') && r.operations.includes('UPDATE')));
+  });
+});
+
 describe('webhook registrations: nothing a rule refuses is filtered out', () => {
   const config = parseConfig([], {});
   if (!config.ok) throw new Error(config.errors.join('; '));
@@ -154,6 +191,25 @@ describe('webhook registrations: nothing a rule refuses is filtered out', () => 
         assert.ok(sent || allowed, 'the webhook would refuse an update its matchCondition keeps away from it');
         // And the condition is not wider than needed: what it sends, some rule refuses here.
         assert.equal(sent, !allowed);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+});
+
+describe('webhook registrations: a pod UPDATE a rule refuses is never filtered out', () => {
+  const config = parseConfig([], {});
+  if (!config.ok) throw new Error(config.errors.join('; '));
+  for (const [name, edit] of podUpdates) {
+    it(`pods UPDATE: ${name}`, async () => {
+      const app = buildApp(config.config, { facts: standardCluster(), effects: standardCluster(), readiness: () => ({ ready: true }), logger: false });
+      try {
+        const { review, variables } = variant('pod-delete', edit);
+        const response = await app.inject({ method: 'POST', url: '/validate', payload: review });
+        assert.equal(response.statusCode, 200, response.body);
+        const allowed = (JSON.parse(response.body) as Review).response.allowed as boolean;
+        assert.ok(evaluate(POD_LABELS_MATCH_CONDITION.expression, variables) || allowed, 'refused but filtered out');
       } finally {
         await app.close();
       }

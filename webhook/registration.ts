@@ -102,6 +102,17 @@ export const POD_MATCH_CONDITION = {
   expression: "request.operation != 'DELETE' || request.resource.resource != 'pods' || !has(oldObject.metadata.deletionTimestamp)",
 };
 
+/**
+ * A pod UPDATE reaches the webhook only when its labels change
+ * (pod-selector-labels refuses taking a live broker out of its policy's
+ * selector). Status updates go to pods/status, which is not registered;
+ * spec, annotation and finalizer edits stay away.
+ */
+export const POD_LABELS_MATCH_CONDITION = {
+  name: 'pod-update-changes-labels',
+  expression: `request.operation != 'UPDATE' || ${celFieldChanged(['metadata', 'labels'])}`,
+};
+
 /** Excludes kube-system and the webhook's own namespace, for registrations not scoped by the guard label. */
 function notSystem(ownNamespace: string) {
   return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', ownNamespace] }] };
@@ -129,10 +140,10 @@ export function webhookConfigurations(opts: RegistrationOptions): [Record<string
         name: 'pods.validate.kafkaguard.io', ...common, clientConfig: validate,
         failurePolicy: 'Fail', sideEffects: 'NoneOnDryRun', namespaceSelector: guarded(opts.ownNamespace),
         rules: [
-          { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['pods'], scope: 'Namespaced' },
+          { apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE', 'UPDATE'], resources: ['pods'], scope: 'Namespaced' },
           { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods/eviction'], scope: 'Namespaced' },
         ],
-        matchConditions: [POD_MATCH_CONDITION],
+        matchConditions: [POD_MATCH_CONDITION, POD_LABELS_MATCH_CONDITION],
       },
       {
         name: 'statefulsets.validate.kafkaguard.io', ...common, clientConfig: validate,

@@ -80,7 +80,11 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
       });
     } catch (error) {
       if (error instanceof PlanError) {
-        throw new RefusedError(`${error.message.replace(/\.+$/, '')}. Nothing was changed`);
+        throw new RefusedError(
+          `${error.message.replace(/\.+$/, '')}. Nothing was changed. If the broker${ids.length === 1 ? '' : 's'} will come back ` +
+            `(a node reboot or upgrade), only what would break without ${ids.length === 1 ? 'it' : 'them'} has to move: ` +
+            `kubectl kafka maintenance start ${maintenanceTarget(args.pod, broker, flags.node)}`,
+        );
       }
       throw error;
     }
@@ -168,6 +172,11 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     this.print(result, flags.output, renderDrainResult);
     return result;
   }
+}
+
+function maintenanceTarget(pod: string | undefined, broker: number | undefined, node: string | undefined): string {
+  if (pod !== undefined) return pod;
+  return broker !== undefined ? `--broker ${broker}` : `--node ${node ?? ''}`;
 }
 
 function drainHeader(result: DrainResult, evict: boolean, node: string | null): string[] {

@@ -1,11 +1,12 @@
 /**
- * Exit codes (DESIGN.md "Plugin commands") and the errors that carry them.
+ * Exit codes (docs/plugin.md "Conventions") and the errors that carry them.
  * Every command ends in exactly one of these; exitCodeOf() maps errors from
  * the shared modules onto them in one place.
  */
 import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
 import { KubeApiError, KubeConfigError, KubeUnreachableError } from '../../shared/k8s/cluster.js';
 import { PlanError } from '../../shared/safety/planner.js';
+import { RefusedError, UsageError } from '../../shared/ops/errors.js';
 
 export const ExitCode = {
   /** Done, or safe. */
@@ -22,15 +23,8 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The command line asks for something that does not exist or cannot be meant. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** The operation is refused as unsafe, or stopped part-way; the message says what and what to do. */
-export class RefusedError extends Error {
-  override readonly name = 'RefusedError';
-}
+// Shared with the evacuation controller, which runs the same operations.
+export { RefusedError, UsageError } from '../../shared/ops/errors.js';
 
 /**
  * Kafka cannot be connected to as the policy says: a Secret it names is

@@ -23,12 +23,12 @@ import { isNotFound, KubeApiError } from '../../shared/k8s/cluster.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 import { claimNamesForOrdinal, podIsReady } from '../../shared/k8s/pods.js';
 import { nodeMatchesTerms, volumeUsableOn, type BrokerVolume } from '../../shared/k8s/volumes.js';
-import { executeDrain, prepareDrain, sweepThrottles, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
+import { executeDrain, movesBack, prepareDrain, sweepThrottles, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
 import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
 import { runReassignment, type ReassignmentReport } from '../../shared/plan/reassign.js';
 import type { MoveEndpoints } from '../../shared/plan/throttles.js';
-import { assignmentOf, indexCluster, oneOf, partitionRefOf, viewWithPartitions } from '../../shared/safety/cluster-index.js';
-import { batchMoves, type PartitionMove } from '../../shared/safety/planner.js';
+import { indexCluster, oneOf, partitionRefOf, viewWithPartitions } from '../../shared/safety/cluster-index.js';
+import { batchMoves } from '../../shared/safety/planner.js';
 import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
 import { gatherFacts, type ClusterFacts } from './facts.js';
@@ -357,16 +357,7 @@ async function deleteClaims(context: OperationContext, plan: MovePlan, drain: Dr
 /** Node-local path: the drained partitions go back to their original replicas (original order). */
 async function moveBack(context: OperationContext, drain: DrainPreparation): Promise<ReassignmentReport> {
   const admin = await context.session.kafka();
-  const index = indexCluster(await fetchClusterView(admin));
-  const back: PartitionMove[] = [];
-  for (const move of [...drain.resumed, ...drain.plan.moves]) {
-    const ordinal = index.ordinalOf(move.topic, move.partition);
-    if (ordinal < 0) continue; // topic deleted meanwhile
-    const now = assignmentOf(index, ordinal);
-    const sameAsPlanned = now.length === move.to.length && now.every((b) => move.to.includes(b));
-    // Only partitions still where the drain put them go back; anything reassigned since is left alone.
-    if (sameAsPlanned && index.reassigning[ordinal] !== 1) back.push({ topic: move.topic, partition: move.partition, from: now, to: [...move.from] });
-  }
+  const back = movesBack(indexCluster(await fetchClusterView(admin)), [...drain.resumed, ...drain.plan.moves]);
   context.reporter.event(`moving ${back.length} partition(s) back to their original replicas`);
   const batches: MoveEndpoints[][] = batchMoves(back, context.maxMovesPerBroker);
   return runReassignment(admin, {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { buildBrokerDirectory } from '../../shared/k8s/identity.js';
 import { describeBrokerVolume } from '../../shared/k8s/volumes.js';
-import { parsePolicy } from '../../shared/policy/parse.js';
+import { testPolicy } from '../../shared/safety/testing/policy.js';
 import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
 import type { ClusterFacts } from './facts.js';
@@ -11,17 +11,7 @@ import { buildStatus } from './status.js';
 import { diskCell } from '../commands/status.js';
 import { downBrokers } from '../../shared/safety/disruption.js';
 
-const parsed = parsePolicy({
-  apiVersion: 'kafkaguard.io/v1alpha1',
-  kind: 'KafkaGuardPolicy',
-  metadata: { name: 'p', namespace: 'kafka' },
-  spec: {
-    brokers: { selector: { matchLabels: { app: 'kafka' } }, idFrom: { ordinal: { offset: 0 } } },
-    kafka: { bootstrapServers: ['kafka-0:9092'] },
-  },
-});
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-const policy = parsed.policy;
+const policy = testPolicy();
 
 const pod = (ordinal: number, node: string, ready = true): V1Pod => ({
   metadata: { name: `kafka-${ordinal}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'kafka', uid: 'u', controller: true }] },

@@ -6,49 +6,11 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { sleep } from '../../shared/sleep.js';
-import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
-import { KubeUnreachableError, type KubeCluster } from '../../shared/k8s/cluster.js';
+import type { KubeCluster } from '../../shared/k8s/cluster.js';
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
-import { formatDuration } from './units.js';
-import { RefusedError } from './errors.js';
+import { waitFor, type WaitOptions } from '../../shared/ops/wait.js';
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  signal?: AbortSignal;
-}
-
-
-/**
- * Polls `check` until it returns a value other than undefined. Unreachable
- * Kafka or apiserver on one poll is retried (brokers restart during these
- * waits); on timeout a RefusedError says what was awaited and the last state.
- */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  options: WaitOptions & { describe?: () => string },
-): Promise<T> {
-  const started = Date.now();
-  let lastError: unknown = null;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-      lastError = null;
-    } catch (error) {
-      if (!(error instanceof KafkaUnreachableError) && !(error instanceof KubeUnreachableError)) throw error;
-      lastError = error;
-    }
-    if (Date.now() - started > options.timeoutMs) {
-      const state = options.describe?.() ?? '';
-      const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new RefusedError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what}${state ? ` (${state})` : ''}${last}`);
-    }
-    await sleep(options.intervalMs ?? 1000, options.signal);
-  }
-}
+export { waitFor, type WaitOptions } from '../../shared/ops/wait.js';
 
 /** Waits until the pod with `uid` is gone (deleted, or replaced by a pod of the same name). */
 export async function waitForPodGone(kube: KubeCluster, namespace: string, name: string, uid: string, options: WaitOptions): Promise<void> {

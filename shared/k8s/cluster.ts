@@ -355,11 +355,40 @@ export class KubeCluster {
     );
   }
 
-  /** A Secret's data decoded to text. */
   readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | null> {
     return this.read(`reading ConfigMap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({ namespace, name }));
   }
 
+  /**
+   * Sets one key of a ConfigMap (null removes it), creating the ConfigMap when
+   * missing. Each write carries the resourceVersion read, and a conflict (409)
+   * reads again: two writers never lose each other's keys.
+   */
+  async setConfigMapKey(namespace: string, name: string, key: string, value: string | null, labels: Record<string, string> = {}): Promise<void> {
+    const what = `writing key ${key} of ConfigMap ${namespace}/${name}`;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readConfigMap(namespace, name);
+      const data = { ...(current?.data ?? {}) };
+      if (value === null) delete data[key];
+      else data[key] = value;
+      try {
+        if (current === null) {
+          if (value === null) return;
+          await this.core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels }, data } });
+        } else {
+          await this.core.replaceNamespacedConfigMap({ namespace, name, body: { ...current, data } });
+        }
+        return;
+      } catch (error) {
+        const status = classifyKubeError(error, what, this.server);
+        // 409: someone wrote in between (or created it first); read again.
+        if (status instanceof KubeApiError && status.status === 409 && attempt < 10) continue;
+        throw status;
+      }
+    }
+  }
+
+  /** A Secret's data decoded to text. */
   async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
     const secret = await this.call(`reading Secret ${namespace}/${name}`, () => this.core.readNamespacedSecret({ namespace, name }));
     const decoded: Record<string, string> = {};

@@ -15,7 +15,7 @@ import { fetchClusterView } from '../kafka/cluster-view.js';
 import { clearThrottles } from '../kafka/operations.js';
 import { assignmentOf, holdsAnyReplica, indexCluster, oneOf, partitionRefOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
 import type { DiskFacts } from '../safety/disk.js';
-import { planDrain, type ReassignmentPlan } from '../safety/planner.js';
+import { planDrain, type PartitionMove, type ReassignmentPlan } from '../safety/planner.js';
 import { partitionKey, type PartitionRef } from '../safety/types.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
 import { runReassignment, type ReassignmentReport, type ReassignmentSettings } from './reassign.js';
@@ -46,6 +46,8 @@ export interface PrepareDrainOptions {
   keepUnplaceable?: boolean;
   /** Sizes and capacities (planDrain's `disk`): no target ends past its headroom, or a DiskFitError. */
   disk?: DiskFacts;
+  /** Brokers that may receive replicas (planDrain's targetBrokers); default every registered broker not drained. */
+  targetBrokers?: number[];
 }
 
 /** Pure: what a drain of `brokers` still has to do, given the in-flight reassignments in the view. */
@@ -82,6 +84,7 @@ export function prepareDrain(index: ClusterIndex, brokers: readonly number[], op
   const plan = planDrain(planned, [...drained], {
     maxMovesPerBroker: options.maxMovesPerBroker,
     ...(options.disk === undefined ? {} : { disk: options.disk }),
+    ...(options.targetBrokers === undefined ? {} : { targetBrokers: options.targetBrokers }),
   });
   const newLeader = oneOf(plan.leadership);
   const leadersStaying: PartitionRef[] = [];
@@ -160,4 +163,22 @@ export async function sweepThrottles(api: KafkaApi, brokers: readonly number[], 
   const target = { topics: sweep.topics, brokers: sweep.brokers.filter((b) => live.has(b)) };
   if (target.topics.length > 0 || target.brokers.length > 0) await clearThrottles(api, target);
   return target;
+}
+
+/**
+ * Pure: the moves that put partitions back where `moves` took them from.
+ * Only a partition still exactly where the move put it goes back; one
+ * deleted, reassigned since or still reassigning is left alone. Used after a
+ * node-local move and at the end of a maintenance.
+ */
+export function movesBack(index: ClusterIndex, moves: readonly MoveEndpoints[]): PartitionMove[] {
+  const back: PartitionMove[] = [];
+  for (const move of moves) {
+    const ordinal = index.ordinalOf(move.topic, move.partition);
+    if (ordinal < 0 || index.reassigning[ordinal] === 1) continue;
+    const now = assignmentOf(index, ordinal);
+    const samePlace = now.length === move.to.length && now.every((b) => move.to.includes(b));
+    if (samePlace) back.push({ topic: move.topic, partition: move.partition, from: now, to: [...move.from] });
+  }
+  return back;
 }

@@ -298,7 +298,7 @@ export const policySpecSchema: SchemaNode = {
       default: {},
       properties: {
         eviction: guard('Check pod evictions (kubectl drain, node autoscalers).'),
-        podDelete: guard('Check deleting broker pods.'),
+        podDelete: guard('Check deleting broker pods, and relabelling a live broker pod out of spec.brokers.selector.'),
         scaleDown: guard('Check scaling a broker StatefulSet down.'),
         volumes: guard('Check shrinking or deleting broker volumes.'),
       } satisfies Record<keyof GuardsSpec, SchemaNode>,

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parsePolicy } from '../policy/parse.js';
+import { testPolicy } from './testing/policy.js';
 import { indexCluster } from './cluster-index.js';
 import { disruptionVerdict } from './disruption.js';
 import { clusterOf } from './testing/cluster-builder.js';
 
-const parsed = parsePolicy({
-  apiVersion: 'kafkaguard.io/v1alpha1',
-  kind: 'KafkaGuardPolicy',
-  metadata: { name: 'p', namespace: 'kafka' },
-  spec: { brokers: { selector: { matchLabels: { app: 'kafka' } }, idFrom: { ordinal: { offset: 0 } } }, kafka: { bootstrapServers: ['kafka-0:9092'] } },
-});
-if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-const policy = parsed.policy;
+const policy = testPolicy();
 // RF 3, min ISR 2: any one broker may go, never two.
 const index = indexCluster(clusterOf([0, 1, 2], [{ name: 'orders', minIsr: 2, partitions: [{ r: [0, 1, 2] }, { r: [1, 2, 0] }] }]));
 const ask = (pending: { brokers: number[]; unknown: string | null }) =>

@@ -16,9 +16,11 @@ describe('safeCommand', () => {
   it('builds the kubectl kafka command from what the target names', () => {
     const disrupt = { brokers: [2], kind: 'disrupt' as const };
     const remove = { brokers: [2], kind: 'remove' as const };
-    assert.equal(safeCommand(disrupt, [2], { namespace: 'kafka', pod: 'kafka-2' }), 'kubectl kafka drain kafka-2 -n kafka');
-    assert.equal(safeCommand(disrupt, [2], undefined), 'kubectl kafka drain --broker 2');
+    assert.equal(safeCommand(disrupt, [2], { namespace: 'kafka', pod: 'kafka-2' }), 'kubectl kafka maintenance start kafka-2 -n kafka');
+    assert.equal(safeCommand(disrupt, [2], undefined), 'kubectl kafka maintenance start --broker 2');
     assert.equal(safeCommand(remove, [2], { namespace: 'kafka', statefulSet: 'kafka', replicas: 2 }), 'kubectl kafka scale kafka --replicas 2 -n kafka');
-    assert.equal(safeCommand(disrupt, [2, 3], { pod: 'kafka-2' }), 'kubectl kafka drain --broker 2 --broker 3');
+    // Gone for good with no scale-down to name: a drain, not a maintenance.
+    assert.equal(safeCommand(remove, [2], { namespace: 'kafka', pod: 'kafka-2' }), 'kubectl kafka drain kafka-2 -n kafka');
+    assert.equal(safeCommand(disrupt, [2, 3], { pod: 'kafka-2' }), 'kubectl kafka maintenance start --broker 2 --broker 3');
   });
 });

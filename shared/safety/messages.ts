@@ -124,16 +124,42 @@ function namespaceFlag(target: VerdictPolicy['target']): string {
 
 /**
  * The `kubectl kafka` command that does the requested job safely: a guarded
- * scale-down when the StatefulSet and the asked-for replica count are known,
- * otherwise a drain of the pod or of the broker ids.
+ * scale-down when the StatefulSet and the asked-for replica count are known;
+ * for a broker going down for a while, a maintenance of the pod or the broker
+ * ids; for one going for good, a drain.
  */
 export function safeCommand(request: DisruptionRequest, brokers: readonly number[], target: VerdictPolicy['target']): string {
   const ns = namespaceFlag(target);
   if (request.kind === 'remove' && target?.statefulSet && target.replicas !== undefined) {
     return `kubectl kafka scale ${target.statefulSet} --replicas ${target.replicas}${ns}`;
   }
-  if (brokers.length === 1 && target?.pod) return `kubectl kafka drain ${target.pod}${ns}`;
-  return `kubectl kafka drain ${brokers.map((b) => `--broker ${b}`).join(' ')}${ns}`;
+  // Taken down for a while (eviction, delete, restart): maintenance moves only what would
+  // break, and works where a drain has nowhere to put the replicas. For good: a drain.
+  const verb = request.kind === 'disrupt' ? 'maintenance start' : 'drain';
+  if (brokers.length === 1 && target?.pod) return `kubectl kafka ${verb} ${target.pod}${ns}`;
+  return `kubectl kafka ${verb} ${brokers.map((b) => `--broker ${b}`).join(' ')}${ns}`;
+}
+
+/**
+ * When not even a maintenance can make the disruption safe now (every broker
+ * that is up already holds the at-risk partitions): what has to change first,
+ * then the command.
+ */
+export function noSafeWayYet(
+  request: DisruptionRequest,
+  brokers: readonly number[],
+  also: { alreadyDown: readonly number[]; pending: readonly number[] },
+  target: VerdictPolicy['target'],
+): string {
+  const first: string[] = [];
+  if (also.alreadyDown.length > 0) first.push(`bring back ${brokerWord(also.alreadyDown)} ${also.alreadyDown.join(', ')} (down)`);
+  if (also.pending.length > 0) first.push(`wait for ${brokerWord(also.pending)} ${also.pending.join(', ')} (disruption under way) to be back`);
+  first.push(`add a broker (kubectl kafka scale ${target?.statefulSet ?? 'STS'} --replicas <one more>${namespaceFlag(target)})`);
+  return `none right now: every broker that is up already holds a replica of these partitions. First ${first.join(', or ')}; then ${safeCommand(request, brokers, target)}`;
+}
+
+function brokerWord(ids: readonly number[]): string {
+  return ids.length === 1 ? 'broker' : 'brokers';
 }
 
 /** For unknown brokers the safe next step is to look at the id mapping. */

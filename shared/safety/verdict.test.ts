@@ -191,7 +191,31 @@ const cases: Case[] = [
     allowed: false,
     rules: { offline: ['t-0'] },
     messages: ['Taking down brokers 1, 2 would take 1 partition offline'],
-    remediation: 'kubectl kafka drain --broker 1 --broker 2',
+    // Only broker 3 is up to take t-0's two replicas: not even a maintenance can help.
+    remediation:
+      'none right now: every broker that is up already holds a replica of these partitions. First add a broker ' +
+      '(kubectl kafka scale STS --replicas <one more>); then kubectl kafka maintenance start --broker 1 --broker 2',
+  },
+  {
+    name: 'a broker already down and RF 3 on 3 brokers: the safe way says to bring it back first',
+    view: clusterOf([0, 1, 2], [{ name: 'orders', minIsr: 2, partitions: [{ r: [0, 1, 2] }] }]),
+    request: { brokers: [2], kind: 'disrupt' },
+    context: { alreadyDown: [0], pending: [] },
+    policy: { target: { namespace: 'kafka', pod: 'kafka-2', statefulSet: 'kafka' } },
+    allowed: false,
+    rules: { 'under-min-isr': ['orders-0'] },
+    remediation:
+      'none right now: every broker that is up already holds a replica of these partitions. First bring back broker 0 (down), ' +
+      'or add a broker (kubectl kafka scale kafka --replicas <one more> -n kafka); then kubectl kafka maintenance start kafka-2 -n kafka',
+  },
+  {
+    name: 'an RF1 partition on the broker, with another broker up to take it: maintenance is the safe way',
+    view: clusterOf([0, 1, 2], [{ name: 'single', partitions: [{ r: [2] }] }, { name: 'orders', minIsr: 2, partitions: [{ r: [0, 1, 2] }] }]),
+    request: { brokers: [2], kind: 'disrupt' },
+    policy: { target: { namespace: 'kafka', pod: 'kafka-2' } },
+    allowed: false,
+    rules: { offline: ['single-0'] },
+    remediation: 'kubectl kafka maintenance start kafka-2 -n kafka',
   },
   {
     name: 'several brokers: partitions named once each, in topic/partition order',
@@ -300,7 +324,9 @@ const cases: Case[] = [
     policy: { target: { namespace: 'kafka', pod: 'kafka-2' } },
     allowed: false,
     rules: { 'under-min-isr': ['orders-0'] },
-    remediation: 'kubectl kafka drain kafka-2 -n kafka',
+    remediation:
+      'none right now: every broker that is up already holds a replica of these partitions. First add a broker ' +
+      '(kubectl kafka scale STS --replicas <one more> -n kafka); then kubectl kafka maintenance start kafka-2 -n kafka',
   },
   {
     name: 'partition lists are sorted by topic, then partition number',

@@ -26,6 +26,7 @@
  */
 
 import {
+  assignmentOf,
   holdsAnyReplica,
   partitionRefOf,
   topicNameOf,
@@ -39,6 +40,7 @@ import {
   expendableOfflineWarning,
   expendableUnderMinIsrWarning,
   holdsReplicasMessage,
+  noSafeWayYet,
   offlineMessage,
   safeCommand,
   statusCommand,
@@ -104,7 +106,11 @@ export function verdict(
   const unknown = requested.filter((b) => !registered.has(b) && !holdsAnyReplica(index, b));
   const known = requested.filter((b) => !unknown.includes(b));
   const also = { alreadyDown: sortedIds(alsoAlreadyDown), pending: sortedIds(alsoPending) };
-  const remediation = safeCommand(request, known, policy.target);
+  // A maintenance moves an at-risk partition's replica to a broker that is up and
+  // does not hold it yet. When some partition has no such broker, naming it would
+  // send the operator to a command that refuses too: say what has to change first.
+  const stuck = request.kind === 'disrupt' && someWithNowhereToGo(index, [...offline, ...underMinIsr], flags);
+  const remediation = stuck ? noSafeWayYet(request, known, also, policy.target) : safeCommand(request, known, policy.target);
   const refs = (ordinals: readonly number[]): PartitionRef[] => ordinals.map((o) => partitionRefOf(index, o));
 
   const reasons: VerdictReason[] = [];
@@ -152,6 +158,23 @@ export function verdict(
   if (expendableUnder.length > 0) warnings.push(expendableUnderMinIsrWarning(refs(expendableUnder), maxNamed));
 
   return { allowed: reasons.length === 0, reasons, warnings };
+}
+
+/** Whether a partition among `ordinals` has fewer brokers up (and not requested) outside its assignment than requested brokers inside it. O(RF) each. */
+function someWithNowhereToGo(index: ClusterIndex, ordinals: readonly number[], flags: Uint8Array): boolean {
+  let up = 0;
+  for (const b of index.brokerIds) if (flags[index.brokerSlot(b)] === 0) up += 1;
+  for (const ordinal of ordinals) {
+    let leaving = 0;
+    let upInside = 0;
+    for (const b of assignmentOf(index, ordinal)) {
+      const flag = flags[index.brokerSlot(b)] ?? DOWN;
+      if ((flag & REQUESTED) !== 0) leaving += 1;
+      else if (flag === 0) upInside += 1;
+    }
+    if (up - upInside < leaving) return true;
+  }
+  return false;
 }
 
 /** Ordinals of the partitions each ISR rule (or warning) applies to, ascending. */

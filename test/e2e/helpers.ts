@@ -272,3 +272,23 @@ export async function forgetLedgerEntries(podUids: readonly string[]): Promise<v
     return true;
   }, 30_000, 500);
 }
+
+/**
+ * Creates an Eviction for a pod, as kubectl drain does (`dryRun` as
+ * `kubectl drain --dry-run=server` sends it); resolves with the HTTP status
+ * and the message, never throws.
+ */
+export async function evict(name: string, options: { dryRun?: boolean } = {}): Promise<{ code: number; message: string }> {
+  const { core } = kubeClients();
+  const deleteOptions = options.dryRun === true ? { deleteOptions: { dryRun: ['All'] } } : {};
+  try {
+    await core.createNamespacedPodEviction({ name, namespace: NAMESPACE, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: NAMESPACE }, ...deleteOptions } });
+    return { code: 201, message: '' };
+  } catch (err) {
+    const e = err as { code?: number; body?: unknown };
+    const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body ?? '');
+    let message = body;
+    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* not JSON */ }
+    return { code: e.code ?? 0, message };
+  }
+}

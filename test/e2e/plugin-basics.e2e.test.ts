@@ -69,7 +69,7 @@ test('can-disrupt: the verdict with reasons; exit 0 when safe, 1 when not, for a
   const unsafe = await expectPlugin(['can-disrupt', '--broker', '2'], 1);
   assert.match(unsafe.stdout, /^UNSAFE/);
   assert.ok(unsafe.stdout.includes(`${onlyOn2}-0`), unsafe.stdout);
-  assert.match(unsafe.stdout, /kubectl kafka drain/);
+  assert.match(unsafe.stdout, /do instead: kubectl kafka maintenance start kafka-2 -n kafka/);
   const node = (await podOf('kafka-2'))?.spec?.nodeName ?? '';
   const byNode = await expectPlugin(['can-disrupt', '--node', node, '-o', 'json'], 1);
   const result = JSON.parse(byNode.stdout) as { verdict: { allowed: boolean; reasons: Array<{ rule: string }> }; brokers: Array<{ id: number }> };

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
-  brokerPods, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, setPolicyMode, startBroker, stopBroker,
+  brokerPods, createAssignedTopic, evict, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, setPolicyMode, startBroker, stopBroker,
   uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 
@@ -61,21 +61,6 @@ async function podOf(name: string): Promise<V1Pod> {
   return pod;
 }
 
-/** Creates an Eviction for a pod; resolves with the HTTP status and message. */
-async function evict(name: string): Promise<{ code: number; message: string }> {
-  const { core } = kubeClients();
-  try {
-    await core.createNamespacedPodEviction({ name, namespace: NAMESPACE, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: NAMESPACE } } });
-    return { code: 201, message: '' };
-  } catch (err) {
-    const e = err as { code?: number; body?: string };
-    const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body ?? '');
-    let message = body;
-    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* not JSON */ }
-    return { code: e.code ?? 0, message };
-  }
-}
-
 async function moveAway(topic: string, partitions: number[][]): Promise<void> {
   await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: partitions.map((replicas, partition) => ({ partition, replicas })) }] });
   await eventually(`${topic} reassigned`, async () => {
@@ -99,7 +84,7 @@ test('an RF 1 partition on broker 2: delete and drain are refused naming the par
   assert.match(refusedDelete.stderr, new RegExp(`${topic}-0`));
   assert.match(refusedDelete.stderr, /admission webhook "pods\.validate\.kafkaguard\.io" denied the request/);
   assert.match(refusedDelete.stderr, /- \[offline\] /);
-  assert.match(refusedDelete.stderr, /kubectl kafka drain/);
+  assert.match(refusedDelete.stderr, /Safe way: kubectl kafka maintenance start kafka-2 -n kafka/);
   assert.ok((await events('kafka-2')).some((e) => e.reason === 'KafkaGuardRefused'), 'no KafkaGuardRefused Event on kafka-2');
 
   const node = (await podOf('kafka-2')).spec?.nodeName ?? '';

@@ -9,7 +9,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
-  brokerPods, createAssignedTopic, eventually, forgetLedgerEntries, kafkaClient, kubeClients, kubectl, ledgerEntries, NAMESPACE, startBroker,
+  brokerPods, createAssignedTopic, evict, eventually, forgetLedgerEntries, kafkaClient, kubeClients, kubectl, ledgerEntries, NAMESPACE, startBroker,
   stopBroker, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { runPlugin } from './plugin-helpers.js';
@@ -43,21 +43,6 @@ async function podOf(name: string): Promise<V1Pod> {
   const pod = (await brokerPods()).find((p) => p.metadata?.name === name);
   if (!pod) throw new Error(`no pod ${name}`);
   return pod;
-}
-
-/** Creates an Eviction for a pod; resolves with the HTTP status and the message. */
-async function evict(name: string): Promise<{ code: number; message: string }> {
-  const { core } = kubeClients();
-  try {
-    await core.createNamespacedPodEviction({ name, namespace: NAMESPACE, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: NAMESPACE } } });
-    return { code: 201, message: '' };
-  } catch (err) {
-    const e = err as { code?: number; body?: unknown };
-    const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body ?? '');
-    let message = body;
-    try { message = (JSON.parse(body) as { message?: string }).message ?? body; } catch { /* not JSON */ }
-    return { code: e.code ?? 0, message };
-  }
 }
 
 /** Pod uids the webhook's ledger holds for the sandbox policy. */

@@ -14,11 +14,11 @@ export function brokerPodSelector(podLabels: Readonly<Record<string, string>>, b
     if (requirement.operator === 'In' || requirement.operator === 'Exists') positiveKeys.add(requirement.key);
     else negativeExpressions.push(structuredClone(requirement));
   }
-  const matchLabels: Record<string, string> = {};
-  for (const key of [...positiveKeys].sort()) {
-    const value = podLabels[key];
-    if (value !== undefined) matchLabels[key] = value;
-  }
+  // Own labels only, and built with fromEntries: a key such as "constructor" or
+  // "__proto__" must neither find Object.prototype nor set a prototype.
+  const matchLabels: Record<string, string> = Object.fromEntries(
+    [...positiveKeys].sort().flatMap((key) => (Object.hasOwn(podLabels, key) ? [[key, podLabels[key] as string]] : [])),
+  );
   if (Object.keys(matchLabels).length === 0) return structuredClone(brokerSelector);
   return negativeExpressions.length > 0 ? { matchLabels, matchExpressions: negativeExpressions } : { matchLabels };
 }

@@ -81,3 +81,29 @@ describe('buildPolicyStatus', () => {
     assert.deepEqual(s.brokers?.map((b) => b.safeToDisrupt), [true, false, false], 'with broker 0 going, neither 1 nor 2 may');
   });
 });
+
+describe('buildPolicyStatus: pods mapped to ids Kafka does not know (issue 10)', () => {
+  it('ordinal offset 7 on brokers 0-2: BrokersIdentified False naming both sides, Healthy not True', () => {
+    const s = status([rf3], { policy: makePolicy({ idFrom: { ordinal: { offset: 7 } } }) });
+    const identified = s.conditions?.find((c) => c.type === 'BrokersIdentified');
+    assert.deepEqual([identified?.status, identified?.reason], ['False', 'IdsUnknownToKafka']);
+    assert.match(identified?.message ?? '', /kafka-0 -> 7, kafka-1 -> 8, kafka-2 -> 9/);
+    assert.match(identified?.message ?? '', /Kafka knows broker id\(s\) 0, 1, 2/);
+    assert.match(identified?.message ?? '', /spec\.brokers\.idFrom/);
+    const healthy = s.conditions?.find((c) => c.type === 'PartitionsHealthy');
+    assert.deepEqual([healthy?.status, healthy?.reason], ['Unknown', 'IdsUnknownToKafka']);
+  });
+
+  it('a pod that is starting and not yet registered is no mapping error', () => {
+    const starting = [...pods, makePod('kafka-3', { ready: false })];
+    const s = status([rf3], { pods: starting });
+    assert.deepEqual(conditionsOf(s).BrokersIdentified, ['True', 'AllPodsIdentified']);
+    assert.deepEqual(conditionsOf(s).PartitionsHealthy, ['True', 'AllPartitionsAtMinIsr']);
+  });
+
+  it('a stopped broker that still holds replicas is known to Kafka', () => {
+    const index = indexCluster(makeView([0, 1], [rf3]));
+    const s = status([rf3], { kafka: { ok: true, index } });
+    assert.equal(conditionsOf(s).BrokersIdentified?.[1], 'AllPodsIdentified');
+  });
+});

@@ -5,16 +5,18 @@
  *
  *   KafkaReachable     the webhook can read the cluster (False: the error)
  *   PartitionsHealthy  no partition offline or under min.insync.replicas
- *   BrokersIdentified  every selected pod yields a broker id (False: which not, why)
+ *   BrokersIdentified  every selected pod yields a broker id Kafka knows (False:
+ *                      which not, why; or the ids on both sides when a running
+ *                      pod's id is unknown to Kafka: the mapping is wrong)
  *
  * Pure: cluster.ts gathers the inputs on each background refresh and writes the
  * result only when it differs from what is stored. A condition keeps its
  * lastTransitionTime while its status stays the same; when Kafka cannot be read,
  * the brokers last observed are kept.
  */
-import { buildBrokerDirectory, type PodLike } from '../../shared/k8s/identity.js';
+import { buildBrokerDirectory, type BrokerDirectory, type PodLike } from '../../shared/k8s/identity.js';
 import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
-import type { PodStateLike } from '../../shared/k8s/pods.js';
+import { podIsReady, podIsTerminating, type PodStateLike } from '../../shared/k8s/pods.js';
 import type { BrokerStatus, KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
 import { brokerSafety } from '../../shared/safety/disruption.js';
@@ -59,20 +61,25 @@ export function buildPolicyStatus(input: PolicyStatusInput): PolicyStatus {
 
   const { index } = kafka;
   const counts = countPartitions(index);
+  const mismatch = directory.errors.length === 0 ? idsUnknownToKafka(directory, pods, index) : null;
   const health =
     counts.offline > 0 ? ['False', 'PartitionsOffline'] as const
       : counts.underMinIsr > 0 ? ['False', 'PartitionsUnderMinIsr'] as const
-        : ['True', 'AllPartitionsAtMinIsr'] as const;
+        // Kafka's partitions may be fine, but no pod can be tied to a broker: not healthy as far as the guards can tell.
+        : mismatch !== null ? ['Unknown', 'IdsUnknownToKafka'] as const
+          : ['True', 'AllPartitionsAtMinIsr'] as const;
+  const partitionCounts =
+    `${counts.offline} offline, ${counts.underMinIsr} under min.insync.replicas, ` +
+    `${counts.underReplicated} under-replicated, of ${counts.partitions} partition(s)`;
   const conditions = [
     condition('KafkaReachable', 'True', 'ClusterRead', `${index.brokerIds.length} broker(s) registered, ${counts.partitions} partition(s)`),
     condition(
       'PartitionsHealthy',
       health[0],
       health[1],
-      `${counts.offline} offline, ${counts.underMinIsr} under min.insync.replicas, ` +
-        `${counts.underReplicated} under-replicated, of ${counts.partitions} partition(s)`,
+      mismatch === null ? partitionCounts : `${partitionCounts}; but the guards cannot tell which pod runs which broker: ${mismatch}`,
     ),
-    identified,
+    mismatch === null ? identified : condition('BrokersIdentified', 'False', 'IdsUnknownToKafka', mismatch),
   ];
 
   const safety = brokerSafety({ index, directory, pods, pending: input.pending, policy, namespace: policy.metadata.namespace, counts });
@@ -88,4 +95,26 @@ export function buildPolicyStatus(input: PolicyStatusInput): PolicyStatus {
     reason,
   }));
   return { conditions, brokers };
+}
+
+/**
+ * Why the policy's pods and Kafka's brokers do not line up, or null when they
+ * do: a Ready pod whose broker id Kafka neither has registered nor lists as a
+ * replica is running under another id, so the idFrom mapping is wrong (e.g.
+ * `ordinal.offset: 7` on brokers 0-2). A pod that is starting or stopped may
+ * be unknown to Kafka for a while, and is not counted.
+ */
+export function idsUnknownToKafka(directory: BrokerDirectory, pods: readonly (PodLike & PodStateLike)[], index: ClusterIndex): string | null {
+  const running = new Set(pods.filter((pod) => podIsReady(pod) && !podIsTerminating(pod)).map((pod) => pod.metadata?.name ?? ''));
+  const mapped = [...directory.byPod].filter(([name]) => running.has(name)).sort(([, a], [, b]) => a - b);
+  const unknown = mapped.filter(([, id]) => !index.registered.has(id) && (index.partitionsByBroker.get(id)?.length ?? 0) === 0);
+  if (unknown.length === 0) return null;
+  const shown = (list: readonly string[]) => (list.length > 10 ? `${list.slice(0, 10).join(', ')} and ${list.length - 10} more` : list.join(', '));
+  const known = index.brokerIds.map(String);
+  return (
+    `running pods map to broker ids Kafka does not know: ${shown(unknown.map(([name, id]) => `${name} -> ${id}`))}; ` +
+    `Kafka knows ${known.length === 0 ? 'no broker' : `broker id(s) ${shown(known)}`}. ` +
+    `Fix spec.brokers.idFrom so that each pod maps to the id its broker registers with ` +
+    `(check with: kubectl kafka status)`
+  );
 }

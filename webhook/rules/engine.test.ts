@@ -108,7 +108,7 @@ describe('engine: policy modes', () => {
     const verdict = await run(h, eviction());
     assert.equal(verdict.outcome.kind, 'allow');
     assert.match(verdict.warnings[0] ?? '', /^kafka-guard \(Warn mode, kafka\/kafka\) would refuse: kafka-guard refused to evict pod kafka\/kafka-1/);
-    assert.ok(verdict.warnings.some((w) => /safe way: kubectl kafka drain kafka-1 -n kafka/.test(w)));
+    assert.ok(verdict.warnings.some((w) => /safe way: .*kubectl kafka maintenance start kafka-1 -n kafka/.test(w)));
     assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardWouldRefuse']);
     assert.deepEqual(h.cluster.reservations.map((r) => r.brokerId), [1]);
   });

@@ -5,6 +5,7 @@ import { nodePoolStorage } from './nodepool-storage.js';
 import { podDefaults } from './pod-defaults.js';
 import { podDelete } from './pod-delete.js';
 import { podEviction } from './pod-eviction.js';
+import { podSelectorLabels } from './pod-selector-labels.js';
 import { policyValidate } from './policy-validate.js';
 import { pvcDelete } from './pvc-delete.js';
 import { pvcShrink } from './pvc-shrink.js';
@@ -18,6 +19,7 @@ import { statefulSetVolumeTemplates } from './statefulset-volume-templates.js';
 export const VALIDATING_RULES: readonly Rule[] = [
   podEviction,
   podDelete,
+  podSelectorLabels,
   statefulSetScaleDown,
   statefulSetScaleSubresource,
   statefulSetVolumeTemplates,

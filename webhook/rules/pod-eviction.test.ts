@@ -104,7 +104,7 @@ describe('pod-eviction decide', () => {
       assert.ok(reason, `no ${rule} reason in ${outcome.reasons.map((r) => r.rule).join(', ')}`);
       assert.deepEqual(reason.partitions.map((p) => `${p.topic}-${p.partition}`), partitions);
       for (const partition of partitions) assert.ok(reason.message.includes(partition), `message names ${partition}`);
-      assert.equal(reason.remediation, 'kubectl kafka drain kafka-1 -n kafka');
+      assert.match(reason.remediation, /kubectl kafka maintenance start kafka-1 -n kafka$/);
       assert.match(outcome.hints.join('\n'), /kubectl annotate pod kafka-1 -n kafka kafkaguard.io\/allow-disruption="<reason>"/);
     });
   }

@@ -4,9 +4,10 @@
  * `kubectl scale` and autoscalers): the brokers with the highest ordinals are
  * removed for good ('remove'), so each must hold no replica any more.
  */
-import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
+import type { BrokerIdSource, KafkaGuardPolicy } from '../../shared/policy/types.js';
+import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
 import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
-import type { FactsSource, KafkaIndexResult, LedgerReading, StatefulSetFact } from '../facts/types.js';
+import type { FactsSource, KafkaIndexResult, LedgerReading, PodFact, StatefulSetFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
 import { identityReason, scaleDownSummary } from '../messages.js';
 import {
@@ -37,8 +38,14 @@ export interface ScaleDownFacts {
   statefulSetName: string;
   from: number;
   to: number;
-  /** The brokers behind the ordinals that go away, highest ordinals last. */
+  /**
+   * The brokers behind the ordinals that go away that can matter (a pod exists,
+   * or Kafka knows the id), highest ordinals last. Never one per removed
+   * ordinal: the count comes from the request.
+   */
   removed: OrdinalBroker[];
+  /** Removed ordinals without a pod that a label or annotation idFrom cannot identify, beyond those in `removed`. */
+  podlessNotNamed: number;
   alreadyDown: number[];
   pending: LedgerReading;
   /** null when no Kafka view was needed (an unidentifiable broker refuses first). */
@@ -73,19 +80,23 @@ export async function gatherScaleDown(
   const { namespace, statefulSet, statefulSetName, from, to } = located.subject;
   const idFrom = policy.spec.brokers.idFrom;
   const brokerPods = await facts.brokerPods(policy);
-  const podsByName = new Map(brokerPods.map((pod) => [pod.metadata?.name ?? '', pod]));
   const start = startOrdinalOf(statefulSet);
-  const removed: OrdinalBroker[] = [];
-  for (let ordinal = start + to; ordinal < start + from; ordinal += 1) {
-    removed.push(brokerOfOrdinal(statefulSetName, ordinal, podsByName.get(`${statefulSetName}-${ordinal}`) ?? null, idFrom));
-  }
-  const needsKafka = removed.every((broker) => broker.id.ok);
+  const range = { first: start + to, end: start + from };
+  const withPods = removedBrokersWithPods(statefulSetName, range, brokerPods, idFrom);
+  const podless = range.end - range.first - withPods.length;
+  // Without a name-based idFrom, an ordinal without a pod cannot be identified: refused, no Kafka view needed.
+  const namesGiveIds = 'ordinal' in idFrom || 'podNameSuffix' in idFrom;
+  const needsKafka = withPods.every((broker) => broker.id.ok) && (podless === 0 || namesGiveIds);
   const [pending, kafka] = await Promise.all([
     needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve(NOTHING_READ),
-    needsKafka
-      ? kafkaIndexFor(facts, policy, context)
-      : Promise.resolve(null),
+    needsKafka ? kafkaIndexFor(facts, policy, context) : Promise.resolve(null),
   ]);
+  const podlessBrokers = namesGiveIds
+    ? kafka !== null && kafka.ok
+      ? removedBrokersKafkaKnows(statefulSetName, range, withPods, kafka.index, idFrom)
+      : []
+    : unidentifiablePodlessOrdinals(statefulSetName, range, withPods, idFrom, PODLESS_ORDINALS_NAMED);
+  const removed = [...withPods, ...podlessBrokers].sort((a, b) => a.ordinal - b.ordinal);
   const ids = removed.flatMap((b) => (b.id.ok ? [b.id.id] : []));
   const disk = kafka?.ok ? await gatherScaleDownDisk(facts, policy, kafka.index, ids, brokerPods, context) : null;
   return {
@@ -95,6 +106,7 @@ export async function gatherScaleDown(
     from,
     to,
     removed,
+    podlessNotNamed: namesGiveIds ? 0 : podless - podlessBrokers.length,
     alreadyDown: brokersDown(brokerPods, idFrom),
     pending,
     kafka,
@@ -103,9 +115,84 @@ export async function gatherScaleDown(
   };
 }
 
+/** Ordinals without a pod named one by one in a refusal; the rest are counted. */
+export const PODLESS_ORDINALS_NAMED = 3;
+
+/** Removed ordinals, first inclusive, end exclusive. Both come from the request, so never walk it. */
+export interface OrdinalRange {
+  first: number;
+  end: number;
+}
+
+/** The brokers of the pods that exist in the removed range: bounded by the pods, not by the range. */
+export function removedBrokersWithPods(
+  statefulSetName: string,
+  range: OrdinalRange,
+  pods: readonly PodFact[],
+  idFrom: BrokerIdSource,
+): OrdinalBroker[] {
+  const prefix = `${statefulSetName}-`;
+  const found = new Map<number, OrdinalBroker>();
+  for (const pod of pods) {
+    const name = pod.metadata?.name ?? '';
+    if (!name.startsWith(prefix)) continue;
+    const suffix = name.slice(prefix.length);
+    if (!/^(0|[1-9][0-9]*)$/.test(suffix)) continue;
+    const ordinal = Number(suffix);
+    if (ordinal < range.first || ordinal >= range.end || found.has(ordinal)) continue;
+    found.set(ordinal, brokerOfOrdinal(statefulSetName, ordinal, pod, idFrom));
+  }
+  return [...found.values()];
+}
+
+/**
+ * Removed ordinals without a pod whose broker id (from the pod name) Kafka
+ * knows, as registered or holding data. The others hold no pod and no data,
+ * so removing them takes nothing down. Bounded by the brokers Kafka knows.
+ */
+export function removedBrokersKafkaKnows(
+  statefulSetName: string,
+  range: OrdinalRange,
+  withPods: readonly OrdinalBroker[],
+  index: ClusterIndex,
+  idFrom: BrokerIdSource,
+): OrdinalBroker[] {
+  const offset = 'ordinal' in idFrom ? idFrom.ordinal.offset : 0;
+  const taken = new Set(withPods.map((broker) => broker.ordinal));
+  const known = new Set([...index.registered, ...index.partitionsByBroker.keys()]);
+  const brokers: OrdinalBroker[] = [];
+  for (const id of known) {
+    const ordinal = id - offset;
+    if (ordinal < range.first || ordinal >= range.end || taken.has(ordinal)) continue;
+    const broker = brokerOfOrdinal(statefulSetName, ordinal, null, idFrom);
+    // podNameSuffix reads the digits of `<name>-<ordinal>`, so the id is the ordinal; check rather than assume.
+    if (broker.id.ok && broker.id.id === id) brokers.push(broker);
+  }
+  return brokers;
+}
+
+/** The first `limit` removed ordinals without a pod, each refusing: a label or annotation idFrom needs the pod. */
+export function unidentifiablePodlessOrdinals(
+  statefulSetName: string,
+  range: OrdinalRange,
+  withPods: readonly OrdinalBroker[],
+  idFrom: BrokerIdSource,
+  limit: number,
+): OrdinalBroker[] {
+  const taken = new Set(withPods.map((broker) => broker.ordinal));
+  const brokers: OrdinalBroker[] = [];
+  // At most `limit` + (pods in the range) steps: each skipped ordinal holds a pod. The step count is
+  // bounded as well, since above 2^53 `ordinal += 1` no longer moves (a hand-made request can send 1e300).
+  const maxSteps = limit + taken.size;
+  for (let ordinal = range.first, steps = 0; ordinal < range.end && brokers.length < limit && steps < maxSteps; ordinal += 1, steps += 1) {
+    if (!taken.has(ordinal)) brokers.push(brokerOfOrdinal(statefulSetName, ordinal, null, idFrom));
+  }
+  return brokers;
+}
+
 /** Pure: may these brokers be removed for good? */
 export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
-  if (facts.removed.length === 0) return allow();
+  if (facts.to >= facts.from) return allow();
   const summary = scaleDownSummary(facts.namespace, facts.statefulSetName, facts.from, facts.to);
   const key = policyKey(facts.policy);
   const ids: number[] = [];
@@ -114,12 +201,16 @@ export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
     if (broker.id.ok) ids.push(broker.id.id);
     else identityErrors.push(broker.id.error);
   }
+  if (facts.podlessNotNamed > 0) {
+    identityErrors.push(`${facts.podlessNotNamed} more removed ordinals have no pod either`);
+  }
   if (identityErrors.length > 0) {
     return deny(identityErrors.map((error) => identityReason(error, key, facts.namespace)), { summary });
   }
   if (facts.kafka === null || !facts.kafka.ok) {
     return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error);
   }
+  if (ids.length === 0) return allow();
   // A removed ordinal whose pod is gone is down already, whatever Kafka last heard from it.
   const missing = facts.removed.flatMap((broker) => (broker.id.ok && !broker.podExists ? [broker.id.id] : []));
   const result = disruptionVerdict({

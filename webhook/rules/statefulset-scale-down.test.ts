@@ -5,7 +5,7 @@ import { loadRequest } from '../../test/fixtures/admission/load.js';
 import { makePod, makePolicy, makeView, standardCluster, type TopicSpec } from '../facts/fake.js';
 import { brokerOfOrdinal } from './brokers.js';
 import { startDeadline } from './engine.js';
-import type { ScaleDownFacts } from './scale-down.js';
+import { removedBrokersWithPods, unidentifiablePodlessOrdinals, type ScaleDownFacts } from './scale-down.js';
 import { statefulSetScaleDown } from './statefulset-scale-down.js';
 import { diskFactsOf } from '../../shared/safety/testing/disk.js';
 
@@ -21,6 +21,7 @@ function facts(over: Partial<ScaleDownFacts> & { topics?: TopicSpec[] } = {}): S
     from: 3,
     to: 2,
     removed: [brokerOfOrdinal('kafka', 2, makePod('kafka-2'), idFrom)],
+    podlessNotNamed: 0,
     alreadyDown: [],
     pending: { brokers: [], unknown: null, version: '1', breakGlassPods: [] },
     kafka: { ok: true, index: indexCluster(makeView([0, 1, 2], topics)), fetchedAt: 0 },
@@ -110,5 +111,88 @@ describe('statefulset-scale-down locate and gather', () => {
     } finally {
       deadline.clear();
     }
+  });
+});
+
+describe('statefulset-scale-down bounds its work by the cluster, not by the request (issue 10)', () => {
+  const INT32_MAX = 2 ** 31 - 1;
+
+  async function judge(cluster: ReturnType<typeof standardCluster>, from: number, to: number) {
+    const huge = loadRequest('sts-scale', (r) => {
+      r.request.oldObject.spec.replicas = from;
+      r.request.object.spec.replicas = to;
+    });
+    const located = await statefulSetScaleDown.locate(huge, cluster);
+    assert.ok(located);
+    const deadline = startDeadline(1000);
+    try {
+      const gathered = await statefulSetScaleDown.gather(huge, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
+      return { gathered, verdict: statefulSetScaleDown.decide(huge, gathered) };
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  it('int32 max -> 3 with brokers 0..2 only: allowed in milliseconds, nothing listed per ordinal', async () => {
+    const started = performance.now();
+    const { gathered, verdict } = await judge(standardCluster(), INT32_MAX, 3);
+    const took = performance.now() - started;
+    assert.equal(verdict.allowed, true);
+    assert.deepEqual(gathered.removed, []);
+    assert.ok(took < 200, `took ${took.toFixed(1)} ms`);
+  });
+
+  it('int32 max -> 2 still judges broker 2, which holds replicas', async () => {
+    const started = performance.now();
+    const { gathered, verdict } = await judge(standardCluster(), INT32_MAX, 2);
+    assert.ok(performance.now() - started < 200);
+    assert.deepEqual(gathered.removed.map((b) => b.podName), ['kafka-2']);
+    assert.equal(verdict.outcome.kind, 'deny');
+    if (verdict.outcome.kind !== 'deny') return;
+    assert.ok(verdict.outcome.reasons.some((r) => r.rule === 'holds-replicas'));
+    assert.equal(verdict.outcome.summary, `kafka-guard refused to scale StatefulSet kafka/kafka from ${INT32_MAX} to 2 replicas.`);
+  });
+
+  it('a far ordinal without a pod whose id Kafka knows (holds data) is judged', async () => {
+    const cluster = standardCluster();
+    const key = 'kafka/kafka';
+    cluster.kafka[key] = { view: makeView([0, 1, 2], [{ name: 'far', minIsr: 1, partitions: [{ replicas: [900_000] }] }]) };
+    const { gathered, verdict } = await judge(cluster, INT32_MAX, 3);
+    assert.deepEqual(gathered.removed.map((b) => [b.podName, b.podExists]), [['kafka-900000', false]]);
+    assert.equal(verdict.allowed, false);
+  });
+
+  it('a label idFrom with podless ordinals refuses, naming a few and counting the rest', async () => {
+    const labelled = (name: string, id: string) => makePod(name, { labels: { 'app.kubernetes.io/name': 'kafka', 'broker.id': id } });
+    const cluster = standardCluster({
+      policy: { idFrom: { label: 'broker.id' } },
+      pods: [labelled('kafka-0', '0'), labelled('kafka-1', '1'), labelled('kafka-2', '2')],
+    });
+    const started = performance.now();
+    const { verdict } = await judge(cluster, INT32_MAX, 3);
+    assert.ok(performance.now() - started < 200);
+    assert.equal(verdict.outcome.kind, 'deny');
+    if (verdict.outcome.kind !== 'deny') return;
+    const messages = verdict.outcome.reasons.map((r) => r.message);
+    assert.equal(messages.length, 4);
+    assert.match(messages[0] ?? '', /pod kafka-3 does not exist/);
+    assert.match(messages[3] ?? '', new RegExp(`${INT32_MAX - 3 - 3} more removed ordinals have no pod either`));
+    assert.equal(cluster.calls.includes('kafkaIndex'), false);
+  });
+
+  it('stays undecided when Kafka cannot be read, even with no pod in the removed range', async () => {
+    const { verdict } = await judge(standardCluster({ kafka: { unreachable: 'timeout' } }), INT32_MAX, 3);
+    assert.equal(verdict.outcome.kind, 'undecided');
+  });
+});
+
+describe('unidentifiablePodlessOrdinals', () => {
+  it('stops after a bounded number of steps even where ordinal + 1 === ordinal', () => {
+    const first = 2 ** 60;
+    const pod = makePod(`kafka-${first}`, { labels: { 'app.kubernetes.io/name': 'kafka', 'broker.id': '1' } });
+    const withPods = removedBrokersWithPods('kafka', { first, end: 1e300 }, [pod], { label: 'broker.id' });
+    assert.equal(withPods.length, 1);
+    const listed = unidentifiablePodlessOrdinals('kafka', { first, end: 1e300 }, withPods, { label: 'broker.id' }, 3);
+    assert.ok(listed.length <= 3);
   });
 });

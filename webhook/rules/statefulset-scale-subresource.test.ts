@@ -47,4 +47,21 @@ describe('statefulset-scale-subresource', () => {
     assert.equal(await statefulSetScaleSubresource.locate(loadRequest('scale-subresource', (r) => (r.request.name = 'zk')), standardCluster()), null);
     assert.equal(await statefulSetScaleSubresource.locate(loadRequest('scale-subresource', (r) => (r.request.object.spec.replicas = 5)), standardCluster()), null);
   });
+
+  it('judges a Scale from int32 max to 2 in milliseconds, by the brokers that exist (issue 10)', async () => {
+    const huge = loadRequest('scale-subresource', (r) => (r.request.oldObject.spec.replicas = 2 ** 31 - 1));
+    const cluster = standardCluster();
+    const started = performance.now();
+    const located = await statefulSetScaleSubresource.locate(huge, cluster);
+    assert.ok(located);
+    const deadline = startDeadline(1000);
+    try {
+      const gathered = await statefulSetScaleSubresource.gather(huge, located, cluster, { deadline, requestArrivedAt: 0, maxPartitionsNamed: 5 });
+      assert.deepEqual(gathered.removed.map((b) => b.podName), ['kafka-2']);
+      assert.equal(statefulSetScaleSubresource.decide(huge, gathered).allowed, false);
+    } finally {
+      deadline.clear();
+    }
+    assert.ok(performance.now() - started < 200);
+  });
 });
