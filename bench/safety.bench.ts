@@ -12,8 +12,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ClusterView } from '../shared/kafka/types.js';
 import { indexCluster } from '../shared/safety/cluster-index.js';
-import { planDrain } from '../shared/safety/planner.js';
-import { syntheticCluster } from '../shared/safety/testing/synthetic.js';
+import { DiskFitError, planDrain, type ReassignmentPlan } from '../shared/safety/planner.js';
+import { diskFactsOf } from '../shared/safety/testing/disk.js';
+import { seededRandom, syntheticCluster } from '../shared/safety/testing/synthetic.js';
 import type { DisruptionRequest } from '../shared/safety/types.js';
 import { verdict } from '../shared/safety/verdict.js';
 
@@ -209,6 +210,69 @@ export function runSafetyBench(): BenchRow[] {
     target: 'info',
     baseline: 'n/a',
     pass: true,
+  });
+  rows.push(...diskRows(view, index, drain.ms));
+  return rows;
+}
+
+/**
+ * The same drain with replica sizes (seeded, 1 KiB to 2 MiB) and capacities:
+ * roomy (nothing changes), tight (half of broker 17's zone-mates can take only
+ * half their share, so replicas move to the others), and too small (refused).
+ */
+function diskRows(view: ClusterView, index: ReturnType<typeof indexCluster>, plainMs: number): BenchRow[] {
+  const random = seededRandom(BENCH_CLUSTER.seed ^ 0xd15c);
+  const sizes = new Map<string, number>();
+  for (const topic of view.topics) for (const p of topic.partitions) sizes.set(`${topic.name}/${p.partition}`, 1024 + Math.floor(random() * 2 * 2 ** 20));
+  const sizeOf = (topic: string, partition: number) => sizes.get(`${topic}/${partition}`) ?? 0;
+  const used = new Map<number, number>();
+  let drainedBytes = 0;
+  for (const topic of view.topics) {
+    for (const p of topic.partitions) {
+      for (const b of p.replicas) used.set(b, (used.get(b) ?? 0) + sizeOf(topic.name, p.partition));
+      if (p.replicas.includes(17)) drainedBytes += sizeOf(topic.name, p.partition);
+    }
+  }
+  const zoneMates = view.brokers.filter((b) => b.id !== 17 && b.rack === view.brokers.find((x) => x.id === 17)?.rack).map((b) => b.id);
+  const share = drainedBytes / zoneMates.length;
+  const capacities = (room: (broker: number) => number) => new Map(view.brokers.map((b) => [b.id, Math.ceil(((used.get(b.id) ?? 0) + room(b.id)) / 0.85)]));
+  const roomy = diskFactsOf(view, sizeOf, capacities(() => 10 * share), 85);
+  const tight = diskFactsOf(view, sizeOf, capacities((b) => (zoneMates.includes(b) ? (b % 2 === 0 ? 0.5 : 1.6) * share : 10 * share)), 85);
+  const tooSmall = diskFactsOf(view, sizeOf, capacities((b) => (zoneMates.includes(b) ? 0.9 * share : 0)), 85);
+  const within = (plan: ReassignmentPlan) => (plan.disk?.brokers ?? []).every((r) => r.arrivingBytes === 0 || r.allowedBytes === null || r.usedBytes + r.arrivingBytes <= r.allowedBytes);
+  const rows: BenchRow[] = [];
+  const roomyRun = timeMedian(5, () => planDrain(index, [17], { maxMovesPerBroker: 10, disk: roomy }));
+  rows.push({
+    measure: 'drain plan of broker 17 with sizes, roomy disks',
+    result: ms(roomyRun.ms),
+    target: '<= 1000 ms',
+    baseline: `without sizes ${ms(plainMs)}`,
+    pass: roomyRun.ms <= 1000 && within(roomyRun.result),
+  });
+  const tightRun = timeMedian(5, () => planDrain(index, [17], { maxMovesPerBroker: 10, disk: tight }));
+  const plain = planDrain(index, [17], { maxMovesPerBroker: 10 });
+  const changed = tightRun.result.moves.filter((m, i) => m.to.join() !== plain.moves[i]?.to.join()).length;
+  rows.push({
+    measure: `drain plan, tight disks (${changed} of ${plain.moves.length} moves placed elsewhere to fit${within(tightRun.result) ? '' : ', OVER HEADROOM'})`,
+    result: ms(tightRun.ms),
+    target: '<= 1000 ms',
+    baseline: `without sizes ${ms(plainMs)}`,
+    pass: tightRun.ms <= 1000 && within(tightRun.result),
+  });
+  const refused = timeMedian(3, () => {
+    try {
+      planDrain(index, [17], { maxMovesPerBroker: 10, disk: tooSmall });
+      return 'planned';
+    } catch (error) {
+      return error instanceof DiskFitError ? error.why : String(error);
+    }
+  });
+  rows.push({
+    measure: `drain plan, disks too small (refused: ${refused.result})`,
+    result: ms(refused.ms),
+    target: '<= 1000 ms',
+    baseline: `without sizes ${ms(plainMs)}`,
+    pass: refused.ms <= 1000 && refused.result === 'total',
   });
   return rows;
 }

@@ -4,6 +4,7 @@ import { PlanError } from '../../shared/safety/planner.js';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
 import { evictAndWait, type EvictionOutcome } from '../lib/evict.js';
+import { readDiskFacts } from '../lib/disk.js';
 import { gatherFacts } from '../lib/facts.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
@@ -28,7 +29,10 @@ export default class Drain extends KafkaCommand {
   static override description = `The plan comes from the kafka-guard planner: only the replicas on the drained brokers move,
 spread evenly and across racks. Leadership moves off first; data then moves in batches
 (--max-moves-per-broker), throttled with --throttle on exactly the brokers and replicas involved,
-and each batch is waited for until every moved partition is fully in sync. Throttles are removed
+and each batch is waited for until every moved partition is fully in sync. No broker that receives
+replicas may end above --max-disk-usage of its disk (the smaller of its volume claim and its log
+dir's file system), counting what it holds, what arrives, and what leaves only once moved; a drain
+that cannot fit is refused with the figures per broker. Throttles are removed
 at the end, on failure and on Ctrl-C. Run again after an interruption: reassignments still in
 flight are picked up, and only what is still on the brokers is planned.
 With --evict the pods are then evicted through the Eviction API (PodDisruptionBudgets and the
@@ -39,6 +43,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     { description: 'Drain broker 2 at 50 MiB/s and evict its pod, without asking', command: 'kubectl kafka drain kafka-2 --throttle 50MiB/s --evict --yes' },
     { description: 'Everything on a node before maintenance (cordons it first)', command: 'kubectl kafka drain --node node-a1 --evict' },
     { description: 'By broker id, 5 moves per broker at a time', command: 'kubectl kafka drain --broker 2 --max-moves-per-broker 5' },
+    { description: 'Let receiving brokers fill their disks up to 90% (default 85%)', command: 'kubectl kafka drain kafka-2 --dry-run --max-disk-usage 90' },
   ];
 
   static override args = { pod: Args.string({ description: 'A broker pod.', required: false }) };
@@ -55,7 +60,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
   public async run(): Promise<DrainResult> {
     const { args, flags } = await this.parse(Drain);
     // Every flag is checked before anything is read or changed.
-    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
     const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
     const evictTimeout = parseDuration(flags['evict-timeout']);
     if (!evictTimeout.ok) throw new UsageError(`--evict-timeout: ${evictTimeout.error}`);
@@ -66,9 +71,13 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     const target = resolveTarget({ pod: args.pod, broker, node: flags.node }, { namespace: session.namespace, ...facts });
     const ids = target.brokers.map((b) => b.id);
 
+    const disk = await readDiskFacts(session, facts, maxDiskUsagePercent);
     let preparation;
     try {
-      preparation = prepareDrain(facts.index, ids, { maxMovesPerBroker: flags['max-moves-per-broker'] });
+      preparation = prepareDrain(facts.index, ids, {
+        maxMovesPerBroker: flags['max-moves-per-broker'],
+        ...(disk.disk === undefined ? {} : { disk: disk.disk }),
+      });
     } catch (error) {
       if (error instanceof PlanError) {
         throw new RefusedError(
@@ -85,6 +94,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
       leadershipFirst: preparation.plan.leadership.length,
       leadersStaying: preparation.leadersStaying,
       throttleBytesPerSecond,
+      diskNotes: disk.notes,
     });
     const result: DrainResult = {
       target: target.label,

@@ -36,13 +36,14 @@ See docs/plugin.md for how the pod is pinned to the node and the trade-offs.`;
 
   public async run(): Promise<MoveResult> {
     const { args, flags } = await this.parse(Move);
-    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
     const session = await this.connect(flags);
     const prepared = await prepareMove(session, {
       pod: args.pod.replace(/^pods?\//, ''),
       toNode: flags['to-node'],
       maxMovesPerBroker: flags['max-moves-per-broker'],
       throttleBytesPerSecond,
+      maxDiskUsagePercent,
     });
     const { plan } = prepared;
     const result: MoveResult = { dryRun: flags['dry-run'], plan, outcome: null };

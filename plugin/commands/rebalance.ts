@@ -3,6 +3,7 @@ import { executeRebalance, type RebalanceReport } from '../../shared/plan/rebala
 import { planRebalance } from '../../shared/safety/planner.js';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
+import { readDiskFacts } from '../lib/disk.js';
 import { gatherFacts } from '../lib/facts.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
 import { formatBytes, formatDuration } from '../lib/units.js';
@@ -38,7 +39,7 @@ like drain.`;
 
   public async run(): Promise<RebalanceResult> {
     const { flags } = await this.parse(Rebalance);
-    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
     const wanted = flags.brokers === undefined ? undefined : parseBrokerList(flags.brokers);
     const session = await this.connect(flags);
     const admin = await session.kafka();
@@ -47,11 +48,13 @@ like drain.`;
     if (unknown.length > 0) {
       throw new UsageError(`--brokers: ${unknown.join(', ')} not registered with Kafka; registered brokers: ${facts.index.brokerIds.join(', ')}`);
     }
+    const disk = await readDiskFacts(session, facts, maxDiskUsagePercent);
     const plan = planRebalance(facts.index, {
       maxMovesPerBroker: flags['max-moves-per-broker'],
       ...(wanted === undefined ? {} : { brokers: wanted }),
+      ...(disk.disk === undefined ? {} : { disk: disk.disk }),
     });
-    const view = await describeMovePlan(admin, { plan, throttleBytesPerSecond });
+    const view = await describeMovePlan(admin, { plan, throttleBytesPerSecond, diskNotes: disk.notes });
     const result: RebalanceResult = {
       brokers: wanted ?? [...facts.index.brokerIds],
       dryRun: flags['dry-run'],

@@ -31,7 +31,7 @@ registered with Kafka, then replicas are rebalanced onto them.`;
 
   public async run(): Promise<ScaleResult> {
     const { args, flags } = await this.parse(Scale);
-    const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
+    const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
     if (flags.replicas < 1) throw new UsageError('--replicas must be at least 1: scaling a Kafka cluster to 0 brokers is not a guarded operation');
     const session = await this.connect(flags);
     const prepared = await prepareScale(session, {
@@ -40,6 +40,7 @@ registered with Kafka, then replicas are rebalanced onto them.`;
       deleteVolumes: flags['delete-volumes'],
       maxMovesPerBroker: flags['max-moves-per-broker'],
       throttleBytesPerSecond,
+      maxDiskUsagePercent,
     });
     const { plan } = prepared;
     const result: ScaleResult = { ...plan, dryRun: flags['dry-run'], drain: null, rebalance: null, deletedClaims: [], unregistered: null };

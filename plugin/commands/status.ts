@@ -8,7 +8,8 @@ export default class Status extends KafkaCommand {
   static override summary = 'Show the brokers, where they run, what they hold, and whether each is safe to disrupt now.';
 
   static override description = `Per broker: id, pod, node, zone, volume (size, storage class, node-local or network),
-readiness, replicas, leaders, under-replicated, under-min-ISR and sole-replica partitions, and
+readiness, replicas, leaders, under-replicated, under-min-ISR and sole-replica partitions, disk
+(replica data over capacity: the smaller of the volume claim and the log dir's file system), and
 whether taking it down now is safe (the same verdict the kafka-guard webhook gives), with the reason.
 Then cluster totals, reassignments in flight and replication throttles.`;
 
@@ -30,9 +31,16 @@ Then cluster totals, reassignments in flight and replication throttles.`;
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
+/** "61.0 MiB / 1.00 GiB (6%)": replica data over capacity. */
+export function diskCell(used: number | null, capacity: number | null): string {
+  const usedText = used === null ? '?' : formatBytes(used);
+  if (capacity === null) return `${usedText} / ?`;
+  return `${usedText} / ${formatBytes(capacity)}${used === null ? '' : ` (${Math.round((used / capacity) * 100)}%)`}`;
+}
+
 export function renderStatus(status: StatusResult): string {
   const brokers = renderTable(
-    ['id', 'pod', 'node', 'zone', 'volume', 'ready', 'replicas', 'leaders', 'under-repl', 'under-min-isr', 'sole', 'data', 'safe', 'reason'],
+    ['id', 'pod', 'node', 'zone', 'volume', 'ready', 'replicas', 'leaders', 'under-repl', 'under-min-isr', 'sole', 'disk', 'safe', 'reason'],
     status.brokers.map((b) => [
       `${b.id}${b.controller ? '*' : ''}`,
       b.pod ?? '-',
@@ -45,7 +53,7 @@ export function renderStatus(status: StatusResult): string {
       String(b.underReplicated),
       String(b.underMinIsr),
       String(b.soleReplicas),
-      b.dataBytes === null ? '?' : formatBytes(b.dataBytes),
+      diskCell(b.dataBytes, b.capacityBytes),
       yesNo(b.safeToDisrupt),
       b.reason,
     ]),

@@ -12,6 +12,7 @@ import { ExitCode, exitCodeOf, InterruptedError, messageOf, RefusedError, UsageE
 import { ledgerLocation } from '../../shared/k8s/ledger.js';
 import { openSession, type Session } from './session.js';
 import { parseDuration, parseRate } from './units.js';
+import { DEFAULT_MAX_DISK_USAGE_PERCENT, parseMaxDiskUsage } from '../../shared/safety/disk.js';
 
 export const CONNECTION_GROUP = 'CONNECTION';
 
@@ -141,12 +142,17 @@ export const reassignmentFlags = {
     min: 1,
   }),
   timeout: Flags.string({ description: 'How long one batch may take to get in sync, e.g. 30m, 2h.', default: '6h' }),
+  'max-disk-usage': Flags.string({
+    description: 'Most a broker that receives replicas may fill of its disk, in percent (1-100); the plan is refused when it cannot stay below.',
+    default: String(DEFAULT_MAX_DISK_USAGE_PERCENT),
+  }),
 };
 
 /** Validates the data-moving flags before anything else happens (exit 2, nothing changed). */
-export function parseReassignmentFlags(flags: { throttle?: string | undefined; timeout: string }): {
+export function parseReassignmentFlags(flags: { throttle?: string | undefined; timeout: string; 'max-disk-usage'?: string }): {
   throttleBytesPerSecond: number | null;
   timeoutMs: number;
+  maxDiskUsagePercent: number;
 } {
   let throttleBytesPerSecond: number | null = null;
   if (flags.throttle !== undefined) {
@@ -156,5 +162,7 @@ export function parseReassignmentFlags(flags: { throttle?: string | undefined; t
   }
   const timeout = parseDuration(flags.timeout);
   if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
-  return { throttleBytesPerSecond, timeoutMs: timeout.value };
+  const maxDiskUsage = parseMaxDiskUsage(flags['max-disk-usage'] ?? String(DEFAULT_MAX_DISK_USAGE_PERCENT));
+  if (!maxDiskUsage.ok) throw new UsageError(`--max-disk-usage: ${maxDiskUsage.error}`);
+  return { throttleBytesPerSecond, timeoutMs: timeout.value, maxDiskUsagePercent: maxDiskUsage.value };
 }

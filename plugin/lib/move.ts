@@ -32,6 +32,8 @@ import { batchMoves } from '../../shared/safety/planner.js';
 import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
 import { gatherFacts, type ClusterFacts } from './facts.js';
+import { readDiskFacts } from './disk.js';
+import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../../shared/safety/disk.js';
 import { progressHooks, type OperationContext } from './operation.js';
 import { withBreakGlass } from './break-glass.js';
 import { pin, unpin } from './pin.js';
@@ -82,7 +84,14 @@ interface Prepared {
 
 export async function prepareMove(
   session: Session,
-  input: { pod: string; toNode: string; maxMovesPerBroker: number; throttleBytesPerSecond: number | null },
+  input: {
+    pod: string;
+    toNode: string;
+    maxMovesPerBroker: number;
+    throttleBytesPerSecond: number | null;
+    /** Headroom for the brokers that take the drained replicas (default 85). */
+    maxDiskUsagePercent?: number;
+  },
 ): Promise<Prepared> {
   const facts = await gatherFacts(session, { volumes: true, nodes: true });
   const target = resolveTarget({ pod: input.pod }, { namespace: session.namespace, ...facts });
@@ -134,7 +143,12 @@ export async function prepareMove(
   }
 
   // node-local (or ephemeral): the data stays behind.
-  const drain = prepareDrain(facts.index, [broker.id], { maxMovesPerBroker: input.maxMovesPerBroker, keepUnplaceable: true });
+  const disk = await readDiskFacts(session, facts, input.maxDiskUsagePercent ?? DEFAULT_MAX_DISK_USAGE_PERCENT);
+  const drain = prepareDrain(facts.index, [broker.id], {
+    maxMovesPerBroker: input.maxMovesPerBroker,
+    keepUnplaceable: true,
+    ...(disk.disk === undefined ? {} : { disk: disk.disk }),
+  });
   const verdict = disruptionVerdict({
     // What the broker still hosts when it goes down.
     index: indexCluster(viewWithPartitions(facts.index.view, oneOf(drain.unplaceable))),
@@ -151,6 +165,7 @@ export async function prepareMove(
     leadersStaying: drain.leadersStaying,
     unplaceable: drain.unplaceable,
     throttleBytesPerSecond: input.throttleBytesPerSecond,
+    diskNotes: disk.notes,
   });
   const claims = claimNamesForOrdinal(sts, ordinal).filter((claim) => {
     const v = [...facts.volumes.values()].find((f) => f.volume.claim === claim)?.volume;

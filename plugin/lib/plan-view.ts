@@ -6,6 +6,7 @@ import type { KafkaApi } from '../../shared/kafka/client.js';
 import { fetchReplicaSizes } from '../../shared/kafka/replica-sizes.js';
 import { bytesToCopy } from '../../shared/plan/reassign.js';
 import type { MoveEndpoints } from '../../shared/plan/throttles.js';
+import type { DiskCheck } from '../../shared/safety/disk.js';
 import type { ReassignmentPlan } from '../../shared/safety/planner.js';
 import type { PartitionRef } from '../../shared/safety/types.js';
 import { renderTable } from '../output/table.js';
@@ -38,6 +39,10 @@ export interface MovePlanView {
   minimumDurationMs: number | null;
   /** Partitions left where they are (nowhere to go), when the operation allows that. */
   unplaceable: PartitionRef[];
+  /** Bytes per broker the plan balanced over (used, arriving, allowed); null when sizes were not read. */
+  disk: DiskCheck | null;
+  /** Why the headroom was not checked, or for which brokers it has no limit. */
+  diskNotes: string[];
 }
 
 const row = (m: MoveEndpoints): MoveRow => ({ topic: m.topic, partition: m.partition, from: [...m.from], to: [...m.to] });
@@ -51,6 +56,7 @@ export async function describeMovePlan(
     leadersStaying?: PartitionRef[];
     unplaceable?: PartitionRef[];
     throttleBytesPerSecond: number | null;
+    diskNotes?: string[];
   },
 ): Promise<MovePlanView> {
   const resumed = [...(input.resumed ?? [])];
@@ -72,7 +78,33 @@ export async function describeMovePlan(
     throttleBytesPerSecond: throttle,
     minimumDurationMs: bytes !== null && throttle !== null ? Math.round((bytes / throttle) * 1000) : null,
     unplaceable: input.unplaceable ?? [],
+    disk: input.plan.disk ?? null,
+    diskNotes: input.diskNotes ?? [],
   };
+}
+
+/** Per receiving broker: what it holds, what arrives, what it may hold. */
+export function renderDiskCheck(disk: DiskCheck | null, notes: readonly string[]): string[] {
+  const lines: string[] = [];
+  if (disk !== null) {
+    const receiving = disk.brokers.filter((b) => b.arrivingBytes > 0);
+    lines.push(
+      receiving.length === 0
+        ? `disk:       no broker receives data (limit ${disk.maxUsagePercent}% of capacity)`
+        : `disk:       within ${disk.maxUsagePercent}% of capacity on every receiving broker:`,
+    );
+    for (const b of receiving) {
+      const after = b.usedBytes + b.arrivingBytes;
+      lines.push(
+        `              broker ${b.broker}: ${formatBytes(b.usedBytes)} + ${formatBytes(b.arrivingBytes)} = ${formatBytes(after)}` +
+          (b.allowedBytes === null || b.capacityBytes === null
+            ? ' (capacity unknown: no limit)'
+            : ` of ${formatBytes(b.allowedBytes)} allowed (${formatBytes(b.capacityBytes)} ${b.capacitySource === 'claim' ? 'claim' : 'log dir'})`),
+      );
+    }
+  }
+  for (const note of notes) lines.push(`disk:       ${note}`);
+  return lines;
 }
 
 /** The plan in words and a table of moves (first `maxRows`). */
@@ -93,6 +125,7 @@ export function renderMovePlan(view: MovePlanView, maxRows = 20): string[] {
   }
   const data = view.bytes === null ? `unknown (${view.bytesNote ?? 'no sizes'}); progress is shown in partitions` : formatBytes(view.bytes);
   lines.push(`data:       ${data}`);
+  lines.push(...renderDiskCheck(view.disk, view.diskNotes));
   lines.push(
     view.throttleBytesPerSecond === null
       ? 'throttle:   none (set one with --throttle, e.g. 50MiB/s)'

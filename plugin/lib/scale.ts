@@ -21,6 +21,8 @@ import { isNotFound } from '../../shared/k8s/cluster.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import { RefusedError, UsageError } from './errors.js';
 import { gatherFacts } from './facts.js';
+import { readDiskFacts } from './disk.js';
+import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../../shared/safety/disk.js';
 import { progressHooks, type OperationContext } from './operation.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import type { Session } from './session.js';
@@ -68,7 +70,15 @@ const ordinalStart = (sts: V1StatefulSet) => sts.spec?.ordinals?.start ?? 0;
 /** Reads the StatefulSet and plans; throws UsageError / RefusedError before anything changes. */
 export async function prepareScale(
   session: Session,
-  input: { statefulSet: string; replicas: number; deleteVolumes: boolean; maxMovesPerBroker: number; throttleBytesPerSecond: number | null },
+  input: {
+    statefulSet: string;
+    replicas: number;
+    deleteVolumes: boolean;
+    maxMovesPerBroker: number;
+    throttleBytesPerSecond: number | null;
+    /** Headroom for the brokers that stay (default 85). */
+    maxDiskUsagePercent?: number;
+  },
 ): Promise<Prepared> {
   const sts = await session.kube.readStatefulSet(session.namespace, input.statefulSet);
   if (sts === null) throw new UsageError(`StatefulSet ${session.namespace}/${input.statefulSet} does not exist`);
@@ -101,9 +111,10 @@ export async function prepareScale(
       );
     }
     const ids = brokers.map((b) => b.id ?? -1);
+    const disk = await readDiskFacts(session, facts, input.maxDiskUsagePercent ?? DEFAULT_MAX_DISK_USAGE_PERCENT);
     let drain: DrainPreparation;
     try {
-      drain = prepareDrain(facts.index, ids, { maxMovesPerBroker: input.maxMovesPerBroker });
+      drain = prepareDrain(facts.index, ids, { maxMovesPerBroker: input.maxMovesPerBroker, ...(disk.disk === undefined ? {} : { disk: disk.disk }) });
     } catch (error) {
       if (error instanceof PlanError) {
         throw new RefusedError(`cannot scale ${input.statefulSet} to ${to}: ${error.message.replace(/\.+$/, '')}. Nothing was changed`);
@@ -116,6 +127,7 @@ export async function prepareScale(
       leadershipFirst: drain.plan.leadership.length,
       leadersStaying: drain.leadersStaying,
       throttleBytesPerSecond: input.throttleBytesPerSecond,
+      diskNotes: disk.notes,
     });
     const claims = brokers.flatMap((b) => claimNamesForOrdinal(sts, b.ordinal));
     return { plan: { ...base, direction: 'down', brokers, moves, claims }, drain, statefulSet: sts };

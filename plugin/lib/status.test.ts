@@ -8,6 +8,7 @@ import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
 import type { ClusterFacts } from './facts.js';
 import { buildStatus } from './status.js';
+import { diskCell } from '../commands/status.js';
 import { downBrokers } from '../../shared/safety/disruption.js';
 
 const policy = testPolicy();
@@ -30,7 +31,7 @@ function facts(pods: V1Pod[], view = clusterOf([0, 1, 2], [
   const volumes = new Map([
     ['kafka-0', { volume: describeBrokerVolume('data-kafka-0', { spec: { storageClassName: 'net' }, status: { capacity: { storage: '10Gi' } } }, { metadata: { name: 'pv0' }, spec: {} }), pvc: null, pv: null }],
   ]);
-  return { pods, directory, down: downBrokers(pods, directory), pending: { brokers: [], unknown: null }, nodes, volumes, view, index: indexCluster(view), sizes: { ok: true, sizes: new Map([[2, new Map([['rf1\u00000', 2048]])]]) } };
+  return { pods, directory, down: downBrokers(pods, directory), pending: { brokers: [], unknown: null }, nodes, volumes, view, index: indexCluster(view), sizes: { ok: true, sizes: new Map([[2, new Map([['rf1\u00000', 2048]])]]), space: new Map([[1, { totalBytes: 4 * 2 ** 30, usableBytes: 2 ** 30 }]]) } };
 }
 
 describe('buildStatus', () => {
@@ -48,6 +49,14 @@ describe('buildStatus', () => {
     assert.equal(b2?.soleReplicas, 1);
     assert.match(b2?.reason ?? '', /offline \(1 partition\).*under min/);
     assert.equal(b2?.dataBytes, 2048);
+    // Capacity: the claim (10Gi), or the log dir's file system (broker 1: 4 GiB, no claim); broker 2 has neither.
+    assert.deepEqual([b0?.capacityBytes, b0?.capacitySource], [10 * 2 ** 30, 'claim']);
+    assert.deepEqual([b1?.capacityBytes, b1?.capacitySource], [4 * 2 ** 30, 'log-dir']);
+    assert.deepEqual([b2?.capacityBytes, b2?.capacitySource], [null, null]);
+    assert.equal(diskCell(b2?.dataBytes ?? null, b2?.capacityBytes ?? null), '2.00 KiB / ?');
+    assert.equal(diskCell(b0?.dataBytes ?? null, b0?.capacityBytes ?? null), '? / 10.0 GiB');
+    assert.equal(diskCell(null, null), '? / ?');
+    assert.equal(diskCell(512 * 2 ** 20, 2 ** 30), '512 MiB / 1.00 GiB (50%)');
     assert.deepEqual(status.totals, { brokers: 3, registeredBrokers: 3, topics: 2, partitions: 3, replicas: 7, underReplicated: 1, underMinIsr: 0, offline: 0, dataBytes: 2048 });
   });
 

@@ -11,6 +11,8 @@ import type { VerdictReason } from '../../shared/safety/types.js';
 import { countPartitions } from '../../shared/safety/partition-counts.js';
 import { zoneOf, type ClusterFacts } from './facts.js';
 import { brokerSafety } from '../../shared/safety/disruption.js';
+import { brokerCapacity } from '../../shared/safety/disk.js';
+import { quantityBytes } from './units.js';
 
 export interface BrokerStatusRow {
   id: number;
@@ -32,6 +34,9 @@ export interface BrokerStatusRow {
   soleReplicas: number;
   /** Bytes of replica data on the broker, when DescribeLogDirs answered. */
   dataBytes: number | null;
+  /** Disk capacity: the smaller of the volume claim and the log dirs' file system (Kafka 3.3+); null when neither is known. */
+  capacityBytes: number | null;
+  capacitySource: 'claim' | 'log-dir' | null;
   safeToDisrupt: boolean;
   /** One line: why it is (not) safe. */
   reason: string;
@@ -71,6 +76,13 @@ export interface StatusResult {
   notes: string[];
 }
 
+function capacityOf(facts: ClusterFacts, id: number, pod: string | null): Pick<BrokerStatusRow, 'capacityBytes' | 'capacitySource'> {
+  const space = facts.sizes?.ok ? facts.sizes.space.get(id) : undefined;
+  const claim = pod === null ? null : quantityBytes(facts.volumes.get(pod)?.volume.size ?? null);
+  const capacity = brokerCapacity(space, claim);
+  return { capacityBytes: capacity?.bytes ?? null, capacitySource: capacity?.source ?? null };
+}
+
 export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, namespace: string): StatusResult {
   const { index, view, directory } = facts;
   const counts = countPartitions(index);
@@ -94,6 +106,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
         underMinIsr: c.underMinIsr,
         soleReplicas: c.soleReplicas,
         dataBytes: bytes?.get(id) ?? null,
+        ...capacityOf(facts, id, pod),
         safeToDisrupt: decided.allowed,
         reason: broker.reason,
         reasons: decided.reasons,

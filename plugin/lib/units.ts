@@ -5,6 +5,9 @@
  * because a throttle typo read as something else would move data at the
  * wrong speed.
  */
+import { formatBytes } from '../../shared/bytes.js';
+
+export { formatBytes };
 
 const RATE_UNITS: Readonly<Record<string, number>> = {
   B: 1,
@@ -47,20 +50,6 @@ export function parseDuration(text: string): Parsed<number> {
   for (const [, amount = '0', unit = 's'] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * (DURATION_UNITS[unit] ?? 0);
   if (total <= 0) return { ok: false, error: `duration ${JSON.stringify(text)} must be longer than zero` };
   return { ok: true, value: total };
-}
-
-/** 1536 -> "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '?';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const text = unit === 0 ? String(Math.round(value)) : value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
-  return `${text} ${units[unit] ?? 'B'}`;
 }
 
 export function formatRate(bytesPerSecond: number): string {

@@ -65,4 +65,21 @@ describe('DescribeLogDirs', () => {
     const broken = { requestTimeoutMs: 1, call: async () => Promise.reject(new Error('UNSUPPORTED_VERSION')) };
     assert.deepEqual(await fetchReplicaSizes(broken, [0], null), { ok: false, reason: 'DescribeLogDirs failed: UNSUPPORTED_VERSION' });
   });
+
+  test('fetchReplicaSizes sums the space of online log dirs; one that does not say makes it unknown (-1)', async () => {
+    const dir = (logDir: string, totalBytes: number, usableBytes: number, errorCode = 0) => ({ errorCode, logDir, partitions: [], totalBytes, usableBytes });
+    const answers: Record<number, unknown> = {
+      0: { errorCode: 0, results: [dir('/a', 1000, 400), dir('/b', 500, 100), dir('/c', 9999, 9999, 56)] },
+      1: { errorCode: 0, results: [dir('/a', 1000, 400), dir('/b', -1, -1)] },
+      2: { errorCode: 0, results: [dir('/a', 1000, 400, 56)] },
+    };
+    const api = { requestTimeoutMs: 1, call: async (target: { broker: number }) => answers[target.broker] as never };
+    const result = await fetchReplicaSizes(api, [0, 1, 2], null);
+    assert.ok(result.ok);
+    assert.deepEqual([...result.space], [
+      [0, { totalBytes: 1500, usableBytes: 500 }],
+      [1, { totalBytes: -1, usableBytes: -1 }],
+      [2, { totalBytes: -1, usableBytes: -1 }],
+    ]);
+  });
 });

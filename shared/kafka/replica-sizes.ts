@@ -13,8 +13,18 @@ import { DescribeLogDirs } from './protocol.js';
 /** Sizes of the replicas each broker holds: broker id -> partition key -> bytes. */
 export type ReplicaSizes = Map<number, Map<string, number>>;
 
+/**
+ * The file systems under one broker's log dirs (DescribeLogDirs v4, KIP-827,
+ * Kafka 3.3+), summed over its online log dirs. -1 when unknown: an older
+ * broker, or one log dir that did not say.
+ */
+export interface LogDirSpace {
+  totalBytes: number;
+  usableBytes: number;
+}
+
 export type ReplicaSizesResult =
-  | { ok: true; sizes: ReplicaSizes }
+  | { ok: true; sizes: ReplicaSizes; /** Per broker asked. */ space: Map<number, LogDirSpace> }
   /** Why sizes are unknown (old broker, missing permission, broker down): say so and show partitions. */
   | { ok: false; reason: string };
 
@@ -29,6 +39,7 @@ export async function fetchReplicaSizes(
   partitions: readonly PartitionRef[] | null,
 ): Promise<ReplicaSizesResult> {
   const sizes: ReplicaSizes = new Map();
+  const space = new Map<number, LogDirSpace>();
   try {
     const answers = await Promise.all(
       [...new Set(brokers)].map(async (broker) => {
@@ -39,8 +50,12 @@ export async function fetchReplicaSizes(
     for (const { broker, response } of answers) {
       if (response.errorCode !== 0) return { ok: false, reason: `broker ${broker} answered DescribeLogDirs with ${errorName(response.errorCode)}` };
       const mine = new Map<string, number>();
+      let totalBytes = 0;
+      let usableBytes = 0;
       for (const dir of response.results) {
         if (dir.errorCode !== 0) continue; // an offline log dir holds nothing readable
+        totalBytes = totalBytes < 0 || dir.totalBytes < 0 ? -1 : totalBytes + dir.totalBytes;
+        usableBytes = usableBytes < 0 || dir.usableBytes < 0 ? -1 : usableBytes + dir.usableBytes;
         for (const p of dir.partitions) {
           if (p.future) continue;
           const key = partitionKey(p);
@@ -48,8 +63,10 @@ export async function fetchReplicaSizes(
         }
       }
       sizes.set(broker, mine);
+      const online = response.results.some((dir) => dir.errorCode === 0);
+      space.set(broker, online ? { totalBytes, usableBytes } : { totalBytes: -1, usableBytes: -1 });
     }
-    return { ok: true, sizes };
+    return { ok: true, sizes, space };
   } catch (error) {
     return { ok: false, reason: `DescribeLogDirs failed: ${error instanceof Error ? error.message : String(error)}` };
   }

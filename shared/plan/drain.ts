@@ -14,6 +14,7 @@ import type { KafkaApi } from '../kafka/client.js';
 import { fetchClusterView } from '../kafka/cluster-view.js';
 import { clearThrottles } from '../kafka/operations.js';
 import { assignmentOf, holdsAnyReplica, indexCluster, oneOf, partitionRefOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
+import type { DiskFacts } from '../safety/disk.js';
 import { planDrain, type PartitionMove, type ReassignmentPlan } from '../safety/planner.js';
 import { partitionKey, type PartitionRef } from '../safety/types.js';
 import { applyReplicaOrder, electLeaders, type LeadershipOutcome } from './leadership.js';
@@ -43,6 +44,8 @@ export interface PrepareDrainOptions {
    * broker comes back). Default false: planDrain throws a PlanError naming them.
    */
   keepUnplaceable?: boolean;
+  /** Sizes and capacities (planDrain's `disk`): no target ends past its headroom, or a DiskFitError. */
+  disk?: DiskFacts;
   /** Brokers that may receive replicas (planDrain's targetBrokers); default every registered broker not drained. */
   targetBrokers?: number[];
 }
@@ -80,6 +83,7 @@ export function prepareDrain(index: ClusterIndex, brokers: readonly number[], op
 
   const plan = planDrain(planned, [...drained], {
     maxMovesPerBroker: options.maxMovesPerBroker,
+    ...(options.disk === undefined ? {} : { disk: options.disk }),
     ...(options.targetBrokers === undefined ? {} : { targetBrokers: options.targetBrokers }),
   });
   const newLeader = oneOf(plan.leadership);

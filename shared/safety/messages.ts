@@ -5,6 +5,7 @@
  */
 
 import type { DisruptionRequest, PartitionRef, VerdictPolicy } from './types.js';
+import { formatBytes } from '../bytes.js';
 
 export const DEFAULT_MAX_PARTITIONS_NAMED = 5;
 
@@ -195,5 +196,62 @@ export function noDestinationMessage(drained: readonly number[], partitions: rea
     `Cannot drain ${brokerList(drained)}: ${countOf(partitions.length, 'partition')} would need more brokers than ` +
     `are left to hold ${partitions.length === 1 ? 'its' : 'their'} replicas: ` +
     `${partitionList(partitions, maxNamed)}. Add brokers (or lower the topics' replication factor) first.`
+  );
+}
+
+// ---- disk headroom ----
+
+/** One broker's figures: "broker 0 would hold 1.10 GiB of 870 MiB allowed (85% of 1.00 GiB): needs 254 MiB more". */
+export function overfullBrokerText(broker: number, holdBytes: number, allowedBytes: number, capacityBytes: number, maxUsagePercent: number): string {
+  return (
+    `broker ${broker} would hold ${formatBytes(holdBytes)} of ${formatBytes(allowedBytes)} allowed ` +
+    `(${maxUsagePercent}% of ${formatBytes(capacityBytes)}): needs ${formatBytes(holdBytes - allowedBytes)} more`
+  );
+}
+
+export interface DiskShortfall {
+  broker: number;
+  holdBytes: number;
+  allowedBytes: number;
+  capacityBytes: number;
+}
+
+/** What to do when data does not fit: the same three ways everywhere. */
+export function diskRemedy(maxUsagePercent: number): string {
+  return (
+    'Grow the brokers\' volumes, free space (delete topics, or lower their retention.ms / retention.bytes), ' +
+    `or allow fuller disks with --max-disk-usage (now ${maxUsagePercent}).`
+  );
+}
+
+/**
+ * A drain whose replicas fit on no placement: per broker the figures of the
+ * best placement found, why it is certain (or only that none was found), the remedy.
+ */
+export function drainDoesNotFitMessage(
+  drained: readonly number[],
+  shortfalls: readonly DiskShortfall[],
+  maxUsagePercent: number,
+  outcome: { why: 'total' | 'unit' | 'search' | 'budget'; shortfallAtLeast: number; placementsTried: number; replicas: number },
+): string {
+  const figures = shortfalls.map((s) => overfullBrokerText(s.broker, s.holdBytes, s.allowedBytes, s.capacityBytes, maxUsagePercent)).join('; ');
+  const why = {
+    total: `Together the brokers left need at least ${formatBytes(outcome.shortfallAtLeast)} more room.`,
+    unit: 'A replica to move is larger than the room left on every broker that may take it.',
+    search: `No placement of the ${countOf(outcome.replicas, 'replica')} fits (every placement was tried).`,
+    budget:
+      `No placement that fits was found (the search stopped after ${outcome.placementsTried} placements, ` +
+      'so one may exist; freeing a little more room will let the planner find it).',
+  }[outcome.why];
+  return `Drain of ${brokerList(drained)} does not fit on the disks: ${figures || 'no broker can take the replicas'}. ${why} ${diskRemedy(maxUsagePercent)}`;
+}
+
+/** The scale-down warning: the brokers left cannot hold the removed brokers' replicas within their headroom. */
+export function scaleDownDoesNotFitWarning(removed: readonly number[], left: readonly number[], movingBytes: number, roomBytes: number, maxUsagePercent: number): string {
+  return (
+    `The replicas on ${brokerList(removed)} (${formatBytes(movingBytes)}) do not fit on the brokers left: ` +
+    `${brokerList(left)} have room for ${formatBytes(roomBytes)} within ${maxUsagePercent}% of their disks, ` +
+    `so a drain first (kubectl kafka scale) would be refused: they need at least ${formatBytes(movingBytes - roomBytes)} more. ` +
+    diskRemedy(maxUsagePercent)
   );
 }

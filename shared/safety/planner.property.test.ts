@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ClusterView } from '../kafka/types.js';
 import { assignmentOf, indexCluster, type ClusterIndex } from './cluster-index.js';
-import { PlanError, planDrain, planRebalance, type ReassignmentPlan } from './planner.js';
+import type { DiskFacts } from './disk.js';
+import { DiskFitError, PlanError, planDrain, planRebalance, type ReassignmentPlan } from './planner.js';
+import { diskFactsOf } from './testing/disk.js';
 import { seededRandom, syntheticCluster } from './testing/synthetic.js';
 
 // ---- random clusters
@@ -496,6 +498,209 @@ describe('planRebalance properties', () => {
         assert.equal(plan.summary.rackViolations, 0);
       }),
       { numRuns: RUNS, seed: 99, includeErrorInReport: true },
+    );
+  });
+});
+
+// ---- disks
+
+interface DiskParams {
+  /** Per partition ordinal, 1..100 bytes (the scale does not matter). */
+  sizeSeed: number;
+  /** Per broker capacity in bytes; 0 means unknown (no limit). */
+  capacities: number[];
+  maxUsagePercent: number;
+}
+
+const diskParams = (brokers: number, maxCapacity: number): fc.Arbitrary<DiskParams> =>
+  fc.record({
+    sizeSeed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    capacities: fc.array(fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 6, arbitrary: fc.integer({ min: 1, max: maxCapacity }) }), {
+      minLength: brokers,
+      maxLength: brokers,
+    }),
+    maxUsagePercent: fc.integer({ min: 1, max: 100 }),
+  });
+
+function diskFor(view: ClusterView, d: DiskParams, maxSize: number): { disk: DiskFacts; sizeOf: (topic: string, partition: number) => number } {
+  const random = seededRandom(d.sizeSeed);
+  const sizes = new Map<string, number>();
+  for (const topic of view.topics) for (const p of topic.partitions) sizes.set(`${topic.name}/${p.partition}`, 1 + Math.floor(random() * maxSize));
+  const sizeOf = (topic: string, partition: number) => sizes.get(`${topic}/${partition}`) ?? 0;
+  const capacity = new Map<number, number>();
+  d.capacities.forEach((bytes, broker) => {
+    if (bytes > 0) capacity.set(broker, bytes);
+  });
+  return { disk: diskFactsOf(view, sizeOf, capacity, d.maxUsagePercent), sizeOf };
+}
+
+/** Independently: the most a broker may hold after receiving, Infinity when its capacity is unknown. */
+const limitOf = (disk: DiskFacts, broker: number): number => {
+  const capacity = disk.capacity.get(broker)?.bytes;
+  return capacity === undefined ? Infinity : Math.floor((capacity * disk.maxUsagePercent) / 100);
+};
+
+/** Bytes arriving per broker once the plan's moves are done. */
+function arrivingBytes(plan: ReassignmentPlan, sizeOf: (topic: string, partition: number) => number): Map<number, number> {
+  const arriving = new Map<number, number>();
+  for (const move of plan.moves) {
+    for (const b of move.to) if (!move.from.includes(b)) arriving.set(b, (arriving.get(b) ?? 0) + sizeOf(move.topic, move.partition));
+  }
+  return arriving;
+}
+
+function assertWithinHeadroom(disk: DiskFacts, plan: ReassignmentPlan, sizeOf: (topic: string, partition: number) => number): void {
+  for (const [broker, bytes] of arrivingBytes(plan, sizeOf)) {
+    const holds = (disk.usedBytes.get(broker) ?? 0) + bytes;
+    assert.ok(holds <= limitOf(disk, broker), `broker ${broker} would hold ${holds} of ${limitOf(disk, broker)} allowed`);
+  }
+}
+
+const combinations = <T>(items: readonly T[], k: number): T[][] =>
+  k === 0 ? [[]] : items.flatMap((item, i) => combinations(items.slice(i + 1), k - 1).map((rest) => [item, ...rest]));
+
+/**
+ * Brute force over every placement of the drained replicas: each partition's on
+ * distinct targets it does not use, spanning as many racks as any placement of it
+ * can (the planner never trades rack diversity for bytes), and every receiving
+ * target within its headroom. null when some partition has no placement at all.
+ */
+function someDrainFits(index: ClusterIndex, drained: ReadonlySet<number>, disk: DiskFacts, sizeOf: (topic: string, partition: number) => number): boolean | null {
+  const targets = index.brokerIds.filter((b) => !drained.has(b));
+  const choices: Array<{ size: number; options: number[][] }> = [];
+  for (let o = 0; o < index.partitions.length; o += 1) {
+    const assignment = assignmentOf(index, o);
+    const leaving = assignment.filter((b) => drained.has(b)).length;
+    if (leaving === 0) continue;
+    const kept = assignment.filter((b) => !drained.has(b));
+    const all = combinations(targets.filter((b) => !kept.includes(b)), leaving);
+    if (all.length === 0) return null;
+    const racks = (option: number[]) => new Set([...kept, ...option].map((b) => rackOf(index, b))).size;
+    const most = Math.max(...all.map(racks));
+    const state = index.partitions[o];
+    choices.push({ size: sizeOf(state?.topic ?? '', state?.partition ?? -1), options: all.filter((option) => racks(option) === most) });
+  }
+  const arriving = new Map<number, number>();
+  const fitsNow = (): boolean =>
+    [...arriving].every(([b, bytes]) => bytes === 0 || (disk.usedBytes.get(b) ?? 0) + bytes <= limitOf(disk, b));
+  const search = (i: number): boolean => {
+    if (!fitsNow()) return false;
+    const choice = choices[i];
+    if (choice === undefined) return true;
+    for (const option of choice.options) {
+      for (const b of option) arriving.set(b, (arriving.get(b) ?? 0) + choice.size);
+      const found = search(i + 1);
+      for (const b of option) arriving.set(b, (arriving.get(b) ?? 0) - choice.size);
+      if (found) return true;
+    }
+    return false;
+  };
+  return search(0);
+}
+
+describe('planner properties on disks', () => {
+  it('a drain plan never takes a receiving broker past its headroom, and still moves exactly the drained replicas with the same racks', () => {
+    fc.assert(
+      fc.property(
+        clusterParams({ maxAdded: 2, allowPerturbation: true }).chain((params) => fc.tuple(fc.constant(params), diskParams(params.brokers, 6000))),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 0, max: 11 }),
+        ([params, d], drainCount, firstDrained) => {
+          const view = buildView(params);
+          const index = indexCluster(view);
+          const drained = Array.from({ length: drainCount }, (_, i) => (firstDrained + i * 5) % params.brokers);
+          const { disk, sizeOf } = diskFor(view, d, 100);
+          let unlimited: ReassignmentPlan;
+          try {
+            unlimited = planDrain(index, drained, { maxMovesPerBroker: 5 });
+          } catch {
+            return; // no destination at all: covered by the tests above
+          }
+          let plan: ReassignmentPlan;
+          try {
+            plan = planDrain(index, drained, { maxMovesPerBroker: 5, disk });
+          } catch (error) {
+            assert.ok(error instanceof DiskFitError, String(error));
+            if (error.why === 'total') {
+              // Independently: the moved bytes outweigh all the room the limited targets have, and none is unlimited.
+              const targets = index.brokerIds.filter((b) => !drained.includes(b));
+              const room = targets.reduce((sum, b) => sum + Math.max(0, limitOf(disk, b) - (disk.usedBytes.get(b) ?? 0)), 0);
+              const moving = unlimited.moves.reduce((sum, m) => sum + sizeOf(m.topic, m.partition) * m.to.filter((b) => !m.from.includes(b)).length, 0);
+              assert.ok(moving > room, `'total' refusal with ${moving} bytes to move and ${room} of room`);
+            }
+            return;
+          }
+          assertWithinHeadroom(disk, plan, sizeOf);
+          assert.equal(plan.summary.movedReplicas, plan.summary.lowerBound);
+          assert.equal(plan.summary.lowerBound, unlimited.summary.lowerBound);
+          const racksOf = (p: ReassignmentPlan) => new Map(p.moves.map((m) => [`${m.topic}/${m.partition}`, new Set(m.to.map((b) => rackOf(index, b))).size]));
+          assert.deepEqual(racksOf(plan), racksOf(unlimited), 'fitting the disks changed how many racks a partition spans');
+          for (const m of plan.moves) for (const b of m.to) assert.ok(!drained.includes(b));
+        },
+      ),
+      { numRuns: RUNS, seed: 77001, includeErrorInReport: true },
+    );
+  });
+
+  it('on small drains it refuses exactly when no placement fits: checked against every placement (brute force)', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .record({
+            brokers: fc.integer({ min: 3, max: 5 }),
+            racks: fc.integer({ min: 0, max: 3 }),
+            rf: fc.integer({ min: 1, max: 3 }),
+            partitions: fc.integer({ min: 1, max: 6 }),
+            seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+            drained: fc.integer({ min: 0, max: 4 }),
+          })
+          .chain((p) => fc.tuple(fc.constant(p), diskParams(p.brokers, 300))),
+        ([p, d]) => {
+          const rf = Math.min(p.rf, p.brokers - 1);
+          const view = syntheticCluster({ brokers: p.brokers, racks: p.racks, partitions: p.partitions, replicationFactor: rf, seed: p.seed, placement: 'random', partitionsPerTopic: 3 });
+          const index = indexCluster(view);
+          const drained = new Set([p.drained % p.brokers]);
+          const { disk, sizeOf } = diskFor(view, d, 100);
+          const fits = someDrainFits(index, drained, disk, sizeOf);
+          fc.pre(fits !== null);
+          let plan: ReassignmentPlan | null = null;
+          let why: string | null = null;
+          try {
+            plan = planDrain(index, [...drained], { maxMovesPerBroker: 5, disk });
+          } catch (error) {
+            assert.ok(error instanceof DiskFitError, String(error));
+            why = error.why;
+          }
+          if (fits) {
+            assert.ok(plan !== null, `refused (${why}) although a placement fits`);
+            assertWithinHeadroom(disk, plan, sizeOf);
+          } else {
+            assert.equal(plan, null, 'planned a drain that no placement fits');
+            assert.notEqual(why, 'budget', 'the search gave up on a small drain');
+          }
+        },
+      ),
+      { numRuns: RUNS * 3, seed: 77002, includeErrorInReport: true },
+    );
+  });
+
+  it('a rebalance never moves a replica to a broker it would take past its headroom', () => {
+    fc.assert(
+      fc.property(
+        clusterParams({ maxAdded: 4, allowPerturbation: true }).chain((params) => fc.tuple(fc.constant(params), diskParams(params.brokers, 6000))),
+        ([params, d]) => {
+          const view = buildView(params);
+          const index = indexCluster(view);
+          const { disk, sizeOf } = diskFor(view, d, 100);
+          const plan = planRebalance(index, { maxMovesPerBroker: 5, disk });
+          assertWithinHeadroom(disk, plan, sizeOf);
+          assert.ok(plan.summary.replicaSpread.after <= plan.summary.replicaSpread.before);
+          // The plan's own figures agree with the moves.
+          const arriving = arrivingBytes(plan, sizeOf);
+          for (const row of plan.disk?.brokers ?? []) assert.equal(row.arrivingBytes, arriving.get(row.broker) ?? 0, `broker ${row.broker}`);
+        },
+      ),
+      { numRuns: RUNS, seed: 77003, includeErrorInReport: true },
     );
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { indexCluster } from './cluster-index.js';
-import { PlanError, batchMoves, planDrain, planRebalance, type PartitionMove } from './planner.js';
+import { DiskFitError, PlanError, batchMoves, planDrain, planRebalance, type PartitionMove } from './planner.js';
+import { diskFactsOf } from './testing/disk.js';
 import { clusterOf, repeat } from './testing/cluster-builder.js';
 
 const move = (topic: string, partition: number, from: number[], to: number[]): PartitionMove => ({ topic, partition, from, to });
@@ -286,5 +287,94 @@ describe('batchMoves', () => {
     // Broker 1 stays everywhere; each move touches 2 and a different newcomer: 2 is the bottleneck.
     assert.equal(batchMoves(moves, 1).length, 3);
     assert.equal(batchMoves(moves, 3).length, 1);
+  });
+});
+
+describe('planner on disks', () => {
+  const GiB = 2 ** 30;
+  const capacities = (ids: number[], bytes: number) => new Map(ids.map((id) => [id, bytes]));
+
+  it('sends a replica where it fits when the balanced choice would overfill a broker', () => {
+    // Broker 2 holds fewer replicas (so balance picks it) but more bytes.
+    const view = clusterOf([1, 2, 3], [
+      { name: 'big', partitions: [{ r: [2] }] },
+      { name: 'small', partitions: repeat(3, { r: [3] }) },
+      { name: 'moving', partitions: [{ r: [1] }] },
+    ]);
+    const size = (topic: string) => ({ big: 500, small: 10, moving: 400 })[topic] ?? 0;
+    const index = indexCluster(view);
+    assert.deepEqual(planDrain(index, [1], { maxMovesPerBroker: 10 }).moves[0]?.to, [2], 'without sizes: the fewest replicas');
+    const disk = diskFactsOf(view, size, capacities([1, 2, 3], 1000), 85);
+    const plan = planDrain(index, [1], { maxMovesPerBroker: 10, disk });
+    assert.deepEqual(plan.moves[0]?.to, [3]);
+    assert.deepEqual(plan.disk?.brokers, [
+      { broker: 2, usedBytes: 500, arrivingBytes: 0, capacityBytes: 1000, capacitySource: 'claim', allowedBytes: 850 },
+      { broker: 3, usedBytes: 30, arrivingBytes: 400, capacityBytes: 1000, capacitySource: 'claim', allowedBytes: 850 },
+    ]);
+    assert.equal(plan.summary.movedReplicas, plan.summary.lowerBound);
+  });
+
+  it('refuses a drain that fits nowhere, naming per broker what it would hold and how much more it needs', () => {
+    const view = clusterOf([0, 1, 2], [
+      { name: 'kept', partitions: [{ r: [0] }, { r: [1] }] },
+      { name: 'moving', partitions: [{ r: [2] }, { r: [2] }] },
+    ]);
+    const size = (topic: string) => (topic === 'kept' ? GiB / 2 : Math.round(0.6 * GiB));
+    const disk = diskFactsOf(view, size, capacities([0, 1, 2], GiB), 85);
+    assert.throws(
+      () => planDrain(indexCluster(view), [2], { maxMovesPerBroker: 10, disk }),
+      (error: unknown) => {
+        assert.ok(error instanceof DiskFitError);
+        assert.ok(error instanceof PlanError);
+        assert.equal(error.why, 'total');
+        assert.equal(
+          error.message,
+          'Drain of broker 2 does not fit on the disks: ' +
+            'broker 0 would hold 1.10 GiB of 870 MiB allowed (85% of 1.00 GiB): needs 256 MiB more; ' +
+            'broker 1 would hold 1.10 GiB of 870 MiB allowed (85% of 1.00 GiB): needs 256 MiB more. ' +
+            'Together the brokers left need at least 512 MiB more room. ' +
+            "Grow the brokers' volumes, free space (delete topics, or lower their retention.ms / retention.bytes), " +
+            'or allow fuller disks with --max-disk-usage (now 85).',
+        );
+        return true;
+      },
+    );
+    // With 2 GiB disks it fits, one replica each.
+    const roomy = diskFactsOf(view, size, capacities([0, 1, 2], 2 * GiB), 85);
+    const plan = planDrain(indexCluster(view), [2], { maxMovesPerBroker: 10, disk: roomy });
+    assert.deepEqual(plan.disk?.brokers.map((b) => b.arrivingBytes), [size('moving'), size('moving')]);
+  });
+
+  it('has no limit on a broker whose capacity is unknown', () => {
+    const view = clusterOf([0, 1, 2], [{ name: 'moving', partitions: [{ r: [2] }, { r: [2] }] }]);
+    const disk = diskFactsOf(view, () => 5 * GiB, capacities([0, 2], GiB), 85);
+    const plan = planDrain(indexCluster(view), [2], { maxMovesPerBroker: 10, disk });
+    assert.deepEqual(plan.moves.map((m) => m.to), [[1], [1]]);
+    assert.equal(plan.disk?.brokers.find((b) => b.broker === 1)?.allowedBytes, null);
+  });
+
+  it('counts data a broker still holds while a move takes it away, and a replica still being built in full', () => {
+    // Broker 0 is losing p0 (removing) and gaining p1 (adding): until both complete it holds both.
+    const view = clusterOf([0, 1, 2, 3], [
+      { name: 'p', partitions: [{ r: [1, 0], removing: [0], adding: [1] }, { r: [0, 2], adding: [0] }] },
+      { name: 'moving', partitions: [{ r: [3] }] },
+    ]);
+    const disk = diskFactsOf(view, (topic) => (topic === 'moving' ? 300 : 400), capacities([0, 1, 2, 3], 1000), 100);
+    assert.equal(disk.usedBytes.get(0), 800);
+    const plan = planDrain(indexCluster(view), [3], { maxMovesPerBroker: 10, disk });
+    assert.notDeepEqual(plan.moves[0]?.to, [0]);
+  });
+
+  it('rebalance leaves out a move that would push the receiving broker past its headroom', () => {
+    // Broker 3 is new and small: it can take one 400-byte replica (limit 850 of 1000), not two.
+    const view = clusterOf([1, 2, 3], [{ name: 't', partitions: repeat(6, { r: [1, 2] }) }]);
+    const index = indexCluster(view);
+    assert.equal(planRebalance(index, { maxMovesPerBroker: 10 }).summary.movedReplicas, 4);
+    const disk = diskFactsOf(view, () => 400, new Map([[1, 10_000], [2, 10_000], [3, 1000]]), 85);
+    const plan = planRebalance(index, { maxMovesPerBroker: 10, disk });
+    assert.equal(plan.summary.movedReplicas, 2);
+    const row = plan.disk?.brokers.find((b) => b.broker === 3);
+    assert.equal(row?.arrivingBytes, 800);
+    assert.ok((row?.usedBytes ?? 0) + (row?.arrivingBytes ?? 0) <= (row?.allowedBytes ?? 0));
   });
 });

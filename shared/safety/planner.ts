@@ -15,14 +15,17 @@
  */
 
 import { assignmentOf, partitionRefOf, type ClusterIndex } from './cluster-index.js';
+import { allowedBytes, type DiskCheck, type DiskFacts } from './disk.js';
+import { fitUnits, type FitGroup, type FitOutcome, type FitUnit } from './disk-fit.js';
 import { levelLoads, type LevelUnit } from './leveling.js';
 import {
   DEFAULT_MAX_PARTITIONS_NAMED,
+  drainDoesNotFitMessage,
   invalidMaxMovesMessage,
   noDestinationMessage,
   unregisteredTargetMessage,
 } from './messages.js';
-import type { PartitionRef } from './types.js';
+import { partitionKey, type PartitionRef } from './types.js';
 
 /** One partition's reassignment. */
 export interface PartitionMove {
@@ -74,6 +77,8 @@ export interface ReassignmentPlan {
   batches: PartitionMove[][];
   leadership: LeadershipChange[];
   summary: PlanSummary;
+  /** Bytes per broker the plan balances over, when the planner was given DiskFacts. */
+  disk?: DiskCheck;
 }
 
 /** A plan that cannot be made; `partitions` names the ones in the way. */
@@ -87,16 +92,36 @@ export class PlanError extends Error {
   }
 }
 
+/**
+ * A drain whose replicas fit on no placement within the brokers' disk headroom.
+ * `check` holds the figures of the best placement found.
+ */
+export class DiskFitError extends PlanError {
+  constructor(
+    message: string,
+    readonly check: DiskCheck,
+    /** Whether it is certain that nothing fits ('budget': only that nothing was found). */
+    readonly why: Exclude<FitOutcome, { fits: true }>['why'],
+  ) {
+    super(message, []);
+    this.name = 'DiskFitError';
+  }
+}
+
 export interface DrainOptions {
   maxMovesPerBroker: number;
   /** Brokers that may receive replicas; default every registered broker not drained. Drained ones are left out. */
   targetBrokers?: number[];
+  /** Sizes and capacities: no target then ends past its headroom, or the plan is refused (DiskFitError). Default: bytes are not looked at. */
+  disk?: DiskFacts;
 }
 
 export interface RebalanceOptions {
   maxMovesPerBroker: number;
   /** Brokers to balance across; default every registered broker. */
   brokers?: number[];
+  /** Sizes and capacities: no move goes to a broker it would push past its headroom. Default: bytes are not looked at. */
+  disk?: DiskFacts;
 }
 
 /**
@@ -132,6 +157,12 @@ export interface RebalanceOptions {
  *   current assignment: run it BEFORE the data moves (apply `replicas`, a
  *   reorder that moves no data, then a preferred-leader election), so clients
  *   leave the drained brokers first.
+ * - Disks (`options.disk`): bytes come before balance, racks before bytes. When
+ *   the balanced placement would take a target past its headroom (what it holds,
+ *   leaving replicas included, plus what arrives), replicas move to targets with
+ *   room (see disk-fit.ts), keeping every partition's rack count; replica counts
+ *   may then be less even. When no placement fits, it throws a DiskFitError with
+ *   the figures per broker. A target whose capacity is unknown has no limit.
  */
 export function planDrain(index: ClusterIndex, brokersToDrain: number[], options: DrainOptions): ReassignmentPlan {
   checkMaxMoves(options.maxMovesPerBroker);
@@ -235,6 +266,7 @@ export function planDrain(index: ClusterIndex, brokersToDrain: number[], options
     // A replica in a rack of its own must stay out of its partition's other racks.
     (unit) => bins.inRacksOtherThan(unit.targetRacks, unit.slot),
   );
+  const disk = options.disk === undefined ? undefined : fitDrainOnDisks(index, options.disk, bins, units, replicaLoads, uniqueSorted(brokersToDrain));
 
   // --- preferred leaders for partitions that lose theirs
   interface LeaderUnit extends LevelUnit {
@@ -325,6 +357,7 @@ export function planDrain(index: ClusterIndex, brokersToDrain: number[], options
     batches: batchMoves(moves, options.maxMovesPerBroker),
     leadership,
     summary: summaryOf(movedReplicas, lowerBound, rackViolations, before, after),
+    ...(disk === undefined ? {} : { disk }),
   };
 }
 
@@ -349,6 +382,10 @@ export function planDrain(index: ClusterIndex, brokersToDrain: number[], options
  * - Leaders: evened out by changing the preferred order (no data moves) towards
  *   in-sync replicas within `brokers`; `leadership` lists those changes. Apply
  *   them after the data moves, so new leaders do not also serve replication.
+ * - Disks (`options.disk`): a move only goes to a broker that stays within its
+ *   headroom with everything that arrives (a source keeps its bytes until the
+ *   move completes, so they are not counted as freed). Moves that fit nowhere
+ *   are left out: the result is as even as the disks allow, never refused.
  */
 export function planRebalance(index: ClusterIndex, options: RebalanceOptions): ReassignmentPlan {
   checkMaxMoves(options.maxMovesPerBroker);
@@ -381,6 +418,7 @@ export function planRebalance(index: ClusterIndex, options: RebalanceOptions): R
   original.forEach((assignment, ordinal) => {
     for (const broker of assignment) if (bins.has(broker)) holdersByBin[bins.index(broker)]?.add(ordinal);
   });
+  const room = options.disk === undefined ? null : new DiskRoom(index, options.disk, bins);
 
   const tryMove = (from: number, to: number): boolean => {
     const source = bins.broker(from);
@@ -391,6 +429,7 @@ export function planRebalance(index: ClusterIndex, options: RebalanceOptions): R
       const replicas = replicasOf(ordinal);
       const slot = replicas.indexOf(source);
       if (!mayTake(replicas, replicas.map((b) => racks.of(b)), slot, destination, bins.rack(to))) continue;
+      if (room !== null && !room.fits(to, ordinal)) continue;
       if (slot > 0) {
         chosen = ordinal;
         break;
@@ -402,6 +441,7 @@ export function planRebalance(index: ClusterIndex, options: RebalanceOptions): R
     const slot = replicas.indexOf(source);
     replicas[slot] = destination;
     current.set(chosen, replicas);
+    room?.add(to, chosen);
     holdersByBin[from]?.delete(chosen);
     holdersByBin[to]?.add(chosen);
     replicaLoads[from] = load(replicaLoads, from) - 1;
@@ -510,6 +550,7 @@ export function planRebalance(index: ClusterIndex, options: RebalanceOptions): R
     batches: batchMoves(moves, options.maxMovesPerBroker),
     leadership,
     summary: summaryOf(movedReplicas, lowerBound, rackViolations, before, after),
+    ...(room === null ? {} : { disk: room.check() }),
   };
 }
 
@@ -546,6 +587,142 @@ export function batchMoves(moves: readonly PartitionMove[], maxMovesPerBroker: n
     }
   }
   return batches;
+}
+
+// ---- disks
+
+/** Bytes per bin as moves arrive (rebalance: sources keep theirs until the move completes). */
+class DiskRoom {
+  private readonly base: number[];
+  private readonly bytes: number[];
+  private readonly allowed: number[];
+  private readonly sizes = new Map<number, number>();
+  constructor(
+    private readonly index: ClusterIndex,
+    private readonly disk: DiskFacts,
+    private readonly bins: BinMap,
+  ) {
+    this.base = Array.from({ length: bins.size }, (_, bin) => disk.usedBytes.get(bins.broker(bin)) ?? 0);
+    this.bytes = [...this.base];
+    this.allowed = Array.from({ length: bins.size }, (_, bin) => allowedBytes(disk.capacity.get(bins.broker(bin)), disk.maxUsagePercent));
+  }
+  sizeOf(ordinal: number): number {
+    let size = this.sizes.get(ordinal);
+    if (size === undefined) {
+      size = this.disk.partitionBytes.get(partitionKey(partitionRefOf(this.index, ordinal))) ?? 0;
+      this.sizes.set(ordinal, size);
+    }
+    return size;
+  }
+  fits(bin: number, ordinal: number): boolean {
+    return (this.bytes[bin] ?? 0) + this.sizeOf(ordinal) <= (this.allowed[bin] ?? Infinity);
+  }
+  add(bin: number, ordinal: number): void {
+    this.bytes[bin] = (this.bytes[bin] ?? 0) + this.sizeOf(ordinal);
+  }
+  check(): DiskCheck {
+    return diskCheckOf(this.disk, this.bins, this.base, this.bytes);
+  }
+}
+
+function diskCheckOf(disk: DiskFacts, bins: BinMap, base: readonly number[], bytes: readonly number[]): DiskCheck {
+  return {
+    maxUsagePercent: disk.maxUsagePercent,
+    brokers: Array.from({ length: bins.size }, (_, bin) => {
+      const broker = bins.broker(bin);
+      const capacity = disk.capacity.get(broker);
+      return {
+        broker,
+        usedBytes: base[bin] ?? 0,
+        arrivingBytes: (bytes[bin] ?? 0) - (base[bin] ?? 0),
+        capacityBytes: capacity?.bytes ?? null,
+        capacitySource: capacity?.source ?? null,
+        allowedBytes: capacity === undefined ? null : allowedBytes(capacity, disk.maxUsagePercent),
+      };
+    }),
+  };
+}
+
+interface PlacedReplica extends LevelUnit {
+  readonly slot: number;
+  readonly target: number[];
+  readonly targetRacks: number[];
+}
+
+/**
+ * Drain: makes the placed replicas fit the targets' headroom (moving them,
+ * racks kept), updating `units` and `replicaLoads`; throws a DiskFitError when
+ * no placement fits. Costs one pass over the units when everything fits already.
+ */
+function fitDrainOnDisks(
+  index: ClusterIndex,
+  disk: DiskFacts,
+  bins: BinMap,
+  units: readonly PlacedReplica[],
+  replicaLoads: number[],
+  drained: readonly number[],
+): DiskCheck {
+  const room = new DiskRoom(index, disk, bins);
+  const base = Array.from({ length: bins.size }, (_, bin) => disk.usedBytes.get(bins.broker(bin)) ?? 0);
+  const allowed = Array.from({ length: bins.size }, (_, bin) => allowedBytes(disk.capacity.get(bins.broker(bin)), disk.maxUsagePercent));
+  const bytes = [...base];
+  const receives = new Uint8Array(bins.size);
+  for (const unit of units) {
+    bytes[unit.bin] = (bytes[unit.bin] ?? 0) + room.sizeOf(unit.group);
+    receives[unit.bin] = 1;
+  }
+  if (bytes.every((b, bin) => receives[bin] === 0 || b <= (allowed[bin] ?? Infinity))) return diskCheckOf(disk, bins, base, bytes);
+
+  // The fit works on partitions as groups: what each keeps, and its units.
+  const groupOf = new Map<number, number>();
+  const groups: Array<{ keptBins: number[]; keptRacks: number[]; units: number[]; requiredRacks: number }> = [];
+  const fitting: FitUnit[] = units.map((unit, i) => {
+    let group = groupOf.get(unit.group);
+    if (group === undefined) {
+      group = groups.length;
+      groupOf.set(unit.group, group);
+      groups.push({ keptBins: [], keptRacks: [], units: [], requiredRacks: 0 });
+    }
+    groups[group]?.units.push(i);
+    return { bin: unit.bin, size: room.sizeOf(unit.group), group };
+  });
+  for (const group of groups) {
+    const first = units[group.units[0] ?? 0];
+    if (first === undefined) continue;
+    const unitSlots = new Set(group.units.map((i) => units[i]?.slot ?? -1));
+    first.target.forEach((broker, slot) => {
+      if (unitSlots.has(slot)) return;
+      if (bins.has(broker)) group.keptBins.push(bins.index(broker));
+      group.keptRacks.push(first.targetRacks[slot] ?? 0);
+    });
+    group.requiredRacks = new Set(first.targetRacks).size;
+  }
+  const binRacks = Int32Array.from({ length: bins.size }, (_, bin) => bins.rack(bin));
+  const outcome = fitUnits({ binRacks, base, allowed, units: fitting, groups: groups as FitGroup[] });
+
+  if (!outcome.fits) {
+    const check = diskCheckOf(disk, bins, base, outcome.bytes);
+    const shortfalls = check.brokers.flatMap((row, bin) =>
+      row.allowedBytes !== null && row.capacityBytes !== null && (outcome.bytes[bin] ?? 0) > row.allowedBytes && fitting.some((u) => u.bin === bin)
+        ? [{ broker: row.broker, holdBytes: outcome.bytes[bin] ?? 0, allowedBytes: row.allowedBytes, capacityBytes: row.capacityBytes }]
+        : [],
+    );
+    const message = drainDoesNotFitMessage(drained, shortfalls, disk.maxUsagePercent, { ...outcome, replicas: units.length });
+    throw new DiskFitError(message, check, outcome.why);
+  }
+  const after = [...base];
+  fitting.forEach((placed, i) => {
+    const unit = units[i];
+    if (unit === undefined) return;
+    after[placed.bin] = (after[placed.bin] ?? 0) + placed.size;
+    if (placed.bin === unit.bin) return;
+    replicaLoads[unit.bin] = load(replicaLoads, unit.bin) - 1;
+    replicaLoads[placed.bin] = load(replicaLoads, placed.bin) + 1;
+    unit.bin = placed.bin;
+    unit.target[unit.slot] = bins.broker(placed.bin);
+    unit.targetRacks[unit.slot] = bins.rack(placed.bin);
+  });
+  return diskCheckOf(disk, bins, base, after);
 }
 
 // ---- helpers

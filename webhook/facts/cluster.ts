@@ -11,6 +11,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { WebhookConfig } from '../config.js';
 import type { WebhookMetrics } from '../metrics.js';
@@ -22,6 +23,7 @@ import { PolicyStatusWriter } from './status-writer.js';
 import type {
   BreakGlassConsumption, Effects, FactsSource, KafkaIndexResult, KafkaViewOptions, LedgerReading, ObjectReference,
   PersistentVolumeClaimFact, PodFact, Reservation, StatefulSetFact, StorageClassFact,
+  Deadline,
 } from './types.js';
 
 export class ClusterFacts implements FactsSource, Effects {
@@ -118,6 +120,10 @@ export class ClusterFacts implements FactsSource, Effects {
 
   pendingDisruptions(policyKey: string): Promise<LedgerReading> {
     return this.ledger.pendingDisruptions(policyKey);
+  }
+
+  replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
+    return this.kafka.replicaSizes(policy, brokers, deadline);
   }
 
   // ------------------------------------------------------------------ Effects

@@ -6,6 +6,7 @@
  * current between admissions.
  */
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
@@ -15,7 +16,7 @@ import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-ind
 import type { WebhookMetrics } from '../metrics.js';
 import { messageOf } from './api-errors.js';
 import type { PolicyStatusInput } from './policy-status.js';
-import { policyKey, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
+import { policyKey, type Deadline, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
 
 interface ViewEntry {
   view: ClusterView;
@@ -123,6 +124,23 @@ export class KafkaViews {
     });
     this.inflight.set(key, { startedAt, entry });
     return entry;
+  }
+
+  /** Replica sizes and log-dir capacity of `brokers` (DescribeLogDirs), within the admission deadline; never throws. */
+  async replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
+    const remaining = deadline.remainingMs();
+    if (remaining <= 0) return { ok: false, reason: 'no time left before the admission deadline' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ReplicaSizesResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `DescribeLogDirs did not answer within ${remaining} ms` }), remaining);
+    });
+    try {
+      return await Promise.race([this.clientFor(policy).then((client) => fetchReplicaSizes(client, brokers, null)), timeout]);
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async clientFor(policy: KafkaGuardPolicy): Promise<KafkaAdmin> {

@@ -8,6 +8,7 @@
  * Kubernetes objects are described structurally with only the fields the rules
  * read, so an informer's V1Pod and an AdmissionReview's plain JSON both fit.
  */
+import type { ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
 import type { BrokerPodLike } from '../../shared/k8s/pods.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
@@ -131,6 +132,12 @@ export interface FactsSource {
   kafkaIndex(policy: KafkaGuardPolicy, options: KafkaViewOptions): Promise<KafkaIndexResult>;
   /** The ledger: disruptions admitted for this policy that have not happened or expired yet. */
   pendingDisruptions(policyKey: string): Promise<LedgerReading>;
+  /**
+   * Replica sizes and log dir space of `brokers` (DescribeLogDirs), read fresh
+   * and only for scale-downs; never throws, gives up at the deadline. A source
+   * without it gives no disk warnings.
+   */
+  replicaSizes?(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult>;
   /**
    * Whether a PodDisruptionBudget selects the policy's broker pods; null when
    * unknown. With no broker pod yet, `newPodLabels` (the labels of the pods

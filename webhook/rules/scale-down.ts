@@ -21,6 +21,8 @@ import {
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { NOTHING_READ, requirePolicy } from './pod-disruption.js';
 import { kafkaIndexFor, type GatherContext, type Located } from './rule.js';
+import { scaleDownDiskWarnings, type DiskFacts } from '../../shared/safety/disk.js';
+import { gatherScaleDownDisk } from './scale-down-disk.js';
 
 export interface ScaleDownSubject {
   namespace: string;
@@ -49,6 +51,8 @@ export interface ScaleDownFacts {
   /** null when no Kafka view was needed (an unidentifiable broker refuses first). */
   kafka: KafkaIndexResult | null;
   maxPartitionsNamed: number;
+  /** Sizes and capacities, read only when the removed brokers hold replicas (for a warning, never a refusal). */
+  disk?: DiskFacts | null;
 }
 
 /** null when the replicas do not go down or the StatefulSet runs no brokers of any policy. */
@@ -92,18 +96,22 @@ export async function gatherScaleDown(
       ? removedBrokersKafkaKnows(statefulSetName, range, withPods, kafka.index, idFrom)
       : []
     : unidentifiablePodlessOrdinals(statefulSetName, range, withPods, idFrom, PODLESS_ORDINALS_NAMED);
+  const removed = [...withPods, ...podlessBrokers].sort((a, b) => a.ordinal - b.ordinal);
+  const ids = removed.flatMap((b) => (b.id.ok ? [b.id.id] : []));
+  const disk = kafka?.ok ? await gatherScaleDownDisk(facts, policy, kafka.index, ids, brokerPods, context) : null;
   return {
     policy,
     namespace,
     statefulSetName,
     from,
     to,
-    removed: [...withPods, ...podlessBrokers].sort((a, b) => a.ordinal - b.ordinal),
+    removed,
     podlessNotNamed: namesGiveIds ? 0 : podless - podlessBrokers.length,
     alreadyDown: brokersDown(brokerPods, idFrom),
     pending,
     kafka,
     maxPartitionsNamed: context.maxPartitionsNamed,
+    disk,
   };
 }
 
@@ -215,5 +223,6 @@ export function decideScaleDown(facts: ScaleDownFacts): AdmissionVerdict {
     maxPartitionsNamed: facts.maxPartitionsNamed,
     target: { namespace: facts.namespace, statefulSet: facts.statefulSetName, replicas: facts.to },
   });
-  return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings);
+  const diskWarnings = facts.disk ? scaleDownDiskWarnings(facts.kafka.index, ids, facts.disk) : [];
+  return (result.allowed ? allow() : deny(result.reasons, { summary })).withWarnings(...result.warnings, ...diskWarnings);
 }

@@ -7,6 +7,7 @@ import { brokerOfOrdinal } from './brokers.js';
 import { startDeadline } from './engine.js';
 import { removedBrokersWithPods, unidentifiablePodlessOrdinals, type ScaleDownFacts } from './scale-down.js';
 import { statefulSetScaleDown } from './statefulset-scale-down.js';
+import { diskFactsOf } from '../../shared/safety/testing/disk.js';
 
 const request = loadRequest('sts-scale');
 const idFrom = { ordinal: { offset: 0 } };
@@ -30,6 +31,25 @@ function facts(over: Partial<ScaleDownFacts> & { topics?: TopicSpec[] } = {}): S
 }
 
 describe('statefulset-scale-down decide', () => {
+  it('warns, never refuses more, when the brokers left cannot hold the removed broker\'s replicas within their headroom', () => {
+    const view = makeView([0, 1, 2], [{ name: 'orders', minIsr: 1, partitions: [{ replicas: [2] }, { replicas: [0] }] }]);
+    const MiB = 2 ** 20;
+    const tight = diskFactsOf(view, () => 100 * MiB, new Map([[0, 150 * MiB], [1, 50 * MiB], [2, 1000 * MiB]]), 85);
+    const roomy = diskFactsOf(view, () => 100 * MiB, new Map([[0, 1000 * MiB], [1, 1000 * MiB], [2, 1000 * MiB]]), 85);
+    const base = { kafka: { ok: true as const, index: indexCluster(view), fetchedAt: 0 } };
+    const warned = statefulSetScaleDown.decide(request, facts({ ...base, disk: tight }));
+    const plain = statefulSetScaleDown.decide(request, facts({ ...base, disk: roomy }));
+    const unread = statefulSetScaleDown.decide(request, facts({ ...base, disk: null }));
+    // The same refusal (broker 2 holds orders-0) in every case; only the warning differs.
+    assert.deepEqual(warned.outcome, plain.outcome);
+    assert.deepEqual(unread.outcome, plain.outcome);
+    assert.equal(warned.outcome.kind, 'deny');
+    assert.deepEqual(plain.warnings, unread.warnings);
+    const extra = warned.warnings.filter((w) => !plain.warnings.includes(w));
+    assert.equal(extra.length, 1);
+    assert.match(extra[0] ?? '', /^The replicas on broker 2 \(100 MiB\) do not fit on the brokers left: brokers 0, 1 have room for 70\.0 MiB within 85% of their disks, so a drain first/);
+  });
+
   it('refuses removing a broker that still holds replicas, with the guarded scale command', () => {
     const verdict = statefulSetScaleDown.decide(request, facts());
     assert.equal(verdict.outcome.kind, 'deny');

@@ -1,0 +1,41 @@
+/**
+ * The disk facts a data-moving command plans with: replica sizes and log dir
+ * space from DescribeLogDirs (every broker, every partition), and each broker's
+ * claim size. What could not be learned is said, never guessed: unknown sizes
+ * mean the headroom is not checked, unknown capacity means no limit for that broker.
+ */
+import { fetchReplicaSizes } from '../../shared/kafka/replica-sizes.js';
+import { diskFactsFrom, unlimitedBrokers, type DiskFacts } from '../../shared/safety/disk.js';
+import { gatherVolumes, type ClusterFacts } from './facts.js';
+import type { Session } from './session.js';
+import { quantityBytes } from './units.js';
+import { brokerList } from '../../shared/safety/messages.js';
+
+export interface DiskReading {
+  /** undefined when sizes are unknown: plan without the headroom check. */
+  disk: DiskFacts | undefined;
+  /** What the reader should know: sizes unknown, brokers without a limit. */
+  notes: string[];
+}
+
+export async function readDiskFacts(session: Session, facts: ClusterFacts, maxUsagePercent: number): Promise<DiskReading> {
+  const admin = await session.kafka();
+  const brokers = facts.view.brokers.map((b) => b.id);
+  const [sizes, volumes] = await Promise.all([
+    fetchReplicaSizes(admin, brokers, null),
+    facts.volumes.size > 0 ? Promise.resolve(facts.volumes) : gatherVolumes(session, facts.pods),
+  ]);
+  if (!sizes.ok) return { disk: undefined, notes: [`disk headroom not checked: replica sizes unknown (${sizes.reason})`] };
+  const claimBytes = new Map<number, number | null>();
+  for (const [pod, id] of facts.directory.byPod) claimBytes.set(id, quantityBytes(volumes.get(pod)?.volume.size ?? null));
+  const disk = diskFactsFrom({ view: facts.view, sizes: sizes.sizes, space: sizes.space, claimBytes, maxUsagePercent });
+  const unlimited = unlimitedBrokers(disk, brokers);
+  const notes =
+    unlimited.length === 0
+      ? []
+      : [
+          `disk capacity of ${brokerList(unlimited)} unknown (no volume claim, and Kafka older than 3.3 does not report its log dir size): ` +
+            'no headroom limit for ' + (unlimited.length === 1 ? 'it' : 'them'),
+        ];
+  return { disk, notes };
+}
