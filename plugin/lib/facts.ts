@@ -8,10 +8,9 @@ import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
-import { KubeApiError } from '../../shared/k8s/cluster.js';
-import { ledgerKey, parseLedger, pendingBrokers, type PendingDisruptions } from '../../shared/k8s/ledger.js';
+import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
+import { pendingOf, readLedgerEntries } from '../../shared/ops/snapshot.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
-import { policyKey } from '../../shared/policy/types.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { Session } from './session.js';
@@ -51,37 +50,14 @@ export async function gatherFacts(session: Session, options: GatherOptions = {})
     session.brokerPods(),
     options.nodes === false ? Promise.resolve([]) : session.kube.listNodes(),
     fetchClusterView(admin),
-    readLedger(session),
+    readLedgerEntries(session.kube, session.ledger, session.policy),
   ]);
   pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }));
   const directory = session.directory(pods);
   const nodes = new Map(nodeList.map((n) => [n.metadata?.name ?? '', n]));
   const volumes = options.volumes === true ? await gatherVolumes(session, pods) : new Map<string, BrokerVolumeFacts>();
   const sizes = options.sizes === true ? await fetchReplicaSizes(admin, view.brokers.map((b) => b.id), null) : null;
-  const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
-  const pending = ledger.ok ? { brokers: pendingBrokers(ledger.entries, live), unknown: null } : { brokers: [], unknown: ledger.reason };
-  return { pods, directory, down: downBrokers(pods, directory), pending, nodes, volumes, view, index: indexCluster(view), sizes };
-}
-
-/**
- * The webhook's ledger (shared/k8s/ledger.ts) where the session says. No
- * ConfigMap: nothing pending (no webhook, or nothing admitted yet). Not
- * allowed to read it: said, not fatal.
- */
-async function readLedger(session: Session): Promise<{ ok: true; entries: ReturnType<typeof parseLedger> } | { ok: false; reason: string }> {
-  const { namespace, name } = session.ledger;
-  try {
-    const configMap = await session.kube.readConfigMap(namespace, name);
-    return { ok: true, entries: parseLedger(configMap?.data?.[ledgerKey(policyKey(session.policy))], Date.now()) };
-  } catch (error) {
-    if (!(error instanceof KubeApiError) || error.status !== 403) throw error;
-    return {
-      ok: false,
-      reason:
-        `cannot read the webhook's disruption ledger, ConfigMap ${namespace}/${name} (forbidden), so disruptions it admitted ` +
-        'that the pods do not show yet are not counted; grant get on it to see the same verdict as the webhook',
-    };
-  }
+  return { pods, directory, down: downBrokers(pods, directory), pending: pendingOf(ledger, pods), nodes, volumes, view, index: indexCluster(view), sizes };
 }
 
 export async function gatherVolumes(session: Session, pods: readonly V1Pod[]): Promise<Map<string, BrokerVolumeFacts>> {

@@ -102,7 +102,6 @@ export async function prepareStart(session: OperationSession, facts: OperationFa
 }
 
 export interface StartOutcome {
-  record: MaintenanceRecord;
   leadershipMoved: number;
   reassignment: ReassignmentReport;
   /** The verdict on a fresh view once everything moved: must allow the brokers to go. */
@@ -153,7 +152,7 @@ export async function executeStart(context: OperationContext, prepared: StartPre
     pending: now.pending,
     policy: session.policy,
   });
-  return { record, leadershipMoved: leadership.elected + leadership.alreadyPreferred, reassignment, verdict };
+  return { leadershipMoved: leadership.elected + leadership.alreadyPreferred, reassignment, verdict };
 }
 
 // ------------------------------------------------------------------ end

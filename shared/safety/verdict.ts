@@ -109,7 +109,7 @@ export function verdict(
   // A maintenance moves an at-risk partition's replica to a broker that is up and
   // does not hold it yet. When some partition has no such broker, naming it would
   // send the operator to a command that refuses too: say what has to change first.
-  const stuck = request.kind === 'disrupt' && someWithNowhereToGo(index, [...offline, ...underMinIsr], flags);
+  const stuck = request.kind === 'disrupt' && (someWithNowhereToGo(index, offline, flags) || someWithNowhereToGo(index, underMinIsr, flags));
   const remediation = stuck ? noSafeWayYet(request, known, also, policy.target) : safeCommand(request, known, policy.target);
   const refs = (ordinals: readonly number[]): PartitionRef[] => ordinals.map((o) => partitionRefOf(index, o));
 
@@ -162,6 +162,7 @@ export function verdict(
 
 /** Whether a partition among `ordinals` has fewer brokers up (and not requested) outside its assignment than requested brokers inside it. O(RF) each. */
 function someWithNowhereToGo(index: ClusterIndex, ordinals: readonly number[], flags: Uint8Array): boolean {
+  if (ordinals.length === 0) return false;
   let up = 0;
   for (const b of index.brokerIds) if (flags[index.brokerSlot(b)] === 0) up += 1;
   for (const ordinal of ordinals) {

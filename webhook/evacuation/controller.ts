@@ -17,7 +17,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { createKafkaAdmin, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { KubeCluster } from '../../shared/k8s/cluster.js';
+import { buildBrokerDirectory } from '../../shared/k8s/identity.js';
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
+import { selectorToString } from '../../shared/k8s/selector.js';
 import type { LedgerLocation } from '../../shared/k8s/ledger.js';
 import { errorMessage } from '../admission/verdict.js';
 import { executeEnd, executeStart, prepareEnd, prepareStart, readRecords } from '../../shared/ops/maintenance.js';
@@ -137,7 +139,7 @@ export class EvacuationController {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
   }
 
-  /** One poll: exported for tests through start(); runs every intervalMs. */
+  /** One poll, every intervalMs. */
   private async runPass(): Promise<void> {
     const policies = (await this.kube.listAllPolicies())
       .map((item) => parsePolicy(item))
@@ -157,7 +159,9 @@ export class EvacuationController {
   private sessionFor(policy: KafkaGuardPolicy): PolicySession {
     const key = policyKey(policy);
     const existing = this.sessions.get(key);
-    if (existing !== undefined && existing.policy.metadata.resourceVersion === policy.metadata.resourceVersion) return existing;
+    // By spec, not resourceVersion: the webhook writes the policy's status every few seconds,
+    // and a new session would mean a new Kafka client each pass.
+    if (existing !== undefined && JSON.stringify(existing.policy.spec) === JSON.stringify(policy.spec)) return existing;
     void existing?.close();
     const session = new PolicySession(this.kube, policy, this.options.ledger, this.options.log);
     this.sessions.set(key, session);
@@ -167,9 +171,11 @@ export class EvacuationController {
   private async passFor(policy: KafkaGuardPolicy, nodes: ReadonlyMap<string, NodeState>): Promise<void> {
     const key = policyKey(policy);
     const session = this.sessionFor(policy);
-    const facts = await session.snapshot();
-    const brokers = facts.pods.flatMap((pod) => {
-      const id = facts.directory.byPod.get(pod.metadata?.name ?? '');
+    // Pods and ids are enough to decide; Kafka is read only when there is something to do.
+    const pods = await this.kube.listPods(session.namespace, selectorToString(policy.spec.brokers.selector));
+    const directory = buildBrokerDirectory(pods, policy.spec.brokers.idFrom);
+    const brokers = pods.flatMap((pod) => {
+      const id = directory.byPod.get(pod.metadata?.name ?? '');
       if (id === undefined || podIsTerminating(pod)) return [];
       return [{ id, pod: pod.metadata?.name ?? '', node: pod.spec?.nodeName ?? null, ready: podIsReady(pod) }];
     });
@@ -179,10 +185,10 @@ export class EvacuationController {
     const ending = this.ending.get(key) ?? new Set<string>();
     this.ending.set(key, ending);
     const actions = decideEvacuation({ brokers, nodes, taints: policy.spec.evacuation.taints, records, running: new Set(running.keys()), ending });
-    for (const action of actions) this.act(session, facts, action, running, ending);
+    for (const action of actions) this.act(session, { pods, directory }, action, running, ending);
   }
 
-  private act(session: PolicySession, facts: OperationFacts, action: EvacuationAction, running: Map<number, AbortController>, ending: Set<string>): void {
+  private act(session: PolicySession, facts: Pick<OperationFacts, 'pods' | 'directory'>, action: EvacuationAction, running: Map<number, AbortController>, ending: Set<string>): void {
     const { log } = this.options;
     const podRef = (name: string): ObjectReference => {
       const pod = facts.pods.find((p) => p.metadata?.name === name);

@@ -4,6 +4,7 @@
  * free or expired, renewed on every pass; every write carries the
  * resourceVersion read, so two replicas never both think they hold it.
  */
+import { statusCode } from '../facts/api-errors.js';
 import { CoordinationV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 
 export interface LeaseOptions {
@@ -14,11 +15,6 @@ export interface LeaseOptions {
   now?: () => Date;
   /** Told of a failure other than losing the race (which is silent). */
   onError?: (error: unknown) => void;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const e = error as { code?: number; statusCode?: number };
-  return e.code ?? e.statusCode;
 }
 
 export class Lease {
@@ -37,7 +33,7 @@ export class Lease {
       try {
         current = await this.api.readNamespacedLease({ name, namespace });
       } catch (error) {
-        if (statusOf(error) !== 404) throw error;
+        if (statusCode(error) !== 404) throw error;
       }
       if (current === null) {
         // Created without times: the typed client writes a Date with milliseconds, and the
@@ -64,7 +60,7 @@ export class Lease {
       return true;
     } catch (error) {
       // 409: another replica wrote first; anything else: try again next pass, and say so.
-      if (statusOf(error) !== 409) this.options.onError?.(error);
+      if (statusCode(error) !== 409) this.options.onError?.(error);
       return false;
     }
   }

@@ -6,10 +6,10 @@
  * current between admissions.
  */
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
@@ -137,7 +137,7 @@ export class KafkaViews {
     try {
       return await Promise.race([this.clientFor(policy).then((client) => fetchReplicaSizes(client, brokers, null)), timeout]);
     } catch (error) {
-      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      return { ok: false, reason: messageOf(error) };
     } finally {
       clearTimeout(timer);
     }

@@ -21,7 +21,7 @@ export interface MaintenanceStartResult {
   plan: MovePlanView;
   recordKey: string;
   cordoned: string | null;
-  outcome: Omit<StartOutcome, 'record'> | null;
+  outcome: StartOutcome | null;
   evicted: EvictionOutcome[];
 }
 
@@ -122,8 +122,7 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
       }
       throw error;
     }
-    const { record: _record, ...rest } = outcome;
-    result.outcome = rest;
+    result.outcome = outcome;
     this.reporter.flush();
     if (!outcome.verdict.allowed) {
       throw new RefusedError(
