@@ -144,11 +144,13 @@ export async function executeStart(context: OperationContext, prepared: StartPre
     });
   }
   const now = await session.snapshot();
+  // As the brokers are now: once the moves made it safe, the eviction waiting for it (an
+  // autoscaler's, kubectl drain's) may already be admitted and the brokers already down.
   const verdict = disruptionVerdict({
     index: now.index,
     brokers: plan.brokers,
     kind: 'disrupt',
-    down: now.down.filter((b) => !plan.brokers.includes(b)),
+    down: now.down,
     pending: now.pending,
     policy: session.policy,
   });

@@ -62,7 +62,13 @@ test('kubectl drain of the node of a broker holding an RF1 partition completes b
   assert.equal(drain.code, 0, `kubectl drain ${node} did not complete:\n${drain.stdout}\n${drain.stderr}`);
   const during = await replicasOf(admin, [single]);
   assert.ok(!during[`${single}-0`]?.includes(2), `${single}-0 is still on broker 2: ${String(during[`${single}-0`])}`);
-  const reasons = await eventReasons('kafka-2');
+  // The eviction is admitted as soon as the partition has moved; the controller records
+  // "Evacuated" after its own fresh check, which may come a moment after the drain ended.
+  let reasons: string[] = [];
+  await eventually('the Evacuating and Evacuated Events on kafka-2', async () => {
+    reasons = await eventReasons('kafka-2');
+    return reasons.includes('KafkaGuardEvacuating') && reasons.includes('KafkaGuardEvacuated');
+  }, 30_000, 1000).catch(() => undefined);
   assert.ok(reasons.includes('KafkaGuardEvacuating') && reasons.includes('KafkaGuardEvacuated'), `Events on kafka-2: ${reasons.join(', ')}`);
   const list = JSON.parse((await runPlugin(['maintenance', 'list', '-o', 'json', '--policy', 'kafka'])).stdout) as Array<{ brokers: number[] }>;
   assert.deepEqual(list.map((e) => e.brokers), [[2]], 'the evacuation is not recorded as a maintenance');
