@@ -3,7 +3,7 @@ import { executeDrain, prepareDrain, type DrainReport } from '../../shared/plan/
 import { PlanError } from '../../shared/safety/planner.js';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
-import { evictAndWait, type EvictionOutcome } from '../lib/evict.js';
+import { evictAndWait, type EvictionOutcome } from '../../shared/ops/pods.js';
 import { readDiskFacts } from '../lib/disk.js';
 import { gatherFacts } from '../lib/facts.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';

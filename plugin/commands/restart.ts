@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
 import { gatherFacts } from '../lib/facts.js';
-import { restartBrokers, restartOrder, type RestartStep } from '../lib/restart.js';
+import { restartBrokers, restartOrder, type RestartStep } from '../../shared/ops/restart.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';

@@ -9,6 +9,7 @@ import type { ClusterView } from '../../shared/kafka/types.js';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import { brokerClaimName } from '../../shared/k8s/pods.js';
 import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
+import type { OperationFacts } from '../../shared/ops/operation.js';
 import { pendingOf, readLedgerEntries } from '../../shared/ops/snapshot.js';
 import { describeBrokerVolume, type BrokerVolume } from '../../shared/k8s/volumes.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
@@ -22,18 +23,11 @@ export interface BrokerVolumeFacts {
   pv: V1PersistentVolume | null;
 }
 
-export interface ClusterFacts {
-  pods: V1Pod[];
-  directory: BrokerDirectory;
-  /** Brokers whose pod is not Ready or Terminating. */
-  down: number[];
-  /** Disruptions the webhook admitted that the pods may not show yet (its ledger). */
-  pending: PendingDisruptions;
+/** The shared operations' snapshot, with what the plugin's commands also show. */
+export interface ClusterFacts extends OperationFacts {
   nodes: Map<string, V1Node>;
   /** By pod name. */
   volumes: Map<string, BrokerVolumeFacts>;
-  view: ClusterView;
-  index: ClusterIndex;
   /** Replica sizes on disk, when asked for. */
   sizes: ReplicaSizesResult | null;
 }

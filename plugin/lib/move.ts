@@ -42,7 +42,8 @@ import type { Session } from './session.js';
 import { resolveTarget } from './target.js';
 import { formatDuration } from './units.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { waitFor, waitForNewPodReady, waitForPodGone } from './wait.js';
+import { waitForNewPodReady, waitForPodGone } from '../../shared/ops/pods.js';
+import { waitFor } from '../../shared/ops/wait.js';
 
 export interface MovePlan {
   pod: string;

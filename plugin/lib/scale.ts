@@ -27,7 +27,8 @@ import { progressHooks, type OperationContext } from './operation.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import type { Session } from './session.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { waitFor, waitForNewPodReady, waitForPodGone } from './wait.js';
+import { waitForNewPodReady, waitForPodGone } from '../../shared/ops/pods.js';
+import { waitFor } from '../../shared/ops/wait.js';
 
 export interface ScaleBroker {
   ordinal: number;

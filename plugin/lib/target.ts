@@ -7,6 +7,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { BrokerDirectory } from '../../shared/k8s/identity.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
+import type { BrokerRef } from '../../shared/ops/operation.js';
 import { UsageError } from './errors.js';
 
 export interface TargetInput {
@@ -15,12 +16,8 @@ export interface TargetInput {
   node?: string | undefined;
 }
 
-export interface TargetBroker {
-  id: number;
-  /** The broker's pod, null when no pod runs it. */
-  pod: string | null;
-  node: string | null;
-}
+/** A broker the user named, with its pod and node. */
+export type TargetBroker = BrokerRef;
 
 export interface Target {
   kind: 'pod' | 'broker' | 'node';

@@ -57,7 +57,7 @@ describe('executeStart', () => {
         const view = await fetchClusterView(kafka);
         const pods = [pod('kafka-0', true), pod('kafka-1', true), pod('kafka-2', !evicted)];
         const shown = evicted ? { ...view, brokers: view.brokers.filter((b) => b.id !== 2) } : view;
-        return { pods: pods as never, directory: buildBrokerDirectory(pods as never, policy.spec.brokers.idFrom), down: evicted ? [2] : [], pending: { brokers: [], unknown: null }, index: indexCluster(shown) };
+        return { pods: pods as never, directory: buildBrokerDirectory(pods as never, policy.spec.brokers.idFrom), down: evicted ? [2] : [], pending: { brokers: [], unknown: null }, view: shown, index: indexCluster(shown) };
       },
     };
     const prepared = await prepareStart(session, await session.snapshot(), { label: 'broker 2', brokers: [{ id: 2 }] }, 10);

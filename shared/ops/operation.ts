@@ -12,6 +12,7 @@ import type { PendingDisruptions } from '../k8s/ledger.js';
 import type { ReassignmentProgress } from '../plan/reassign.js';
 import type { KafkaGuardPolicy } from '../policy/types.js';
 import type { ClusterIndex } from '../safety/cluster-index.js';
+import type { ClusterView } from '../kafka/types.js';
 
 /** One snapshot an operation decides from. */
 export interface OperationFacts {
@@ -21,7 +22,16 @@ export interface OperationFacts {
   down: number[];
   /** Disruptions the webhook admitted that the pods may not show yet (its ledger). */
   pending: PendingDisruptions;
+  view: ClusterView;
   index: ClusterIndex;
+}
+
+/** A broker an operation acts on: its id, and its pod and node when it has them. */
+export interface BrokerRef {
+  id: number;
+  /** The broker's pod, null when no pod runs it. */
+  pod: string | null;
+  node: string | null;
 }
 
 /** The cluster an operation works on: one policy's brokers, in its namespace. */

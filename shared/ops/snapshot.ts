@@ -23,7 +23,7 @@ export async function takeSnapshot(kube: KubeCluster, policy: KafkaGuardPolicy, 
     readLedgerEntries(kube, ledger, policy),
   ]);
   const directory = buildBrokerDirectory(pods, policy.spec.brokers.idFrom);
-  return { pods, directory, down: downBrokers(pods, directory), pending: pendingOf(entries, pods), index: indexCluster(view) };
+  return { pods, directory, down: downBrokers(pods, directory), pending: pendingOf(entries, pods), view, index: indexCluster(view) };
 }
 
 export type LedgerEntries = { ok: true; entries: LedgerEntry[] } | { ok: false; reason: string };

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../../lib/errors.js';
-import { evictAndWait, type EvictionOutcome } from '../../lib/evict.js';
+import { evictAndWait, type EvictionOutcome } from '../../../shared/ops/pods.js';
 import { gatherFacts } from '../../lib/facts.js';
 import { executeStart, MAINTENANCE_CONFIGMAP, prepareStart, type StartOutcome } from '../../../shared/ops/maintenance.js';
 import { describeMovePlan, renderMovePlan, type MovePlanView } from '../../lib/plan-view.js';

@@ -7,18 +7,16 @@
  * every partition it hosts is fully in sync; then the original replica order
  * is put back and the preferred leaders elected, before the next broker.
  */
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
-import { waitForInSync } from '../../shared/kafka/operations.js';
-import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
-import { indexCluster, partitionRefOf } from '../../shared/safety/cluster-index.js';
+import { formatDuration } from '../duration.js';
+import { fetchClusterView } from '../kafka/cluster-view.js';
+import { waitForInSync } from '../kafka/operations.js';
+import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../plan/leadership.js';
+import { indexCluster, partitionRefOf } from '../safety/cluster-index.js';
+import { disruptionVerdict } from '../safety/disruption.js';
 import { RefusedError } from './errors.js';
-import { evictAndWait } from './evict.js';
-import { gatherFacts, type ClusterFacts } from './facts.js';
-import type { OperationContext } from './operation.js';
-import type { TargetBroker } from './target.js';
-import { formatDuration } from './units.js';
-import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { waitFor, waitForNewPodReady } from './wait.js';
+import type { BrokerRef, OperationContext, OperationFacts } from './operation.js';
+import { evictAndWait, waitForNewPodReady } from './pods.js';
+import { waitFor } from './wait.js';
 
 export interface RestartStep {
   broker: number;
@@ -38,16 +36,16 @@ export interface RestartStep {
 }
 
 /** Pure: the restart order, the active controller last (a controller election costs more than a broker restart). */
-export function restartOrder(brokers: readonly TargetBroker[], controllerId: number): TargetBroker[] {
+export function restartOrder(brokers: readonly BrokerRef[], controllerId: number): BrokerRef[] {
   return [...brokers].sort((a, b) => Number(a.id === controllerId) - Number(b.id === controllerId) || a.id - b.id);
 }
 
-export async function restartBrokers(context: OperationContext, brokers: readonly TargetBroker[]): Promise<RestartStep[]> {
+export async function restartBrokers(context: OperationContext, brokers: readonly BrokerRef[]): Promise<RestartStep[]> {
   const steps: RestartStep[] = [];
   const remaining = [...brokers];
   while (remaining.length > 0) {
     context.signal.throwIfAborted();
-    const facts = await gatherFacts(context.session, { nodes: false });
+    const facts = await context.session.snapshot();
     // Chosen afresh each time: the controller may have moved while others restarted.
     const [next] = restartOrder(remaining, facts.view.controllerId);
     if (next === undefined) break;
@@ -57,7 +55,7 @@ export async function restartBrokers(context: OperationContext, brokers: readonl
   return steps;
 }
 
-async function restartOne(context: OperationContext, facts: ClusterFacts, broker: TargetBroker, done: readonly RestartStep[]): Promise<RestartStep> {
+async function restartOne(context: OperationContext, facts: OperationFacts, broker: BrokerRef, done: readonly RestartStep[]): Promise<RestartStep> {
   const { session, reporter, signal } = context;
   const admin = await session.kafka();
   const namespace = session.namespace;
