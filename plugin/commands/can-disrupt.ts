@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import type { Verdict } from '../../shared/safety/types.js';
 import { KafkaCommand } from '../lib/base-command.js';
 import { ExitCode } from '../lib/errors.js';
-import { gatherFacts } from '../lib/facts.js';
-import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
+import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
 

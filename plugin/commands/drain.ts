@@ -4,10 +4,11 @@ import { PlanError } from '../../shared/safety/planner.js';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
 import { evictAndWait, type EvictionOutcome } from '../../shared/ops/pods.js';
-import { readDiskFacts } from '../lib/disk.js';
-import { gatherFacts } from '../lib/facts.js';
-import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
-import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
+import { readDiskFacts } from '../../shared/ops/disk.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
+import { describeMovePlan, type MovePlanView } from '../../shared/ops/plan-view.js';
+import { renderMovePlan } from '../lib/plan-view.js';
+import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
 import { formatBytes, formatDuration, parseDuration } from '../lib/units.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 

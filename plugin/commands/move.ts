@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError } from '../lib/errors.js';
-import { executeMove, prepareMove, type MoveOutcome, type MovePlan } from '../lib/move.js';
+import { executeMove, prepareMove, type MoveOutcome, type MovePlan } from '../../shared/ops/move.js';
 import { renderMovePlan } from '../lib/plan-view.js';
 import { formatDuration } from '../lib/units.js';
 

@@ -3,9 +3,10 @@ import { executeRebalance, type RebalanceReport } from '../../shared/plan/rebala
 import { planRebalance } from '../../shared/safety/planner.js';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
-import { readDiskFacts } from '../lib/disk.js';
-import { gatherFacts } from '../lib/facts.js';
-import { describeMovePlan, renderMovePlan, type MovePlanView } from '../lib/plan-view.js';
+import { readDiskFacts } from '../../shared/ops/disk.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
+import { describeMovePlan, type MovePlanView } from '../../shared/ops/plan-view.js';
+import { renderMovePlan } from '../lib/plan-view.js';
 import { formatBytes, formatDuration } from '../lib/units.js';
 
 export interface RebalanceResult {

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
-import { gatherFacts } from '../lib/facts.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { restartBrokers, restartOrder, type RestartStep } from '../../shared/ops/restart.js';
-import { parseBrokerId, resolveTarget, type TargetBroker } from '../lib/target.js';
+import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { renderTable } from '../output/table.js';

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
 import { renderMovePlan } from '../lib/plan-view.js';
-import { executeScale, prepareScale, type ScalePlan, type ScaleResult } from '../lib/scale.js';
+import { executeScale, prepareScale, type ScalePlan, type ScaleResult } from '../../shared/ops/scale.js';
 import { formatBytes, formatDuration } from '../lib/units.js';
 
 export default class Scale extends KafkaCommand {

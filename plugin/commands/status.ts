@@ -1,5 +1,5 @@
 import { KafkaCommand } from '../lib/base-command.js';
-import { gatherFacts } from '../lib/facts.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { buildStatus, type StatusResult } from '../lib/status.js';
 import { formatBytes } from '../lib/units.js';
 import { renderFields, renderTable } from '../output/table.js';

@@ -5,7 +5,7 @@
  * the apiserver), unless --bootstrap-server says where Kafka is.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { gatherFacts, type ClusterFacts } from './facts.js';
+import { gatherFacts, type ClusterFacts } from '../../shared/ops/snapshot.js';
 import { createKafkaAdmin, resolveConnection, type KafkaAdmin, type KafkaLogEntry } from '../../shared/kafka/client.js';
 import { KubeCluster, loadKubeSession, type KubeConnectionOptions } from '../../shared/k8s/cluster.js';
 import { LEDGER_DEFAULTS, type LedgerLocation } from '../../shared/k8s/ledger.js';

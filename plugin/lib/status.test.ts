@@ -6,7 +6,7 @@ import { describeBrokerVolume } from '../../shared/k8s/volumes.js';
 import { testPolicy } from '../../shared/safety/testing/policy.js';
 import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
-import type { ClusterFacts } from './facts.js';
+import type { ClusterFacts } from '../../shared/ops/snapshot.js';
 import { buildStatus } from './status.js';
 import { diskCell } from '../commands/status.js';
 import { downBrokers } from '../../shared/safety/disruption.js';

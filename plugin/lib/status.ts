@@ -9,7 +9,7 @@ import { bytesPerBroker } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { VerdictReason } from '../../shared/safety/types.js';
 import { countPartitions } from '../../shared/safety/partition-counts.js';
-import { zoneOf, type ClusterFacts } from './facts.js';
+import { zoneOf, type ClusterFacts } from '../../shared/ops/snapshot.js';
 import { brokerSafety } from '../../shared/safety/disruption.js';
 import { brokerCapacity } from '../../shared/safety/disk.js';
 import { quantityBytes } from './units.js';

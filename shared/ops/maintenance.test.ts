@@ -51,6 +51,7 @@ describe('executeStart', () => {
       kube: kube as never,
       namespace: 'kafka',
       policy,
+      ledger: { namespace: 'kafka-guard', name: 'kafka-guard-ledger' },
       kafka: async () => kafka,
       snapshot: async () => {
         // Once the moves are done, the eviction kubectl drain kept retrying goes through: broker 2 is gone.

@@ -8,7 +8,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { KafkaApi } from '../kafka/client.js';
 import type { BrokerDirectory } from '../k8s/identity.js';
 import type { KubeCluster } from '../k8s/cluster.js';
-import type { PendingDisruptions } from '../k8s/ledger.js';
+import type { LedgerLocation, PendingDisruptions } from '../k8s/ledger.js';
 import type { ReassignmentProgress } from '../plan/reassign.js';
 import type { KafkaGuardPolicy } from '../policy/types.js';
 import type { ClusterIndex } from '../safety/cluster-index.js';
@@ -39,6 +39,8 @@ export interface OperationSession {
   readonly kube: KubeCluster;
   readonly namespace: string;
   readonly policy: KafkaGuardPolicy;
+  /** Where the webhook keeps its disruption ledger. */
+  readonly ledger: LedgerLocation;
   kafka(): Promise<KafkaApi>;
   /** A fresh snapshot (pods, ledger, Kafka view). */
   snapshot(): Promise<OperationFacts>;

@@ -1,29 +1,81 @@
 /**
- * One snapshot for an operation run outside the plugin (the evacuation
- * controller): the policy's broker pods and their ids, the brokers down, the
- * webhook's ledger and the Kafka view. The plugin gathers more (nodes,
- * volumes, sizes) in plugin/lib/facts.ts, reading the ledger the same way.
+ * The snapshot an operation decides from, whoever runs it: the policy's
+ * broker pods and their ids, the brokers down, the webhook's ledger (pending
+ * disruptions) and the Kafka view; on request the nodes, the broker volumes
+ * and the replica sizes on disk.
  */
-import type { KafkaApi } from '../kafka/client.js';
+import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { fetchClusterView } from '../kafka/cluster-view.js';
-import type { V1Pod } from '@kubernetes/client-node';
+import { fetchReplicaSizes, type ReplicaSizesResult } from '../kafka/replica-sizes.js';
 import { KubeApiError, type KubeCluster } from '../k8s/cluster.js';
 import { buildBrokerDirectory } from '../k8s/identity.js';
 import { ledgerKey, parseLedger, pendingBrokers, type LedgerEntry, type LedgerLocation, type PendingDisruptions } from '../k8s/ledger.js';
+import { brokerClaimName } from '../k8s/pods.js';
 import { selectorToString } from '../k8s/selector.js';
+import { describeBrokerVolume, type BrokerVolume } from '../k8s/volumes.js';
 import { policyKey, type KafkaGuardPolicy } from '../policy/types.js';
 import { indexCluster } from '../safety/cluster-index.js';
 import { downBrokers } from '../safety/disruption.js';
-import type { OperationFacts } from './operation.js';
+import type { OperationFacts, OperationSession } from './operation.js';
 
-export async function takeSnapshot(kube: KubeCluster, policy: KafkaGuardPolicy, admin: KafkaApi, ledger: LedgerLocation): Promise<OperationFacts> {
-  const [pods, view, entries] = await Promise.all([
-    kube.listPods(policy.metadata.namespace, selectorToString(policy.spec.brokers.selector)),
+export interface BrokerVolumeFacts {
+  volume: BrokerVolume;
+  pvc: V1PersistentVolumeClaim | null;
+  pv: V1PersistentVolume | null;
+}
+
+/** The shared operations' snapshot, with what the plugin's commands also show. */
+export interface ClusterFacts extends OperationFacts {
+  nodes: Map<string, V1Node>;
+  /** By pod name. */
+  volumes: Map<string, BrokerVolumeFacts>;
+  /** Replica sizes on disk, when asked for. */
+  sizes: ReplicaSizesResult | null;
+}
+
+export interface GatherOptions {
+  volumes?: boolean;
+  nodes?: boolean;
+  sizes?: boolean;
+}
+
+export async function gatherFacts(session: OperationSession, options: GatherOptions = {}): Promise<ClusterFacts> {
+  const admin = await session.kafka();
+  const [pods, nodeList, view, ledger] = await Promise.all([
+    session.kube.listPods(session.namespace, selectorToString(session.policy.spec.brokers.selector)),
+    options.nodes === false ? Promise.resolve([]) : session.kube.listNodes(),
     fetchClusterView(admin),
-    readLedgerEntries(kube, ledger, policy),
+    readLedgerEntries(session.kube, session.ledger, session.policy),
   ]);
-  const directory = buildBrokerDirectory(pods, policy.spec.brokers.idFrom);
-  return { pods, directory, down: downBrokers(pods, directory), pending: pendingOf(entries, pods), view, index: indexCluster(view) };
+  pods.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }));
+  const directory = buildBrokerDirectory(pods, session.policy.spec.brokers.idFrom);
+  const nodes = new Map(nodeList.map((n) => [n.metadata?.name ?? '', n]));
+  const volumes = options.volumes === true ? await gatherVolumes(session, pods) : new Map<string, BrokerVolumeFacts>();
+  const sizes = options.sizes === true ? await fetchReplicaSizes(admin, view.brokers.map((b) => b.id), null) : null;
+  return { pods, directory, down: downBrokers(pods, directory), pending: pendingOf(ledger, pods), nodes, volumes, view, index: indexCluster(view), sizes };
+}
+
+export async function gatherVolumes(session: OperationSession, pods: readonly V1Pod[]): Promise<Map<string, BrokerVolumeFacts>> {
+  const claims = new Map((await session.kube.listPvcs(session.namespace)).map((c) => [c.metadata?.name ?? '', c]));
+  const volumes = new Map<string, BrokerVolumeFacts>();
+  await Promise.all(
+    pods.map(async (pod) => {
+      const name = pod.metadata?.name ?? '';
+      const claim = brokerClaimName(pod, session.policy.spec.brokers.containerName);
+      const pvc = claim === null ? null : claims.get(claim) ?? null;
+      const volumeName = pvc?.spec?.volumeName;
+      const pv = volumeName ? await session.kube.readPv(volumeName) : null;
+      volumes.set(name, { volume: describeBrokerVolume(claim, pvc, pv), pvc, pv });
+    }),
+  );
+  return volumes;
+}
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+export function zoneOf(nodes: ReadonlyMap<string, V1Node>, nodeName: string | null | undefined): string | null {
+  if (!nodeName) return null;
+  return nodes.get(nodeName)?.metadata?.labels?.[ZONE_LABEL] ?? null;
 }
 
 export type LedgerEntries = { ok: true; entries: LedgerEntry[] } | { ok: false; reason: string };

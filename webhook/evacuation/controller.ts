@@ -24,7 +24,7 @@ import type { LedgerLocation } from '../../shared/k8s/ledger.js';
 import { errorMessage } from '../admission/verdict.js';
 import { executeEnd, executeStart, prepareEnd, prepareStart, readRecords } from '../../shared/ops/maintenance.js';
 import type { OperationContext, OperationFacts, OperationSession } from '../../shared/ops/operation.js';
-import { takeSnapshot } from '../../shared/ops/snapshot.js';
+import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { parsePolicy } from '../../shared/policy/parse.js';
 import { policyKey, type KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { ObjectReference } from '../facts/types.js';
@@ -62,7 +62,7 @@ class PolicySession implements OperationSession {
   constructor(
     readonly kube: KubeCluster,
     readonly policy: KafkaGuardPolicy,
-    private readonly ledger: LedgerLocation,
+    readonly ledger: LedgerLocation,
     private readonly log: Logger,
   ) {}
 
@@ -85,7 +85,7 @@ class PolicySession implements OperationSession {
   }
 
   async snapshot(): Promise<OperationFacts> {
-    return takeSnapshot(this.kube, this.policy, await this.kafka(), this.ledger);
+    return gatherFacts(this, { nodes: false });
   }
 
   async close(): Promise<void> {

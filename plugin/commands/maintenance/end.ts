@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../../lib/base-command.js';
 import { InterruptedError, UsageError } from '../../lib/errors.js';
-import { gatherFacts } from '../../lib/facts.js';
+import { gatherFacts } from '../../../shared/ops/snapshot.js';
 import { executeEnd, prepareEnd, readRecords, type EndOutcome } from '../../../shared/ops/maintenance.js';
-import type { ClusterFacts } from '../../lib/facts.js';
+import type { ClusterFacts } from '../../../shared/ops/snapshot.js';
 import type { Session } from '../../lib/session.js';
-import { parseBrokerId, resolveTarget, type Target, type TargetInput } from '../../lib/target.js';
+import { parseBrokerId, resolveTarget, type Target, type TargetInput } from '../../../shared/ops/target.js';
 import { formatDuration, parseDuration } from '../../lib/units.js';
 import type { PartitionMove } from '../../../shared/safety/planner.js';
 import type { PartitionRef } from '../../../shared/safety/types.js';

@@ -2,10 +2,11 @@ import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../../lib/errors.js';
 import { evictAndWait, type EvictionOutcome } from '../../../shared/ops/pods.js';
-import { gatherFacts } from '../../lib/facts.js';
+import { gatherFacts } from '../../../shared/ops/snapshot.js';
 import { executeStart, MAINTENANCE_CONFIGMAP, prepareStart, type StartOutcome } from '../../../shared/ops/maintenance.js';
-import { describeMovePlan, renderMovePlan, type MovePlanView } from '../../lib/plan-view.js';
-import { parseBrokerId, resolveTarget, type TargetBroker } from '../../lib/target.js';
+import { describeMovePlan, type MovePlanView } from '../../../shared/ops/plan-view.js';
+import { renderMovePlan } from '../../lib/plan-view.js';
+import { parseBrokerId, resolveTarget, type TargetBroker } from '../../../shared/ops/target.js';
 import { formatBytes, formatDuration, parseDuration } from '../../lib/units.js';
 import type { PartitionRef } from '../../../shared/safety/types.js';
 

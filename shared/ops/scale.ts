@@ -9,26 +9,25 @@
  *   registered with Kafka, then rebalance replicas onto them (planRebalance).
  */
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
-import { claimNamesForOrdinal } from '../../shared/k8s/pods.js';
-import { matchesSelector } from '../../shared/k8s/selector.js';
-import { executeDrain, prepareDrain, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
-import { executeRebalance, type RebalanceReport } from '../../shared/plan/rebalance.js';
-import { unregisterBrokers, type UnregisterOutcome } from '../../shared/kafka/operations.js';
-import { indexCluster } from '../../shared/safety/cluster-index.js';
-import { PlanError, planRebalance, type ReassignmentPlan } from '../../shared/safety/planner.js';
-import { isNotFound } from '../../shared/k8s/cluster.js';
-import type { ClusterView } from '../../shared/kafka/types.js';
+import { fetchClusterView } from '../kafka/cluster-view.js';
+import { claimNamesForOrdinal } from '../k8s/pods.js';
+import { matchesSelector, selectorToString } from '../k8s/selector.js';
+import { executeDrain, prepareDrain, type DrainPreparation, type DrainReport } from '../plan/drain.js';
+import { executeRebalance, type RebalanceReport } from '../plan/rebalance.js';
+import { unregisterBrokers, type UnregisterOutcome } from '../kafka/operations.js';
+import { indexCluster } from '../safety/cluster-index.js';
+import { PlanError, planRebalance, type ReassignmentPlan } from '../safety/planner.js';
+import { isNotFound } from '../k8s/cluster.js';
+import type { ClusterView } from '../kafka/types.js';
 import { RefusedError, UsageError } from './errors.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts } from './snapshot.js';
 import { readDiskFacts } from './disk.js';
-import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../../shared/safety/disk.js';
-import { progressHooks, type OperationContext } from './operation.js';
+import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../safety/disk.js';
+import { progressHooks, type OperationContext, type OperationSession } from './operation.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
-import type { Session } from './session.js';
-import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { waitForNewPodReady, waitForPodGone } from '../../shared/ops/pods.js';
-import { waitFor } from '../../shared/ops/wait.js';
+import { disruptionVerdict } from '../safety/disruption.js';
+import { waitForNewPodReady, waitForPodGone } from './pods.js';
+import { waitFor } from './wait.js';
 
 export interface ScaleBroker {
   ordinal: number;
@@ -70,7 +69,7 @@ const ordinalStart = (sts: V1StatefulSet) => sts.spec?.ordinals?.start ?? 0;
 
 /** Reads the StatefulSet and plans; throws UsageError / RefusedError before anything changes. */
 export async function prepareScale(
-  session: Session,
+  session: OperationSession,
   input: {
     statefulSet: string;
     replicas: number;
@@ -86,7 +85,7 @@ export async function prepareScale(
   const labels = sts.spec?.template?.metadata?.labels ?? {};
   if (!matchesSelector(labels, session.policy.spec.brokers.selector)) {
     throw new UsageError(
-      `StatefulSet ${input.statefulSet} does not run brokers of policy ${session.policyName} (its pod labels do not match spec.brokers.selector ${session.brokerSelector})`,
+      `StatefulSet ${input.statefulSet} does not run brokers of policy ${session.policy.metadata.namespace}/${session.policy.metadata.name} (its pod labels do not match spec.brokers.selector ${selectorToString(session.policy.spec.brokers.selector)})`,
     );
   }
   const from = sts.spec?.replicas ?? 1;
@@ -210,8 +209,7 @@ export async function executeScale(context: OperationContext, prepared: Prepared
       onScheduled: (pod) => reporter.event(`pod ${b.pod} scheduled on ${pod.spec?.nodeName ?? '?'}`),
     });
   }
-  const pods = await session.brokerPods();
-  const directory = session.directory(pods);
+  const { directory } = await gatherFacts(session, { nodes: false });
   const ids = plan.brokers.map((b) => b.id ?? directory.byPod.get(b.pod) ?? -1);
   const missing = plan.brokers.filter((_, i) => (ids[i] ?? -1) < 0);
   if (missing.length > 0) throw new RefusedError(`pods ${missing.map((b) => b.pod).join(', ')} have no broker id under the policy's idFrom`);

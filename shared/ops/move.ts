@@ -17,33 +17,32 @@
  * keep min.insync.replicas elsewhere), and the plan says so.
  */
 import type { V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
-import { waitForInSync } from '../../shared/kafka/operations.js';
-import { isNotFound, KubeApiError } from '../../shared/k8s/cluster.js';
-import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
-import { claimNamesForOrdinal, podIsReady } from '../../shared/k8s/pods.js';
-import { nodeMatchesTerms, volumeUsableOn, type BrokerVolume } from '../../shared/k8s/volumes.js';
-import { executeDrain, movesBack, prepareDrain, sweepThrottles, type DrainPreparation, type DrainReport } from '../../shared/plan/drain.js';
-import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../../shared/plan/leadership.js';
-import { runReassignment, type ReassignmentReport } from '../../shared/plan/reassign.js';
-import type { MoveEndpoints } from '../../shared/plan/throttles.js';
-import { indexCluster, oneOf, partitionRefOf, viewWithPartitions } from '../../shared/safety/cluster-index.js';
-import { batchMoves } from '../../shared/safety/planner.js';
-import type { PartitionRef, Verdict } from '../../shared/safety/types.js';
+import { fetchClusterView } from '../kafka/cluster-view.js';
+import { waitForInSync } from '../kafka/operations.js';
+import { isNotFound, KubeApiError } from '../k8s/cluster.js';
+import { statefulSetNameOfPod } from '../k8s/identity.js';
+import { claimNamesForOrdinal, podIsReady } from '../k8s/pods.js';
+import { nodeMatchesTerms, volumeUsableOn, type BrokerVolume } from '../k8s/volumes.js';
+import { executeDrain, movesBack, prepareDrain, sweepThrottles, type DrainPreparation, type DrainReport } from '../plan/drain.js';
+import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../plan/leadership.js';
+import { runReassignment, type ReassignmentReport } from '../plan/reassign.js';
+import type { MoveEndpoints } from '../plan/throttles.js';
+import { indexCluster, oneOf, partitionRefOf, viewWithPartitions } from '../safety/cluster-index.js';
+import { batchMoves } from '../safety/planner.js';
+import type { PartitionRef, Verdict } from '../safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
-import { gatherFacts, type ClusterFacts } from './facts.js';
+import { gatherFacts, type ClusterFacts } from './snapshot.js';
 import { readDiskFacts } from './disk.js';
-import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../../shared/safety/disk.js';
-import { progressHooks, type OperationContext } from './operation.js';
+import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../safety/disk.js';
+import { progressHooks, type OperationContext, type OperationSession } from './operation.js';
 import { withBreakGlass } from './break-glass.js';
 import { pin, unpin } from './pin.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
-import type { Session } from './session.js';
 import { resolveTarget } from './target.js';
-import { formatDuration } from './units.js';
-import { disruptionVerdict } from '../../shared/safety/disruption.js';
-import { waitForNewPodReady, waitForPodGone } from '../../shared/ops/pods.js';
-import { waitFor } from '../../shared/ops/wait.js';
+import { formatDuration } from '../duration.js';
+import { disruptionVerdict } from '../safety/disruption.js';
+import { waitForNewPodReady, waitForPodGone } from './pods.js';
+import { waitFor } from './wait.js';
 
 export interface MovePlan {
   pod: string;
@@ -84,7 +83,7 @@ interface Prepared {
 }
 
 export async function prepareMove(
-  session: Session,
+  session: OperationSession,
   input: {
     pod: string;
     toNode: string;

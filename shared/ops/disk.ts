@@ -4,12 +4,12 @@
  * claim size. What could not be learned is said, never guessed: unknown sizes
  * mean the headroom is not checked, unknown capacity means no limit for that broker.
  */
-import { fetchReplicaSizes } from '../../shared/kafka/replica-sizes.js';
-import { diskFactsFrom, unlimitedBrokers, type DiskFacts } from '../../shared/safety/disk.js';
-import { gatherVolumes, type ClusterFacts } from './facts.js';
-import type { Session } from './session.js';
-import { quantityBytes } from './units.js';
-import { brokerList } from '../../shared/safety/messages.js';
+import { fetchReplicaSizes } from '../kafka/replica-sizes.js';
+import { diskFactsFrom, unlimitedBrokers, type DiskFacts } from '../safety/disk.js';
+import type { OperationSession } from './operation.js';
+import { gatherVolumes, type ClusterFacts } from './snapshot.js';
+import { quantityBytes } from '../bytes.js';
+import { brokerList } from '../safety/messages.js';
 
 export interface DiskReading {
   /** undefined when sizes are unknown: plan without the headroom check. */
@@ -18,7 +18,7 @@ export interface DiskReading {
   notes: string[];
 }
 
-export async function readDiskFacts(session: Session, facts: ClusterFacts, maxUsagePercent: number): Promise<DiskReading> {
+export async function readDiskFacts(session: OperationSession, facts: ClusterFacts, maxUsagePercent: number): Promise<DiskReading> {
   const admin = await session.kafka();
   const brokers = facts.view.brokers.map((b) => b.id);
   const [sizes, volumes] = await Promise.all([

@@ -5,9 +5,9 @@
  * what does exist, so the next attempt can be right.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import type { BrokerDirectory } from '../../shared/k8s/identity.js';
-import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
-import type { BrokerRef } from '../../shared/ops/operation.js';
+import type { BrokerDirectory } from '../k8s/identity.js';
+import type { ClusterIndex } from '../safety/cluster-index.js';
+import type { BrokerRef } from './operation.js';
 import { UsageError } from './errors.js';
 
 export interface TargetInput {

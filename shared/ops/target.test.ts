@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { buildBrokerDirectory } from '../../shared/k8s/identity.js';
-import { indexCluster } from '../../shared/safety/cluster-index.js';
-import { clusterOf } from '../../shared/safety/testing/cluster-builder.js';
+import { buildBrokerDirectory } from '../k8s/identity.js';
+import { indexCluster } from '../safety/cluster-index.js';
+import { clusterOf } from '../safety/testing/cluster-builder.js';
 import { UsageError } from './errors.js';
 import { parseBrokerId, resolveTarget, type TargetFacts } from './target.js';
 

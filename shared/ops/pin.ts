@@ -25,10 +25,10 @@
  */
 import type { V1Affinity, V1NodeSelectorRequirement, V1NodeSelectorTerm, V1StatefulSet } from '@kubernetes/client-node';
 import jsonPatch from 'fast-json-patch';
-import type { JsonPatchOperation, KubeCluster } from '../../shared/k8s/cluster.js';
-import { HOSTNAME_LABEL } from '../../shared/k8s/volumes.js';
+import type { JsonPatchOperation, KubeCluster } from '../k8s/cluster.js';
+import { HOSTNAME_LABEL } from '../k8s/volumes.js';
 import { RefusedError } from './errors.js';
-import { waitFor, type WaitOptions } from '../../shared/ops/wait.js';
+import { waitFor, type WaitOptions } from './wait.js';
 
 export const PIN_ANNOTATION = 'kafkaguard.io/move-pin';
 export const REVISION_LABEL = 'controller-revision-hash';

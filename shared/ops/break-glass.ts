@@ -9,8 +9,8 @@
  * lets a later, unchecked disruption through.
  */
 import jsonPatch from 'fast-json-patch';
-import { KubeApiError, type JsonPatchOperation, type KubeCluster } from '../../shared/k8s/cluster.js';
-import { ANNOTATIONS } from '../../shared/policy/types.js';
+import { KubeApiError, type JsonPatchOperation, type KubeCluster } from '../k8s/cluster.js';
+import { ANNOTATIONS } from '../policy/types.js';
 import { RefusedError } from './errors.js';
 
 const PATH = `/metadata/annotations/${jsonPatch.escapePathComponent(ANNOTATIONS.allowDisruption)}`;
