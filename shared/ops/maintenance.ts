@@ -14,7 +14,9 @@ import { waitForInSync } from '../kafka/operations.js';
 import { podIsReady } from '../k8s/pods.js';
 import { sweepThrottles } from '../plan/drain.js';
 import { applyReplicaOrder, electLeaders, restorableOrders } from '../plan/leadership.js';
-import { mergeRecord, movesBack, parseRecord, planMaintenance, type MaintenancePlan, type MaintenanceRecord } from '../plan/maintenance.js';
+import { MAINTENANCE_CONFIGMAP, mergeRecord, movesBack, planMaintenance, recordsOfPolicy, type MaintenancePlan, type MaintenanceRecord, type StoredRecord } from '../plan/maintenance.js';
+
+export type { StoredRecord } from '../plan/maintenance.js';
 import { runReassignment, type ReassignmentReport } from '../plan/reassign.js';
 import { indexCluster, partitionRefOf } from '../safety/cluster-index.js';
 import { disruptionVerdict } from '../safety/disruption.js';
@@ -30,25 +32,17 @@ export interface OperationTarget {
   brokers: ReadonlyArray<{ id: number }>;
 }
 
-export const MAINTENANCE_CONFIGMAP = 'kafka-guard-maintenance';
+export { MAINTENANCE_CONFIGMAP } from '../plan/maintenance.js';
 
 /** The record's key: the policy and the sorted broker ids. */
 export function recordKey(policyName: string, brokers: readonly number[]): string {
   return `${policyName}.${[...brokers].sort((a, b) => a - b).join('-')}`;
 }
 
-export interface StoredRecord {
-  key: string;
-  record: MaintenanceRecord | null;
-}
-
 /** Every maintenance record of the session's policy; an unreadable one is listed with `record: null`. */
 export async function readRecords(session: OperationSession): Promise<StoredRecord[]> {
   const configMap = await session.kube.readConfigMap(session.namespace, MAINTENANCE_CONFIGMAP);
-  const prefix = `${session.policy.metadata.name}.`;
-  return Object.entries(configMap?.data ?? {})
-    .filter(([key]) => key.startsWith(prefix))
-    .map(([key, raw]) => ({ key, record: parseRecord(raw) }));
+  return recordsOfPolicy(configMap?.data, session.policy.metadata.name);
 }
 
 /** The record covering the target's brokers; a UsageError when several, or one that covers other brokers too, are in the way. */

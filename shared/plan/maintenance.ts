@@ -14,8 +14,8 @@
  * planMaintenance, mergeRecord and movesBack are pure.
  */
 import type { PendingDisruptions } from '../k8s/ledger.js';
-import type { KafkaGuardPolicy } from '../policy/types.js';
-import { indexCluster, oneOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
+import type { KafkaGuardPolicy, MaintenanceStatus } from '../policy/types.js';
+import { indexCluster, oneOf, partitionRefOf, viewWithPartitions, type ClusterIndex } from '../safety/cluster-index.js';
 import { disruptionVerdict } from '../safety/disruption.js';
 import { PlanError, type PartitionMove } from '../safety/planner.js';
 import { partitionKey, type PartitionRef } from '../safety/types.js';
@@ -175,5 +175,62 @@ export function parseRecord(raw: string | undefined): MaintenanceRecord | null {
     leaders: r.leaders ?? [],
     cordoned: r.cordoned ?? null,
     startedBy: r.startedBy ?? 'kubectl kafka',
+  };
+}
+
+/** The ConfigMap, in the policy's namespace, that holds the maintenance records. */
+export const MAINTENANCE_CONFIGMAP = 'kafka-guard-maintenance';
+
+/** A maintenance record as it reads in a ConfigMap: its key, and the record or null when unreadable. */
+export interface StoredRecord {
+  key: string;
+  record: MaintenanceRecord | null;
+}
+
+/** Pure: the records of one policy among a maintenance ConfigMap's keys (`<policy>.<ids>`). */
+export function recordsOfPolicy(data: Readonly<Record<string, string>> | undefined, policyName: string): StoredRecord[] {
+  const prefix = `${policyName}.`;
+  return Object.entries(data ?? {})
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, raw]) => ({ key, record: parseRecord(raw) }));
+}
+
+/**
+ * Where a maintenance stands (MaintenanceStatus): `Moving` while some recorded move is not in
+ * place in Kafka, `Ready` when everything is in place and the brokers still
+ * run (their disruption is now safe: an eviction that waits goes through),
+ * `BrokersDown` once a broker under maintenance is down.
+ */
+export type MaintenanceProgress = MaintenanceStatus;
+
+/**
+ * Pure: the progress of a record against the cluster now. A move is in place
+ * when its partition's replicas are the planned ones and no reassignment runs
+ * on it; a partition that no longer exists has nothing left to move.
+ */
+export function maintenanceProgress(record: MaintenanceRecord, index: ClusterIndex, down: readonly number[]): MaintenanceProgress {
+  const current = new Map<string, { replicas: readonly number[]; moving: boolean }>();
+  const wanted = oneOf(record.moves);
+  index.partitions.forEach((state, ordinal) => {
+    const ref = partitionRefOf(index, ordinal);
+    if (!wanted(ref)) return;
+    current.set(partitionKey(ref), { replicas: state.replicas, moving: state.addingReplicas.length > 0 || state.removingReplicas.length > 0 });
+  });
+  const inPlace = (move: PartitionMove): boolean => {
+    const now = current.get(partitionKey(move));
+    if (now === undefined) return true;
+    return !now.moving && now.replicas.length === move.to.length && move.to.every((b) => now.replicas.includes(b));
+  };
+  const moved = record.moves.filter(inPlace).length;
+  const phase: MaintenanceProgress['phase'] =
+    moved < record.moves.length ? 'Moving' : record.brokers.some((b) => down.includes(b)) ? 'BrokersDown' : 'Ready';
+  return {
+    brokers: [...record.brokers],
+    startedBy: record.startedBy,
+    startedAt: record.startedAt,
+    cordoned: record.cordoned,
+    phase,
+    partitionsToMove: record.moves.length,
+    partitionsMoved: moved,
   };
 }

@@ -12,6 +12,7 @@
  */
 import type {
   BrokerStatus,
+  MaintenanceStatus,
   DefaultsSpec,
   EnvConvention,
   GuardsSpec,
@@ -441,6 +442,26 @@ export const policyStatusSchema: SchemaNode = {
           keyof BrokerStatus
         >,
         properties: brokerStatusProperties,
+      },
+    },
+    maintenance: {
+      type: 'array',
+      description: 'Maintenances in progress (kubectl kafka maintenance start, or the evacuation of a cordoned node) and how far their data moves have come.',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        required: ['brokers', 'startedBy', 'startedAt', 'cordoned', 'phase', 'partitionsToMove', 'partitionsMoved'] satisfies Array<
+          keyof MaintenanceStatus
+        >,
+        properties: {
+          brokers: { type: 'array', maxItems: 10_000, items: { type: 'integer', minimum: 0 } },
+          startedBy: { type: 'string', maxLength: 253 },
+          startedAt: { type: 'string' },
+          cordoned: { type: 'string', nullable: true, maxLength: 253 },
+          phase: { type: 'string', enum: ['Moving', 'Ready', 'BrokersDown'] },
+          partitionsToMove: { type: 'integer', minimum: 0 },
+          partitionsMoved: { type: 'integer', minimum: 0 },
+        },
       },
     },
   },

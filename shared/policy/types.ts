@@ -108,6 +108,20 @@ export interface BrokerStatus {
   reason?: string;
 }
 
+/** A maintenance in progress (`kubectl kafka maintenance start`, or the evacuation of a cordoned node). */
+export interface MaintenanceStatus {
+  brokers: number[];
+  /** `kubectl kafka` or `evacuation`. */
+  startedBy: string;
+  startedAt: string;
+  /** The node it cordoned, or null. */
+  cordoned: string | null;
+  /** Moving: data still moving; Ready: the brokers may go down now; BrokersDown: they are down. */
+  phase: 'Moving' | 'Ready' | 'BrokersDown';
+  partitionsToMove: number;
+  partitionsMoved: number;
+}
+
 export interface KafkaGuardPolicy {
   apiVersion: `${typeof POLICY_GROUP}/${typeof POLICY_VERSION}`;
   kind: typeof POLICY_KIND;
@@ -116,6 +130,7 @@ export interface KafkaGuardPolicy {
   status?: {
     conditions?: Array<{ type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime: string }>;
     brokers?: BrokerStatus[];
+    maintenance?: MaintenanceStatus[];
   };
 }
 

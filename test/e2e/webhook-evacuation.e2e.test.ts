@@ -15,6 +15,7 @@ import {
 } from './helpers.js';
 import { replicasOf, runPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import type { KafkaGuardPolicy, MaintenanceStatus } from '../../shared/policy/types.js';
 
 const kafka = kafkaClient('e2e-evacuation');
 const admin = kafka.admin();
@@ -24,6 +25,11 @@ let producer: ProducerRun | null = null;
 async function setEvacuation(onCordon: boolean): Promise<void> {
   const res = await kubectl(['patch', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE, '--type', 'merge', '-p', JSON.stringify({ spec: { evacuation: { onCordon } } })]);
   assert.equal(res.code, 0, res.stderr);
+}
+
+async function policyStatus(): Promise<NonNullable<KafkaGuardPolicy['status']>> {
+  const res = await kubectl(['get', 'kafkaguardpolicy', 'kafka', '-n', NAMESPACE, '-o', 'json']);
+  return (JSON.parse(res.stdout) as KafkaGuardPolicy).status ?? {};
 }
 
 async function eventReasons(pod: string): Promise<string[]> {
@@ -70,8 +76,18 @@ test('kubectl drain of the node of a broker holding an RF1 partition completes b
     return reasons.includes('KafkaGuardEvacuating') && reasons.includes('KafkaGuardEvacuated');
   }, 30_000, 1000).catch(() => undefined);
   assert.ok(reasons.includes('KafkaGuardEvacuating') && reasons.includes('KafkaGuardEvacuated'), `Events on kafka-2: ${reasons.join(', ')}`);
-  const list = JSON.parse((await runPlugin(['maintenance', 'list', '-o', 'json', '--policy', 'kafka'])).stdout) as Array<{ brokers: number[] }>;
-  assert.deepEqual(list.map((e) => e.brokers), [[2]], 'the evacuation is not recorded as a maintenance');
+  const list = JSON.parse((await runPlugin(['maintenance', 'list', '-o', 'json', '--policy', 'kafka'])).stdout) as Array<{ brokers: number[]; startedBy: string; phase: string }>;
+  assert.deepEqual(list.map((e) => [e.brokers, e.startedBy]), [[[2], 'evacuation']], 'the evacuation is not recorded as a maintenance');
+  // Its progress is in the policy's status, which every webhook replica writes from the same record.
+  let shown: unknown = null;
+  await eventually('the evacuation in the policy status, its data moved', async () => {
+    shown = (await policyStatus()).maintenance ?? null;
+    const [entry, ...others] = (shown as MaintenanceStatus[] | null) ?? [];
+    return others.length === 0 && entry?.startedBy === 'evacuation' && entry.brokers.join() === '2'
+      && entry.partitionsMoved === entry.partitionsToMove && entry.partitionsToMove >= 1 && entry.phase !== 'Moving';
+  }, 30_000, 1000).catch(() => undefined);
+  const entry = (shown as MaintenanceStatus[] | null)?.[0];
+  assert.ok(entry !== undefined && entry.phase !== 'Moving' && entry.partitionsMoved === entry.partitionsToMove, `policy status.maintenance: ${JSON.stringify(shown)}`);
 
   // The node comes back: the broker returns and the controller ends its maintenance.
   const uncordon = await kubectl(['uncordon', node]);
@@ -83,6 +99,7 @@ test('kubectl drain of the node of a broker holding an RF1 partition completes b
     return now.length === 0;
   }, 60_000, 2000);
   assert.ok((await eventReasons('kafka-2')).includes('KafkaGuardEvacuationEnded'));
+  await eventually('the policy status without the evacuation', async () => ((await policyStatus()).maintenance ?? []).length === 0, 30_000, 1000);
 
   const produced = await producer.stop();
   producer = null;

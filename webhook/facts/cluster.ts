@@ -46,7 +46,7 @@ export class ClusterFacts implements FactsSource, Effects {
     this.caches = new KubeCaches(kc, log);
     this.kafka = new KafkaViews(core, metrics, log);
     this.ledger = new DisruptionLedger(core, config.ledger, (namespace) => this.caches.livePodUids(namespace));
-    this.status = new PolicyStatusWriter(kc.makeApiClient(CustomObjectsApi), this.caches, this.ledger, log);
+    this.status = new PolicyStatusWriter(kc.makeApiClient(CustomObjectsApi), core, this.caches, this.ledger, log);
     this.apiEffects = new ApiEffects(core, log, instanceName);
   }
 

@@ -289,8 +289,8 @@ export function makePvc(name: string, options: { namespace?: string; size?: stri
 export interface TopicSpec {
   name: string;
   minIsr?: number;
-  /** One entry per partition: replicas, and the ISR (defaults to all replicas). */
-  partitions: Array<{ replicas: number[]; isr?: number[] }>;
+  /** One entry per partition: replicas, the ISR (defaults to all replicas), and replicas being added by a reassignment. */
+  partitions: Array<{ replicas: number[]; isr?: number[]; adding?: number[] }>;
 }
 
 /** A cluster view with the given registered brokers and topics. */
@@ -312,8 +312,8 @@ export function makeView(brokers: number[], topics: TopicSpec[], fetchedAt = Dat
             isr: p.isr ?? p.replicas,
             leader: (p.isr ?? p.replicas)[0] ?? -1,
             offlineReplicas: [],
-            addingReplicas: [],
-            removingReplicas: [],
+            addingReplicas: p.adding ?? [],
+            removingReplicas: (p.adding ?? []).length > 0 ? p.replicas.filter((b) => !(p.adding ?? []).includes(b)) : [],
           }),
         ),
       }),

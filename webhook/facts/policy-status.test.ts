@@ -17,6 +17,7 @@ function status(topics: TopicSpec[], overrides: Partial<PolicyStatusInput> = {})
     kafka: { ok: true, index: indexCluster(makeView([0, 1, 2], topics)) },
     pods,
     pending: { brokers: [], unknown: null },
+    maintenance: [],
     now: earlier,
     ...overrides,
   });
@@ -105,5 +106,45 @@ describe('buildPolicyStatus: pods mapped to ids Kafka does not know (issue 10)',
     const index = indexCluster(makeView([0, 1], [rf3]));
     const s = status([rf3], { kafka: { ok: true, index } });
     assert.equal(conditionsOf(s).BrokersIdentified?.[1], 'AllPodsIdentified');
+  });
+});
+
+describe('buildPolicyStatus: maintenance in progress (issue 11, item 4)', () => {
+  const record = {
+    brokers: [2],
+    startedAt: '2026-12-03T10:00:00Z',
+    moves: [{ topic: 'solo', partition: 0, from: [2], to: [0] }],
+    leaders: [],
+    cordoned: 'node-a2',
+    startedBy: 'evacuation',
+  };
+  const solo = (replicas: number[], adding: number[] = []): TopicSpec => ({ name: 'solo', minIsr: 1, partitions: [{ replicas, adding }] });
+
+  it('Moving while the recorded move is not in place, with the counts', () => {
+    const s = status([rf3, solo([2, 0], [0])], { maintenance: [record] });
+    assert.deepEqual(s.maintenance, [
+      { brokers: [2], startedBy: 'evacuation', startedAt: '2026-12-03T10:00:00Z', cordoned: 'node-a2', phase: 'Moving', partitionsToMove: 1, partitionsMoved: 0 },
+    ]);
+  });
+
+  it('Ready once the data is in place and the broker still runs; BrokersDown once it is down', () => {
+    assert.equal(status([rf3, solo([0])], { maintenance: [record] }).maintenance?.[0]?.phase, 'Ready');
+    const down = [makePod('kafka-0'), makePod('kafka-1'), makePod('kafka-2', { ready: false })];
+    const s = status([rf3, solo([0])], { maintenance: [record], pods: down });
+    assert.equal(s.maintenance?.[0]?.phase, 'BrokersDown');
+    assert.equal(s.maintenance?.[0]?.partitionsMoved, 1);
+  });
+
+  it('a partition deleted since the record was written has nothing left to move', () => {
+    const s = status([rf3], { maintenance: [record] });
+    assert.deepEqual([s.maintenance?.[0]?.phase, s.maintenance?.[0]?.partitionsMoved], ['Ready', 1]);
+  });
+
+  it('no record, no entry; Kafka unreachable keeps the last progress while a record exists', () => {
+    assert.deepEqual(status([rf3]).maintenance, []);
+    const before = status([rf3, solo([2, 0], [0])], { maintenance: [record] });
+    const unreachable = status([rf3], { kafka: { ok: false, error: 'timeout' }, previous: before, maintenance: [record] });
+    assert.deepEqual(unreachable.maintenance, before.maintenance);
+    assert.deepEqual(status([rf3], { kafka: { ok: false, error: 'timeout' }, previous: before }).maintenance, []);
   });
 });

@@ -9,6 +9,10 @@
  *                      which not, why; or the ids on both sides when a running
  *                      pod's id is unknown to Kafka: the mapping is wrong)
  *
+ * and, per maintenance in progress (its record in the kafka-guard-maintenance
+ * ConfigMap), how far its data moves have come and whether its brokers may go
+ * down now.
+ *
  * Pure: status-writer.ts gathers the inputs on each background refresh and writes the
  * result only when it differs from what is stored. A condition keeps its
  * lastTransitionTime while its status stays the same; when Kafka cannot be read,
@@ -19,8 +23,9 @@ import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
 import { podIsReady, podIsTerminating, type PodStateLike } from '../../shared/k8s/pods.js';
 import type { BrokerStatus, KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
-import { brokerSafety } from '../../shared/safety/disruption.js';
+import { brokerSafety, downBrokers } from '../../shared/safety/disruption.js';
 import { countPartitions } from '../../shared/safety/partition-counts.js';
+import { maintenanceProgress, type MaintenanceRecord } from '../../shared/plan/maintenance.js';
 
 export type PolicyStatus = NonNullable<KafkaGuardPolicy['status']>;
 type Condition = NonNullable<PolicyStatus['conditions']>[number];
@@ -33,6 +38,8 @@ export interface PolicyStatusInput {
   /** The pods the policy's selector matches. */
   pods: ReadonlyArray<PodLike & PodStateLike & { spec?: { nodeName?: string } }>;
   pending: PendingDisruptions;
+  /** The policy's maintenance records (unreadable ones left out: `kubectl kafka maintenance list` names them). */
+  maintenance: readonly MaintenanceRecord[];
   now: Date;
 }
 
@@ -56,6 +63,7 @@ export function buildPolicyStatus(input: PolicyStatusInput): PolicyStatus {
         identified,
       ],
       brokers: input.previous?.brokers ?? [],
+      maintenance: input.maintenance.length === 0 ? [] : input.previous?.maintenance ?? [],
     };
   }
 
@@ -94,7 +102,9 @@ export function buildPolicyStatus(input: PolicyStatusInput): PolicyStatus {
     safeToDisrupt: verdict.allowed,
     reason,
   }));
-  return { conditions, brokers };
+  const down = downBrokers(pods, directory);
+  const maintenance = input.maintenance.map((record) => maintenanceProgress(record, index, down));
+  return { conditions, brokers, maintenance };
 }
 
 /**

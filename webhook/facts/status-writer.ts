@@ -6,10 +6,11 @@
  * write rarely and never disagree for long.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
+import { MAINTENANCE_CONFIGMAP, recordsOfPolicy, type MaintenanceRecord } from '../../shared/plan/maintenance.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION, type KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { messageOf } from './api-errors.js';
+import { messageOf, statusCode } from './api-errors.js';
 import type { DisruptionLedger } from './disruption-ledger.js';
 import type { KafkaReading } from './kafka-views.js';
 import type { KubeCaches } from './kube-caches.js';
@@ -21,6 +22,7 @@ export class PolicyStatusWriter {
 
   constructor(
     private readonly custom: CustomObjectsApi,
+    private readonly core: Pick<CoreV1Api, 'readNamespacedConfigMap'>,
     private readonly caches: Pick<KubeCaches, 'stopped' | 'podsSynced' | 'storedPolicy' | 'brokerPods'>,
     private readonly ledger: Pick<DisruptionLedger, 'pendingDisruptions'>,
     private readonly log: FastifyBaseLogger,
@@ -40,13 +42,14 @@ export class PolicyStatusWriter {
     if (this.caches.stopped || !this.caches.podsSynced(namespace)) return;
     const stored = this.caches.storedPolicy(namespace, name);
     if (stored === undefined) return;
-    const pending = await this.ledger.pendingDisruptions(policyKey(policy));
+    const [pending, maintenance] = await Promise.all([this.ledger.pendingDisruptions(policyKey(policy)), this.maintenanceRecords(policy)]);
     const status = buildPolicyStatus({
       policy,
       previous: stored.status,
       kafka,
       pods: await this.caches.brokerPods(policy),
       pending,
+      maintenance,
       now: new Date(),
     });
     if (isDeepStrictEqual(status, stored.status)) return;
@@ -56,6 +59,21 @@ export class PolicyStatusWriter {
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
     this.statusWarned.delete(policyKey(policy));
+  }
+
+  /**
+   * The policy's maintenance records, read from the apiserver on each refresh
+   * (one small ConfigMap per namespace; the evacuation controller on another
+   * replica may have just written it). None when it cannot be read.
+   */
+  private async maintenanceRecords(policy: KafkaGuardPolicy): Promise<MaintenanceRecord[]> {
+    try {
+      const configMap = await this.core.readNamespacedConfigMap({ namespace: policy.metadata.namespace, name: MAINTENANCE_CONFIGMAP });
+      return recordsOfPolicy(configMap.data, policy.metadata.name).flatMap(({ record }) => (record === null ? [] : [record]));
+    } catch (error) {
+      if (statusCode(error) === 404) return [];
+      throw error;
+    }
   }
 
   /** A status that cannot be written (e.g. RBAC without kafkaguardpolicies/status) is logged once per policy, not every 4 s. */
