@@ -5,6 +5,8 @@
  * this module frames them for admission responses. One place, so the wording
  * is consistent and reviewable at once.
  */
+import { levelName, RELEASE_LEVELS } from '../shared/kafka/features.js';
+import type { ImageVersion } from '../shared/k8s/kafka-image.js';
 import { ANNOTATIONS } from '../shared/policy/types.js';
 import type { AdmissionRequest } from './admission/types.js';
 import type { DenialReason, DenialReasonFields, VerdictOutcome } from './admission/verdict.js';
@@ -338,3 +340,50 @@ export function selectorLabelBreakGlassWarning(namespace: string, pod: string, r
   );
 }
 
+
+// ---- Kafka version of a broker image (statefulset-kafka-version) ----
+
+export function kafkaVersionSummary(namespace: string, sts: string, version: string): string {
+  return `kafka-guard refused StatefulSet ${namespace}/${sts}: Kafka ${version} cannot run this cluster's metadata.version.`;
+}
+
+/** The oldest release that runs `level`, for the safe way. */
+function oldestReleaseRunning(level: number): string | null {
+  return RELEASE_LEVELS.find((r) => r.min <= level && level <= r.max)?.release ?? null;
+}
+
+export function kafkaVersionAboveReason(
+  next: Extract<ImageVersion, { known: true }>,
+  levels: { max: number; name: string },
+  finalized: number,
+  runningMax: number | null,
+): DenialReasonFields {
+  const oldest = oldestReleaseRunning(finalized);
+  return {
+    rule: 'kafka-version-below-finalized',
+    message:
+      `the cluster has finalized metadata.version ${levelName(finalized)}, and Kafka ${next.version.text} (${next.from}) runs at most ${levels.max} (${levels.name}): ` +
+      `its brokers would not start. A finalized metadata.version cannot be lowered.`,
+    remediation:
+      `keep the brokers on Kafka ${oldest ?? 'the version they run'} or newer` +
+      (runningMax !== null ? ` (the brokers running now support up to ${levelName(runningMax)})` : '') +
+      '; to change the image safely: kubectl kafka upgrade STATEFULSET --image IMAGE',
+  };
+}
+
+export function kafkaVersionBelowReason(next: Extract<ImageVersion, { known: true }>, levels: { min: number }, finalized: number): DenialReasonFields {
+  return {
+    rule: 'kafka-version-needs-finalize',
+    message:
+      `Kafka ${next.version.text} (${next.from}) runs metadata.version ${levelName(levels.min)} or later, and this cluster has finalized ${levelName(finalized)}: its brokers would not start.`,
+    remediation: `raise metadata.version first, on the version the brokers run now: kubectl kafka upgrade STATEFULSET --finalize`,
+  };
+}
+
+export function kafkaVersionUnknownWarning(reason: string): string {
+  return `kafka-guard: the Kafka version of the broker image was not checked against the cluster's metadata.version: ${reason}.`;
+}
+
+export function kafkaVersionUncheckedWarning(version: string, reason: string): string {
+  return `kafka-guard: Kafka ${version} was not checked against the cluster's metadata.version: ${reason}.`;
+}

@@ -225,7 +225,22 @@ export class ProtocolReader {
     return this.array((r) => r.int32());
   }
 
-  /** Skips a tagged-field section (flexible versions only): kafka-guard reads no tagged fields. */
+  /** A tagged-field section (flexible versions only), each field's bytes as a reader, by tag. */
+  taggedFields(): Map<number, ProtocolReader> {
+    const fields = new Map<number, ProtocolReader>();
+    if (!this.flexible) return fields;
+    const count = this.uvarint();
+    for (let i = 0; i < count; i += 1) {
+      const tag = this.uvarint();
+      const size = this.uvarint();
+      this.need(size);
+      fields.set(tag, new ProtocolReader(this.buffer.subarray(this.offset, this.offset + size), true));
+      this.offset += size;
+    }
+    return fields;
+  }
+
+  /** Skips a tagged-field section (flexible versions only). */
   skipTags(): void {
     if (!this.flexible) return;
     const count = this.uvarint();
@@ -251,6 +266,8 @@ export interface ApiSpec<Request, Response> {
   maxVersion: number;
   /** First flexible (KIP-482) version. */
   flexibleFrom: number;
+  /** ApiVersions only: its response header stays v0 (no tagged fields) even in flexible versions. */
+  responseHeaderV0?: boolean;
   encode(writer: ProtocolWriter, version: number, request: Request): void;
   decode(reader: ProtocolReader, version: number): Response;
 }
@@ -280,7 +297,7 @@ export function encodeRequestBody<Request>(spec: ApiSpec<Request, unknown>, vers
 /** Decodes what follows the correlation id; flexible responses start with header tagged fields. */
 export function decodeResponseBody<Response>(spec: ApiSpec<unknown, Response>, version: number, payload: Buffer): Response {
   const reader = new ProtocolReader(payload, version >= spec.flexibleFrom);
-  reader.skipTags();
+  if (spec.responseHeaderV0 !== true) reader.skipTags();
   return spec.decode(reader, version);
 }
 

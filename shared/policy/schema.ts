@@ -223,6 +223,13 @@ export const policySpecSchema: SchemaNode = {
           maxLength: 63,
           pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
         },
+        versionAnnotation: {
+          type: 'string',
+          description: 'A pod-template annotation whose value is the Kafka version the broker image runs (e.g. 4.1.1), for images whose tag does not name it.',
+          minLength: 1,
+          maxLength: 317,
+          pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+        },
       },
     },
     kafka: {
@@ -302,6 +309,7 @@ export const policySpecSchema: SchemaNode = {
         podDelete: guard('Check deleting broker pods, and relabelling a live broker pod out of spec.brokers.selector.'),
         scaleDown: guard('Check scaling a broker StatefulSet down.'),
         volumes: guard('Check shrinking or deleting broker volumes.'),
+        versions: guard('Check a broker image change against the metadata.version the cluster has finalized.'),
       } satisfies Record<keyof GuardsSpec, SchemaNode>,
     },
     expendableTopics: {

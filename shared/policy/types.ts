@@ -50,6 +50,7 @@ export interface GuardsSpec {
   podDelete: boolean;
   scaleDown: boolean;
   volumes: boolean;
+  versions: boolean;
 }
 
 /** Image environment convention for Kafka settings injected as env vars. */
@@ -76,6 +77,8 @@ export interface KafkaGuardPolicySpec {
     idFrom: BrokerIdSource;
     /** Name of the broker container in the pod; defaults to the first container. */
     containerName?: string;
+    /** A pod-template annotation that names the Kafka version the image runs, for images whose tag does not. */
+    versionAnnotation?: string;
   };
   kafka: KafkaConnectionSpec;
   mode: PolicyMode;

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
@@ -34,6 +34,7 @@ import {
 } from '../../shared/kafka/operations.js';
 import { ConfigOperation, ConfigResourceType, DescribeConfigs, DescribeQuorum, IncrementalAlterConfigs, Metadata } from '../../shared/kafka/protocol.js';
 import type { ClusterView, PartitionState } from '../../shared/kafka/types.js';
+import { levelName, levelsOf, parseKafkaVersion, readFeatures, updateMetadataVersion } from '../../shared/kafka/features.js';
 
 const BOOTSTRAP = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:29092,127.0.0.1:29093,127.0.0.1:29094').split(',');
 const KAFKA_LIBS = process.env.KAFKA_LIBS ?? '';
@@ -480,5 +481,35 @@ describe('preferred leader election', () => {
     const elected = await eventually('the new leader', () => fetchClusterView(client), (v) => partitionOf(v, topic, 0).leader === 1, 10_000);
     assert.equal(partitionOf(elected, topic, 0).leader, 1);
     assert.deepEqual(await electPreferredLeaders(client, [part]), [{ ...part, outcome: 'already-preferred', error: null }]);
+  });
+});
+
+describe('features (metadata.version)', () => {
+  const version = readdirSync(KAFKA_LIBS).map((f) => /^kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(f)?.[1]).find((v) => v !== undefined) ?? '';
+
+  test('ApiVersions v3 reads what kafka-features reads; the release table agrees with the running Kafka', { timeout: 120_000 }, async (t) => {
+    const parsed = parseKafkaVersion(version) ?? assert.fail(`no kafka_2.13 jar in ${KAFKA_LIBS}`);
+    const brokers = (await fetchClusterView(client)).brokers.map((b) => b.id);
+    const features = await readFeatures(client, brokers);
+    const levels = levelsOf(parsed);
+    assert.ok(levels.known, `the table lacks Kafka ${version}`);
+    for (const [id, max] of features.supportedByBroker) assert.equal(max, levels.max, `broker ${id} on Kafka ${version} supports metadata.version up to ${String(max)}`);
+    const described = await kafkaTool('org.apache.kafka.tools.FeatureCommand', ['describe']);
+    const finalized = /Feature: metadata\.version\s+SupportedMinVersion: \S+\s+SupportedMaxVersion: \S+\s+FinalizedVersionLevel: (\S+)/.exec(described);
+    assert.ok(finalized?.[1] !== undefined, `kafka-features describe printed:\n${described}`);
+    assert.equal(levelName(features.metadataVersion ?? -1).split(' ')[1]?.replace(/[()]/g, ''), finalized[1]);
+    t.diagnostic(`Kafka ${version}: metadata.version ${levelName(features.metadataVersion ?? -1)}, supported ${levels.min}-${levels.max}`);
+  });
+
+  test('UpdateFeatures validate-only: the current level is accepted, one above what the brokers run is refused with Kafka\'s reason', async () => {
+    const brokers = (await fetchClusterView(client)).brokers.map((b) => b.id);
+    const { metadataVersion } = await readFeatures(client, brokers);
+    assert.ok(metadataVersion !== null);
+    await updateMetadataVersion(client, metadataVersion, { validateOnly: true, timeoutMs: 10_000 });
+    await assert.rejects(updateMetadataVersion(client, metadataVersion + 50, { validateOnly: true, timeoutMs: 10_000 }), (error: Error) => {
+      assert.match(error.message, /metadata\.version/);
+      return true;
+    });
+    assert.equal((await readFeatures(client, brokers)).metadataVersion, metadataVersion, 'validate-only changed the level');
   });
 });

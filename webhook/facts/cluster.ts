@@ -23,7 +23,7 @@ import { PolicyStatusWriter } from './status-writer.js';
 import type {
   BreakGlassConsumption, Effects, FactsSource, KafkaIndexResult, KafkaViewOptions, LedgerReading, ObjectReference,
   PersistentVolumeClaimFact, PodFact, Reservation, StatefulSetFact, StorageClassFact,
-  Deadline,
+  Deadline, KafkaFeaturesResult,
 } from './types.js';
 
 export class ClusterFacts implements FactsSource, Effects {
@@ -124,6 +124,10 @@ export class ClusterFacts implements FactsSource, Effects {
 
   replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
     return this.kafka.replicaSizes(policy, brokers, deadline);
+  }
+
+  kafkaFeatures(policy: KafkaGuardPolicy, deadline: Deadline): Promise<KafkaFeaturesResult> {
+    return this.kafka.kafkaFeatures(policy, deadline);
   }
 
   // ------------------------------------------------------------------ Effects

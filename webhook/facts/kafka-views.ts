@@ -10,13 +10,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
+import { readFeatures } from '../../shared/kafka/features.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { WebhookMetrics } from '../metrics.js';
 import { messageOf } from './api-errors.js';
 import type { PolicyStatusInput } from './policy-status.js';
-import { policyKey, type Deadline, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
+import { policyKey, type Deadline, type KafkaFeaturesResult, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
 
 interface ViewEntry {
   view: ClusterView;
@@ -128,14 +129,30 @@ export class KafkaViews {
 
   /** Replica sizes and log-dir capacity of `brokers` (DescribeLogDirs), within the admission deadline; never throws. */
   async replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
+    const result = await this.withinDeadline('DescribeLogDirs', deadline, async () => fetchReplicaSizes(await this.clientFor(policy), brokers, null));
+    return result.ok ? result.value : result;
+  }
+
+  /** FactsSource.kafkaFeatures: every registered broker's ApiVersions, fresh. */
+  async kafkaFeatures(policy: KafkaGuardPolicy, deadline: Deadline): Promise<KafkaFeaturesResult> {
+    const result = await this.withinDeadline('ApiVersions', deadline, async () => {
+      const client = await this.clientFor(policy);
+      const brokers = (await fetchClusterView(client)).brokers.map((b) => b.id);
+      return readFeatures(client, brokers);
+    });
+    return result.ok ? { ok: true, features: result.value } : result;
+  }
+
+  /** Runs `read`, or gives up when the admission deadline comes first; never throws. */
+  private async withinDeadline<T>(what: string, deadline: Deadline, read: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
     const remaining = deadline.remainingMs();
     if (remaining <= 0) return { ok: false, reason: 'no time left before the admission deadline' };
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<ReplicaSizesResult>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, reason: `DescribeLogDirs did not answer within ${remaining} ms` }), remaining);
+    const timeout = new Promise<{ ok: false; reason: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `${what} did not answer within ${remaining} ms` }), remaining);
     });
     try {
-      return await Promise.race([this.clientFor(policy).then((client) => fetchReplicaSizes(client, brokers, null)), timeout]);
+      return await Promise.race([read().then((value) => ({ ok: true as const, value })), timeout]);
     } catch (error) {
       return { ok: false, reason: messageOf(error) };
     } finally {

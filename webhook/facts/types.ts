@@ -8,6 +8,7 @@
  * Kubernetes objects are described structurally with only the fields the rules
  * read, so an informer's V1Pod and an AdmissionReview's plain JSON both fit.
  */
+import type { ClusterFeatures } from '../../shared/kafka/features.js';
 import type { ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { PendingDisruptions } from '../../shared/k8s/ledger.js';
 import type { BrokerPodLike } from '../../shared/k8s/pods.js';
@@ -112,6 +113,8 @@ export interface LedgerReading extends PendingDisruptions {
 }
 
 /** Read-only lookups. All are expected to answer from caches, except kafkaIndex. */
+export type KafkaFeaturesResult = { ok: true; features: ClusterFeatures } | { ok: false; reason: string };
+
 export interface FactsSource {
   /** The policy whose spec.brokers.selector matches these labels in this namespace, or null. */
   policyFor(namespace: string, labels: Readonly<Record<string, string>>): Promise<KafkaGuardPolicy | null>;
@@ -143,6 +146,12 @@ export interface FactsSource {
    * unknown. With no broker pod yet, `newPodLabels` (the labels of the pods
    * being admitted) stand in for them.
    */
+  /**
+   * The cluster's finalized feature levels (metadata.version), read fresh;
+   * never throws, gives up at the deadline. A source without it gives the
+   * version guard nothing to check (it warns).
+   */
+  kafkaFeatures?(policy: KafkaGuardPolicy, deadline: Deadline): Promise<KafkaFeaturesResult>;
   pdbCoversBrokers(policy: KafkaGuardPolicy, newPodLabels: Record<string, string> | null): Promise<boolean | null>;
   storageClasses(): Promise<StorageClassFact[] | null>;
   /** Nodes a broker could be scheduled on (Ready, not cordoned); null when unknown. */

@@ -82,6 +82,7 @@ describe('classify', () => {
       'statefulset-scale-down',
       'statefulset-volume-templates',
       'statefulset-retention-policy',
+      'statefulset-kafka-version',
     ]);
   });
 });

@@ -11,6 +11,7 @@ import { pvcDelete } from './pvc-delete.js';
 import { pvcShrink } from './pvc-shrink.js';
 import type { Rule } from './rule.js';
 import { statefulSetDefaults } from './statefulset-defaults.js';
+import { statefulSetKafkaVersion } from './statefulset-kafka-version.js';
 import { statefulSetRetentionPolicy } from './statefulset-retention-policy.js';
 import { statefulSetScaleDown } from './statefulset-scale-down.js';
 import { statefulSetScaleSubresource } from './statefulset-scale-subresource.js';
@@ -24,6 +25,7 @@ export const VALIDATING_RULES: readonly Rule[] = [
   statefulSetScaleSubresource,
   statefulSetVolumeTemplates,
   statefulSetRetentionPolicy,
+  statefulSetKafkaVersion,
   pvcDelete,
   pvcShrink,
   policyValidate,
