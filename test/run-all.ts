@@ -49,7 +49,9 @@ async function main(): Promise<number> {
   const mode = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
   const filters = args.filter((a) => !a.startsWith('--'));
   const all = findTests(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-  const e2e = all.filter((f) => f.startsWith('test/e2e/'));
+  // The audit tests read what the rest of the suite made kafka-guard do: they run last.
+  const isAudit = (f: string) => f.startsWith('test/e2e/audit');
+  const e2e = [...all.filter((f) => f.startsWith('test/e2e/') && !isAudit(f)), ...all.filter(isAudit)];
   const unit = all.filter((f) => !f.startsWith('test/e2e/'));
   const files = mode === 'unit' ? unit : mode === 'e2e' ? e2e : [...unit, ...e2e];
 
@@ -71,6 +73,8 @@ async function main(): Promise<number> {
       env = { ...env, ...exportsEnv(sandbox.exports) };
     }
     env.KAFKA_GUARD_SANDBOX_DIR = cfg.stateDir;
+    // Whether every e2e file runs: the audit test then requires every grant to have been used.
+    env.KAFKA_GUARD_E2E_FULL_SUITE = filters.length === 0 ? 'true' : 'false';
   }
 
   const stopSandbox = async () => { if (sandbox) await sandbox.stop().catch(() => undefined); sandbox = null; };

@@ -143,7 +143,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     await agent.start();
 
     if (opts.webhook !== false) {
-      webhook = await startWebhook(cfg, certs, controlPlane.kubeconfig, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]), log);
+      webhook = await startWebhook(cfg, certs, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]), log);
       await applyObjects(kc, [demoPolicy(bootstrapServers(cfg))]);
     }
 
