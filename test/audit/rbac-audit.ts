@@ -56,30 +56,42 @@ function rulesWithComments(documentText: string): Array<{ rule: { apiGroups: str
   return out;
 }
 
-/** What the chart rendered as `text` grants ServiceAccount `namespace/name`, rule by rule, verb by verb. */
-export function grantsOf(text: string, serviceAccount: { namespace: string; name: string }): Grant[] {
-  const documents = text.split(/^---\s*$/m);
-  const parsed = documents.map((d) => ({ text: d, object: (parseAllDocuments(d)[0]?.toJS() ?? null) as (RoleDoc & Binding & { rules?: unknown[] }) | null }));
-  const bound = (b: Binding) => (b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount.name && s.namespace === serviceAccount.namespace);
+type Parsed = Array<{ text: string; object: (RoleDoc & Binding & { rules?: unknown[] }) | null }>;
+
+function parseDocuments(text: string): Parsed {
+  return text.split(/^---\s*$/m).map((d) => ({ text: d, object: (parseAllDocuments(d)[0]?.toJS() ?? null) as (RoleDoc & Binding & { rules?: unknown[] }) | null }));
+}
+
+function roleGrants(parsed: Parsed, roleRef: { kind: string; name: string }, scope: string | null): Grant[] {
+  const role = parsed.find((p) => p.object?.kind === roleRef.kind && p.object.metadata.name === roleRef.name
+    && (roleRef.kind === 'ClusterRole' || p.object.metadata.namespace === scope));
+  if (!role?.object) throw new Error(`a binding refers to ${roleRef.kind} ${roleRef.name}, which the chart does not render`);
+  const rules = rulesWithComments(role.text);
+  if (rules.length !== (role.object.rules ?? []).length) {
+    throw new Error(`${role.object.kind} ${role.object.metadata.name}: write each rule on one line (- {apiGroups: …}) so its comment can be read`);
+  }
+  const name = role.object.kind === 'ClusterRole' ? `ClusterRole/${role.object.metadata.name}` : `Role/${scope}/${role.object.metadata.name}`;
   const grants: Grant[] = [];
-  for (const binding of parsed.map((p) => p.object).filter((o): o is RoleDoc & Binding => o !== null && (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding'))) {
-    if (!bound(binding)) continue;
-    const scope = binding.kind === 'ClusterRoleBinding' ? null : binding.metadata.namespace ?? null;
-    const role = parsed.find((p) => p.object?.kind === binding.roleRef.kind && p.object.metadata.name === binding.roleRef.name
-      && (binding.roleRef.kind === 'ClusterRole' || p.object.metadata.namespace === scope));
-    if (!role?.object) throw new Error(`${binding.kind} refers to ${binding.roleRef.kind} ${binding.roleRef.name}, which the chart does not render`);
-    const rules = rulesWithComments(role.text);
-    if (rules.length !== (role.object.rules ?? []).length) {
-      throw new Error(`${role.object.kind} ${role.object.metadata.name}: write each rule on one line (- {apiGroups: …}) so its comment can be read`);
-    }
-    const name = role.object.kind === 'ClusterRole' ? `ClusterRole/${role.object.metadata.name}` : `Role/${scope}/${role.object.metadata.name}`;
-    for (const { rule, comment } of rules) {
-      for (const apiGroup of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) {
-        grants.push({ role: name, namespace: scope, apiGroup, resource, verb, comment });
-      }
+  for (const { rule, comment } of rules) {
+    for (const apiGroup of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) {
+      grants.push({ role: name, namespace: scope, apiGroup, resource, verb, comment });
     }
   }
   return grants;
+}
+
+/** What the chart rendered as `text` grants ServiceAccount `namespace/name`, rule by rule, verb by verb. */
+export function grantsOf(text: string, serviceAccount: { namespace: string; name: string }): Grant[] {
+  const parsed = parseDocuments(text);
+  const bound = (b: Binding) => (b.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === serviceAccount.name && s.namespace === serviceAccount.namespace);
+  return parsed.map((p) => p.object)
+    .filter((o): o is RoleDoc & Binding => o !== null && (o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') && bound(o))
+    .flatMap((binding) => roleGrants(parsed, binding.roleRef, binding.kind === 'ClusterRoleBinding' ? null : binding.metadata.namespace ?? null));
+}
+
+/** What ClusterRole `name` in the chart grants when bound cluster-wide (a role the chart ships but does not bind). */
+export function clusterRoleGrants(text: string, name: string): Grant[] {
+  return roleGrants(parseDocuments(text), { kind: 'ClusterRole', name }, null);
 }
 
 /** The requests by `username` in audit log lines (JSON, one event per line); non-resource requests (discovery) left out. */
