@@ -49,9 +49,7 @@ async function main(): Promise<number> {
   const mode = args.includes('--unit') ? 'unit' : args.includes('--e2e') ? 'e2e' : 'all';
   const filters = args.filter((a) => !a.startsWith('--'));
   const all = findTests(root).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-  // The audit tests read what the rest of the suite made kafka-guard do: they run last.
-  const isAudit = (f: string) => f.startsWith('test/e2e/audit');
-  const e2e = [...all.filter((f) => f.startsWith('test/e2e/') && !isAudit(f)), ...all.filter(isAudit)];
+  const e2e = all.filter((f) => f.startsWith('test/e2e/'));
   const unit = all.filter((f) => !f.startsWith('test/e2e/'));
   const files = mode === 'unit' ? unit : mode === 'e2e' ? e2e : [...unit, ...e2e];
 

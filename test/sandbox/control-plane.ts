@@ -21,8 +21,7 @@ export const AUDITED_USERS = ['system:serviceaccount:kafka-guard:kafka-guard', '
 
 /**
  * kube-apiserver flags for an audit log of kafka-guard's own requests, at
- * Metadata level (verb, resource, namespace, user, response code), one line
- * per finished request: what test/e2e/audit-rbac.e2e.test.ts compares with
+ * Metadata level (verb, resource, namespace, user, response code): what test/e2e/zz-audit-rbac.e2e.test.ts compares with
  * the chart's RBAC. Everyone else's requests are not logged.
  */
 function auditArgs(cfg: SandboxConfig): string[] {
@@ -30,7 +29,8 @@ function auditArgs(cfg: SandboxConfig): string[] {
   writeFileSync(policyFile, stringify({
     apiVersion: 'audit.k8s.io/v1',
     kind: 'Policy',
-    omitStages: ['RequestReceived', 'ResponseStarted'],
+    // A watch is logged at ResponseStarted (it completes only when it ends); everything else at ResponseComplete.
+    omitStages: ['RequestReceived'],
     rules: [{ level: 'Metadata', users: AUDITED_USERS }, { level: 'None' }],
   }));
   return [`--audit-policy-file=${policyFile}`, `--audit-log-path=${auditLogPath(cfg)}`, '--audit-log-format=json', '--audit-log-maxsize=4096'];

@@ -142,9 +142,12 @@ export async function startWebhook(
     ensureBuilt(cfg, log),
     renderChart(sandboxChartValues(`https://127.0.0.1:${port}`, caBundle)).then(renderedObjects),
   ]);
-  const registrations = objects.filter((o) => o.kind.endsWith('WebhookConfiguration'));
+  // Renamed: the install tests then dry-run apply the chart's own kafka-guard registrations
+  // (service clientConfigs) as new objects, not as a patch of these (url clientConfigs).
+  const registrations = objects.filter((o) => o.kind.endsWith('WebhookConfiguration'))
+    .map((o) => ({ ...o, metadata: { ...o.metadata, name: 'kafka-guard-sandbox' } }));
   // RBAC first: the webhook's informers list as the ServiceAccount from their first request.
-  await apply(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: WEBHOOK_NAMESPACE } }, ...objects.filter((o) => !registrations.includes(o))]);
+  await apply(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: WEBHOOK_NAMESPACE } }, ...objects.filter((o) => !o.kind.endsWith('WebhookConfiguration'))]);
   const kubeconfig = await writeServiceAccountKubeconfig(cfg, certs, kc);
   log(`starting the kafka-guard webhook on https://127.0.0.1:${port} as ServiceAccount ${WEBHOOK_NAMESPACE}/${WEBHOOK_SERVICE_ACCOUNT}`);
   const tls = { caCert: certs.caCert, cert: certs.webhookCert, key: certs.webhookKey };

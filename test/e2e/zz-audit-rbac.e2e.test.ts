@@ -1,8 +1,8 @@
 /**
  * Least privilege, proven by the apiserver: the sandbox runs the webhook as
  * the chart's ServiceAccount and its apiserver writes an audit log of that
- * identity's requests (test/sandbox/control-plane.ts). run-all runs this file
- * after every other e2e file, so the log holds what the whole suite made the
+ * identity's requests (test/sandbox/control-plane.ts). node's test runner
+ * runs files in path order, so this one (zz-) runs last and the log holds what the whole suite made the
  * webhook do. Everything it did must be granted by the chart's RBAC as the
  * sandbox installed it, and every grant must have been used, or carry a
  * comment "unused in tests: WHY" in the chart's RBAC template.
