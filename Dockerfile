@@ -1,4 +1,4 @@
-# The webhook image deploy/kafka-guard.yaml runs:
+# The webhook image the chart (deploy/chart/kafka-guard) and deploy/kafka-guard.yaml run:
 #   docker build -t <registry>/kafka-guard:0.1.0 .
 # The runtime stage installs the npm package exactly as test/e2e/install.e2e.test.ts
 # does (npm pack, then a global install without dev dependencies), which is how

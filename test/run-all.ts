@@ -71,6 +71,8 @@ async function main(): Promise<number> {
       env = { ...env, ...exportsEnv(sandbox.exports) };
     }
     env.KAFKA_GUARD_SANDBOX_DIR = cfg.stateDir;
+    // Whether every e2e test runs (no file filter, no other option): the audit test then requires every grant to have been used.
+    env.KAFKA_GUARD_E2E_FULL_SUITE = args.every((a) => a === '--unit' || a === '--e2e') ? 'true' : 'false';
   }
 
   const stopSandbox = async () => { if (sandbox) await sandbox.stop().catch(() => undefined); sandbox = null; };

@@ -122,7 +122,7 @@ const S = {
   logLevel: { flag: 'log-level', env: 'KAFKAGUARD_LOG_LEVEL', help: `fatal, error, warn, info, debug or trace (default ${DEFAULTS.logLevel})` },
   kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG', help: 'kubeconfig file, when not running in a cluster' },
   kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT', help: 'kubeconfig context (default its current one)' },
-  inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER', help: 'use the pod\'s service account (as deploy/kafka-guard.yaml does)' },
+  inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER', help: 'use the pod\'s service account (as the chart\'s Deployment does)' },
 } satisfies Record<string, Setting>;
 
 /** The flags, for --help and for tests. */
@@ -265,7 +265,7 @@ export function helpText(): string {
     ...rows,
     '',
     'Endpoints: POST /validate, POST /mutate, GET /healthz, GET /readyz, GET /metrics.',
-    'Install it with deploy/ (see the README).',
+    'Install it with the Helm chart deploy/chart/kafka-guard or deploy/kafka-guard.yaml (see docs/install.md).',
     '',
   ].join('\n');
 }

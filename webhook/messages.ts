@@ -214,7 +214,8 @@ export function breakGlassDryRunWarning(breakGlass: BreakGlass): string {
 }
 
 export function breakGlassRaceHint(pod: string): string {
-  return `The break-glass annotation on pod ${pod} was used by another request at the same moment; it lets only one disruption through.`;
+  return `The break-glass annotation on pod ${pod} was already used (by another request, or earlier); it lets only one disruption through. ` +
+    `For another one, give it a new reason: kubectl annotate pod ${pod} --overwrite ${ANNOTATIONS.allowDisruption}="<new reason>"`;
 }
 
 export function reservationConflictSummary(): string {

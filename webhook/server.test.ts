@@ -11,7 +11,7 @@ import { loadReview } from '../test/fixtures/admission/load.js';
 import { parseConfig, type WebhookConfig } from './config.js';
 import { standardCluster } from './facts/fake.js';
 import { startServer, type RunningWebhook } from './server.js';
-import { loadTlsMaterial } from './tls.js';
+import { loadTlsMaterial, watchCertificate } from './tls.js';
 
 /** A self-signed certificate for 127.0.0.1, made by openssl. */
 function makeCertificate(directory: string, name: string): { cert: string; key: string } {
@@ -23,6 +23,16 @@ function makeCertificate(directory: string, name: string): { cert: string; key: 
       '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
     { stdio: 'ignore' },
   );
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+}
+
+/** A certificate whose notAfter is a day before its notBefore (now): expired from the start. openssl 3.0 has no -not_after. */
+function makeExpiredCertificate(directory: string, name: string): { cert: string; key: string } {
+  const keyFile = join(directory, `${name}.key`);
+  const csr = join(directory, `${name}.csr`);
+  const certFile = join(directory, `${name}.crt`);
+  execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', keyFile, '-out', csr], { stdio: 'ignore' });
+  execFileSync('openssl', ['x509', '-req', '-in', csr, '-signkey', keyFile, '-days', '-1', '-out', certFile], { stdio: 'ignore' });
   return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
 }
 
@@ -175,6 +185,62 @@ describe('loadTlsMaterial', () => {
       assert.throws(() => loadTlsMaterial(join(directory, 'one.crt'), join(directory, 'mixed.key')), /cannot be used together/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('certificate validity', () => {
+  let directory = '';
+  before(() => { directory = mkdtempSync(join(tmpdir(), 'kafka-guard-validity-')); });
+  after(() => rmSync(directory, { recursive: true, force: true }));
+  const files = (name: string, pair: { cert: string; key: string }) => {
+    writeFileSync(join(directory, `${name}.crt`), pair.cert);
+    writeFileSync(join(directory, `${name}.key`), pair.key);
+    return [join(directory, `${name}.crt`), join(directory, `${name}.key`)] as const;
+  };
+
+  it('refuses an expired certificate at start, naming the file, the expiry and the fix', () => {
+    const [cert, key] = files('expired', makeExpiredCertificate(directory, 'expired'));
+    assert.throws(() => loadTlsMaterial(cert, key), (error: Error) => {
+      assert.match(error.message, new RegExp(`the TLS certificate ${cert.replace(/[.]/g, '\\.')} \\(CN=expired, sha256 [0-9A-F:]+\\) expired at 20\\d\\d-`));
+      assert.match(error.message, /renew it/);
+      return true;
+    });
+  });
+
+  it('refuses a certificate that is not valid yet (the clock an hour before its notBefore)', () => {
+    const pair = makeCertificate(directory, 'future');
+    const [cert, key] = files('future', pair);
+    const notBefore = new Date(new X509Certificate(pair.cert).validFrom);
+    assert.throws(() => loadTlsMaterial(cert, key, new Date(notBefore.getTime() - 3_600_000)), /\(CN=future, .*\) is not valid yet: valid from .* now is .*check the clock/);
+    assert.doesNotThrow(() => loadTlsMaterial(cert, key, new Date(notBefore.getTime() + 1000)));
+  });
+
+  it('on reload refuses an expired certificate loudly and keeps serving the current one', async () => {
+    const current = makeCertificate(directory, 'current');
+    const [cert, key] = files('served', current);
+    const logged: Array<{ level: string; message: string }> = [];
+    const log = {
+      info: (_: unknown, message?: string) => logged.push({ level: 'info', message: message ?? '' }),
+      warn: (_: unknown, message?: string) => logged.push({ level: 'warn', message: message ?? '' }),
+      error: (_: unknown, message?: string) => logged.push({ level: 'error', message: message ?? '' }),
+      debug: () => undefined,
+    };
+    const applied: string[] = [];
+    const watcher = watchCertificate({ certFile: cert, keyFile: key, pollMs: 3_600_000, current, apply: (m) => applied.push(m.cert), log: log as never });
+    try {
+      files('served', makeExpiredCertificate(directory, 'renewed-badly'));
+      assert.equal(await watcher.reload(), false);
+      assert.deepEqual(applied, []);
+      const refusal = logged.find((l) => l.level === 'error');
+      assert.match(refusal?.message ?? '', /new TLS certificate refused: the TLS certificate .*CN=renewed-badly.* expired at .*; keeping the current certificate/);
+      // A valid renewal afterwards is applied.
+      const good = makeCertificate(directory, 'renewed');
+      files('served', good);
+      assert.equal(await watcher.reload(), true);
+      assert.deepEqual(applied, [good.cert]);
+    } finally {
+      watcher.close();
     }
   });
 });

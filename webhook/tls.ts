@@ -22,12 +22,31 @@ export interface TlsMaterial {
   key: string;
 }
 
-/** Reads and checks the pair; throws an Error naming the file and what to do. */
-export function loadTlsMaterial(certFile: string, keyFile: string): TlsMaterial {
+/** Reads and checks the pair (and that the certificate is valid at `now`); throws an Error naming the file and what to do. */
+export function loadTlsMaterial(certFile: string, keyFile: string, now: Date = new Date()): TlsMaterial {
   const cert = readPem(certFile, 'certificate', '--tls-cert-file');
   const key = readPem(keyFile, 'private key', '--tls-key-file');
   checkPair({ cert, key }, certFile, keyFile);
+  checkValidity(cert, certFile, now);
   return { cert, key };
+}
+
+/**
+ * Throws when the (first) certificate in `pem` is expired or not yet valid at
+ * `now`. The apiserver would refuse every TLS handshake with it, and the
+ * validating webhooks fail closed: better to refuse it here, loudly.
+ */
+export function checkValidity(pem: string, certFile: string, now: Date): void {
+  const certificate = new X509Certificate(pem);
+  const from = new Date(certificate.validFrom);
+  const to = new Date(certificate.validTo);
+  const which = `the TLS certificate ${certFile} (${certificate.subject.replace(/\n/g, ', ')}, sha256 ${certificate.fingerprint256})`;
+  if (now.getTime() < from.getTime()) {
+    throw new Error(`${which} is not valid yet: valid from ${from.toISOString()}, now is ${now.toISOString()}; check the clock of the issuer and of this node, or issue a certificate valid now`);
+  }
+  if (now.getTime() > to.getTime()) {
+    throw new Error(`${which} expired at ${to.toISOString()} (now ${now.toISOString()}); renew it (cert-manager: check the Certificate's status; self-managed: replace the Secret's tls.crt and tls.key)`);
+  }
 }
 
 function readPem(file: string, what: string, flag: string): string {
@@ -65,6 +84,8 @@ export interface CertificateWatcherOptions {
   /** Installs new material, e.g. `server.setSecureContext(material)`. */
   apply(material: TlsMaterial): void;
   log: EngineLogger;
+  /** The clock validity is checked against (tests). */
+  now?: () => Date;
 }
 
 export interface CertificateWatcher {
@@ -94,6 +115,19 @@ export function watchCertificate(options: CertificateWatcherOptions): Certificat
     if (closed || (next.cert === current.cert && next.key === current.key)) return false;
     try {
       checkPair(next, options.certFile, options.keyFile);
+    } catch (error) {
+      options.log.warn({ err: error }, 'new TLS files are not usable yet; keeping the current certificate');
+      return false;
+    }
+    try {
+      checkValidity(next.cert, options.certFile, (options.now ?? (() => new Date()))());
+    } catch (error) {
+      // Not a half-written pair that the next event completes: someone published a certificate
+      // that cannot be served. Refused, loudly, every time the files are looked at.
+      options.log.error({ err: error }, `new TLS certificate refused: ${error instanceof Error ? error.message : String(error)}; keeping the current certificate`);
+      return false;
+    }
+    try {
       options.apply(next);
     } catch (error) {
       options.log.warn({ err: error }, 'new TLS files are not usable yet; keeping the current certificate');

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { breakGlassPodUids, LEDGER_DEFAULTS, ledgerKey, ledgerLocation, parseLedger, pendingBrokers } from './ledger.js';
+import {
+  BREAK_GLASS_KEY, breakGlassPodUids, LEDGER_DEFAULTS, ledgerKey, ledgerLocation, MAX_BREAK_GLASS_USES, parseBreakGlassUses, parseLedger, pendingBrokers,
+  recordBreakGlassUse, type BreakGlassUse,
+} from './ledger.js';
 
 describe('disruption ledger', () => {
   const now = 1_000_000;
@@ -43,5 +46,45 @@ describe('disruption ledger', () => {
       { brokerId: 0, podUid: 'uid-0', expiresAt: now - 1, breakGlass: true },
     ]), now);
     assert.deepEqual(breakGlassPodUids(entries), ['uid-2']);
+  });
+});
+
+describe('break-glass uses in the ledger', () => {
+  const use = (podUid: string, value: string, namespace = 'kafka'): BreakGlassUse => ({ podUid, namespace, pod: `pod-${podUid}`, value, at: 1 });
+  const live = (uids: string[]) => (namespace: string) => (namespace === 'kafka' ? new Set(uids) : null);
+
+  test('its key can never be a policy key (those hold a ".")', () => {
+    assert.ok(!BREAK_GLASS_KEY.includes('.'));
+    assert.notEqual(ledgerKey('kafka/break-glass'), BREAK_GLASS_KEY);
+  });
+
+  const cases: Array<{ name: string; before: BreakGlassUse[]; next: BreakGlassUse; live: string[]; after: string[] | null }> = [
+    { name: 'a first use is recorded', before: [], next: use('a', 'r1'), live: ['a'], after: ['a:r1'] },
+    { name: 'the same annotation again is used up', before: [use('a', 'r1')], next: use('a', 'r1'), live: ['a'], after: null },
+    { name: 'a new reason on the same pod is a new break-glass', before: [use('a', 'r1')], next: use('a', 'r2'), live: ['a'], after: ['a:r1', 'a:r2'] },
+    { name: 'the same reason on another pod (a recreated one) is its own', before: [use('a', 'r1')], next: use('b', 'r1'), live: ['a', 'b'], after: ['a:r1', 'b:r1'] },
+    { name: 'uses of pods that are gone are dropped', before: [use('gone', 'r1'), use('a', 'r1')], next: use('b', 'r1'), live: ['a', 'b'], after: ['a:r1', 'b:r1'] },
+    { name: 'uses in a namespace whose pods are unknown are kept', before: [use('x', 'r1', 'other')], next: use('b', 'r1'), live: ['b'], after: ['x:r1', 'b:r1'] },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const after = recordBreakGlassUse(c.before, c.next, live(c.live));
+      assert.deepEqual(after?.map((u) => `${u.podUid}:${u.value}`) ?? null, c.after);
+    });
+  }
+
+  test('at most MAX_BREAK_GLASS_USES are kept, the oldest dropped first', () => {
+    const many = Array.from({ length: MAX_BREAK_GLASS_USES }, (_, i) => use(`p${i}`, 'r', 'other'));
+    const after = recordBreakGlassUse(many, use('new', 'r'), live(['new']));
+    assert.equal(after?.length, MAX_BREAK_GLASS_USES);
+    assert.equal(after?.[0]?.podUid, 'p1');
+    assert.equal(after?.at(-1)?.podUid, 'new');
+  });
+
+  test('unreadable records count as none', () => {
+    assert.deepEqual(parseBreakGlassUses(undefined), []);
+    assert.deepEqual(parseBreakGlassUses('{not json'), []);
+    assert.deepEqual(parseBreakGlassUses('{"podUid":"a"}'), []);
+    assert.deepEqual(parseBreakGlassUses(JSON.stringify([{ podUid: 'a' }, use('b', 'r')])).map((u) => u.podUid), ['b']);
   });
 });

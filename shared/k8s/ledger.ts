@@ -82,3 +82,60 @@ export function pendingBrokers(entries: readonly LedgerEntry[], livePodUids: Rea
   const live = entries.filter((e) => livePodUids === null || livePodUids.has(e.podUid));
   return [...new Set(live.map((e) => e.brokerId))].sort((a, b) => a - b);
 }
+
+/**
+ * The ledger's data key for break-glass uses. Policy keys always hold a '.'
+ * (`namespace.name`), so this one never collides with them.
+ */
+export const BREAK_GLASS_KEY = 'break-glass';
+
+/**
+ * One use of a pod's break-glass annotation. The webhook records it here
+ * instead of removing the annotation from the pod, so it needs no write access
+ * to pods: an annotation whose (pod uid, value) is recorded is used up. A new
+ * reason (another value) on the same pod is a new break-glass.
+ */
+export interface BreakGlassUse {
+  podUid: string;
+  namespace: string;
+  pod: string;
+  value: string;
+  /** When it was used (epoch ms). */
+  at: number;
+}
+
+/** Uses kept at most; the oldest go first (a pod that lived through this many is long gone). */
+export const MAX_BREAK_GLASS_USES = 1000;
+
+/** The recorded uses; anything unreadable counts as none (the pods' own annotations stay the safe default: one more use). */
+export function parseBreakGlassUses(raw: string | undefined): BreakGlassUse[] {
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((u): u is BreakGlassUse =>
+      typeof u === 'object' && u !== null && typeof (u as BreakGlassUse).podUid === 'string' && typeof (u as BreakGlassUse).namespace === 'string'
+      && typeof (u as BreakGlassUse).pod === 'string' && typeof (u as BreakGlassUse).value === 'string' && typeof (u as BreakGlassUse).at === 'number');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Records `use` unless the same annotation (pod uid and value) was used
+ * before: null then. Uses of pods that no longer exist are dropped
+ * (`livePodUids` null for a namespace: its pods unknown, kept), and at most
+ * MAX_BREAK_GLASS_USES stay.
+ */
+export function recordBreakGlassUse(
+  uses: readonly BreakGlassUse[],
+  use: BreakGlassUse,
+  livePodUids: (namespace: string) => ReadonlySet<string> | null,
+): BreakGlassUse[] | null {
+  if (uses.some((u) => u.podUid === use.podUid && u.value === use.value)) return null;
+  const kept = uses.filter((u) => {
+    const live = livePodUids(u.namespace);
+    return live === null || live.has(u.podUid);
+  });
+  return [...kept, use].slice(-MAX_BREAK_GLASS_USES);
+}

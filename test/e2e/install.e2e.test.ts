@@ -6,13 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { NAMESPACE } from './helpers.js';
+import { renderChart } from '../../scripts/chart.js';
+import { kubectl, NAMESPACE } from './helpers.js';
+import { loadSandboxConfig } from '../sandbox/config.js';
+import { sandboxWebhookTls } from '../sandbox/webhook.js';
 import { distIsFresh } from './plugin-helpers.js';
 
 const run = promisify(execFile);
@@ -40,7 +43,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test('the package holds the build, the manifests and no tests; dev dependencies stay out of the install', async () => {
   const { stdout } = await run('tar', ['-tzf', tarball]);
   const files = stdout.split('\n');
-  for (const expected of ['package/bin/kubectl-kafka.js', 'package/dist/webhook/main.js', 'package/dist/plugin/commands/drain.js', 'package/deploy/crd.yaml', 'package/deploy/kafka-guard.yaml']) {
+  for (const expected of ['package/bin/kubectl-kafka.js', 'package/dist/webhook/main.js', 'package/dist/plugin/commands/drain.js', 'package/deploy/crd.yaml', 'package/deploy/kafka-guard.yaml', 'package/deploy/chart/kafka-guard/Chart.yaml', 'package/deploy/chart/kafka-guard/templates/rbac.yaml']) {
     assert.ok(files.includes(expected), `${expected} is in the package`);
   }
   assert.ok(!files.some((f) => f.startsWith('package/test/') || f.endsWith('.test.js') || f.startsWith('package/dist/test/')), 'no tests in the package');
@@ -66,4 +69,19 @@ test('the webhook executable runs from the installed package', async () => {
   const bad = await run(process.execPath, [join(installed, 'dist', 'webhook', 'main.js'), '--port', 'eighty']).catch((error: { code?: number; stderr?: string }) => error);
   assert.equal((bad as { code?: number }).code, 2);
   assert.match((bad as { stderr?: string }).stderr ?? '', /--port="eighty": expected a whole number/);
+});
+
+test('the chart with non-default values passes a server-side dry-run apply', async () => {
+  const caBundle = readFileSync(sandboxWebhookTls(loadSandboxConfig()).caCert).toString('base64');
+  const rendered = await renderChart([
+    'certificates.mode=self-managed', `certificates.caBundle=${caBundle}`, `secretsNamespaces={${NAMESPACE}}`,
+    `guard.namespaces={${NAMESPACE}}`, 'evacuation.enabled=false', 'replicas=3', 'timeouts.pods=5',
+  ]);
+  const file = join(work, 'chart.yaml');
+  writeFileSync(file, rendered);
+  const res = await kubectl(['apply', '--dry-run=server', '-f', file]);
+  assert.equal(res.code, 0, res.stderr);
+  for (const kind of ['deployment.apps/kafka-guard', `role.rbac.authorization.k8s.io/kafka-guard-secrets`, 'clusterrole.rbac.authorization.k8s.io/kafka-guard-operator', 'validatingwebhookconfiguration.admissionregistration.k8s.io/kafka-guard']) {
+    assert.match(res.stdout, new RegExp(`${kind.replace(/\./g, '\\.')} (created|configured|unchanged) \\(server dry run\\)`));
+  }
 });

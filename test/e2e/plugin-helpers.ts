@@ -19,6 +19,8 @@ import kafkajs, { type Admin } from 'kafkajs';
 
 const { ConfigResourceTypes } = kafkajs;
 import { brokerPods, eventually, isReady, kubectl, NAMESPACE, sandboxEnv } from './helpers.js';
+import { loadSandboxConfig } from '../sandbox/config.js';
+import { operatorKubeconfigPath } from '../sandbox/operator.js';
 
 export const POLICY = 'plugin-e2e';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -82,11 +84,21 @@ function pluginCommand(): string[] {
   return command;
 }
 
+/**
+ * The plugin runs as the sandbox's operator user, bound only to the chart's
+ * kafka-guard-operator ClusterRole (test/sandbox/operator.ts), not as admin.
+ */
+function pluginEnv(): NodeJS.ProcessEnv {
+  const operator = operatorKubeconfigPath(loadSandboxConfig());
+  if (!existsSync(operator)) throw new Error(`no ${operator}: this sandbox was started without the operator user; restart it (npm run sandbox -- --stop)`);
+  return { ...process.env, KUBECONFIG: operator };
+}
+
 /** Starts `kubectl kafka ARGS -n kafka --policy plugin-e2e` (unless ARGS name a policy) as a child process. */
 export function startPlugin(args: string[]): ChildProcess {
   const [command = 'node', ...prefix] = pluginCommand();
   const policy = args.includes('--policy') ? [] : ['--policy', POLICY];
-  return spawn(command, [...prefix, ...args, '-n', NAMESPACE, ...policy], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(command, [...prefix, ...args, '-n', NAMESPACE, ...policy], { cwd: ROOT, env: pluginEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the plugin to the end; never throws on a non-zero exit. */

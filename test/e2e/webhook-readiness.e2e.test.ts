@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { statePaths } from '../sandbox/config.js';
 import { stopProcess, type Supervised } from '../sandbox/process.js';
-import { runWebhookProcess } from '../sandbox/webhook.js';
+import { runWebhookProcess, webhookKubeconfigPath } from '../sandbox/webhook.js';
 import { eventually, sandboxEnv, sandboxWebhook, webhookRequest } from './helpers.js';
 
 const sandbox = sandboxWebhook();
@@ -44,11 +44,11 @@ after(async () => {
 });
 
 test('the webhook is alive but not ready until its caches are synced, then ready', async () => {
-  // A kubeconfig like the sandbox's, with the apiserver reached through the relay
-  // (same host, so the apiserver's certificate still matches).
-  const kubeconfig = readFileSync(sandboxEnv().kubeconfig, 'utf8');
+  // The webhook's own kubeconfig (its ServiceAccount), with the apiserver reached through the
+  // relay (same host, so the apiserver's certificate still matches).
+  const kubeconfig = readFileSync(webhookKubeconfigPath(sandbox.cfg), 'utf8');
   const server = /server: https:\/\/([\d.]+):(\d+)/.exec(kubeconfig);
-  assert.ok(server?.[1] && server[2], 'no server in the sandbox kubeconfig');
+  assert.ok(server?.[1] && server[2], 'no server in the webhook kubeconfig');
   apiserver = { host: server[1], port: Number(server[2]) };
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   const relayed = join(statePaths(sandbox.cfg).certs, 'readiness-test.kubeconfig');

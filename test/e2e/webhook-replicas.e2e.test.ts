@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stopProcess, type Supervised } from '../sandbox/process.js';
-import { runWebhookProcess } from '../sandbox/webhook.js';
+import { runWebhookProcess, webhookKubeconfigPath } from '../sandbox/webhook.js';
 import {
   brokerPods, createAssignedTopic, eventually, forgetLedgerEntries, kafkaClient, ledgerEntries, NAMESPACE, sandboxEnv, sandboxWebhook, uniqueName,
   waitForHealthyCluster, webhookMetric, webhookRequest,
@@ -27,7 +27,7 @@ let secondReplica: Supervised | null = null;
 before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
-  secondReplica = await runWebhookProcess(sandbox.cfg, sandbox.tls, sandboxEnv().kubeconfig, { port: ports[1], instance: 'webhook-2' });
+  secondReplica = await runWebhookProcess(sandbox.cfg, sandbox.tls, webhookKubeconfigPath(sandbox.cfg), { port: ports[1], instance: 'webhook-2' });
 });
 
 after(async () => {

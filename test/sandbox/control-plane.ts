@@ -11,6 +11,31 @@ import type { SandboxCerts } from './certs.js';
 import { statePaths, type SandboxConfig } from './config.js';
 import { startProcess, waitFor, type Supervised } from './process.js';
 
+/** The apiserver's audit log: requests by kafka-guard's own identities (see auditArgs). */
+export function auditLogPath(cfg: SandboxConfig): string {
+  return join(statePaths(cfg).logs, 'kube-apiserver-audit.log');
+}
+
+/** Users whose requests the audit log records: the webhook's ServiceAccount and the plugin's test user. */
+export const AUDITED_USERS = ['system:serviceaccount:kafka-guard:kafka-guard', 'kafka-guard-operator'];
+
+/**
+ * kube-apiserver flags for an audit log of kafka-guard's own requests, at
+ * Metadata level (verb, resource, namespace, user, response code): what test/e2e/zz-audit-rbac.e2e.test.ts compares with
+ * the chart's RBAC. Everyone else's requests are not logged.
+ */
+function auditArgs(cfg: SandboxConfig): string[] {
+  const policyFile = join(statePaths(cfg).certs, 'audit-policy.yaml');
+  writeFileSync(policyFile, stringify({
+    apiVersion: 'audit.k8s.io/v1',
+    kind: 'Policy',
+    // A watch is logged at ResponseStarted (it completes only when it ends); everything else at ResponseComplete.
+    omitStages: ['RequestReceived'],
+    rules: [{ level: 'Metadata', users: AUDITED_USERS }, { level: 'None' }],
+  }));
+  return [`--audit-policy-file=${policyFile}`, `--audit-log-path=${auditLogPath(cfg)}`, '--audit-log-format=json', '--audit-log-maxsize=4096'];
+}
+
 export interface ControlPlane {
   processes: Supervised[];
   kubeconfig: string;
@@ -101,6 +126,7 @@ export async function startControlPlane(cfg: SandboxConfig, bins: ControlPlaneBi
     // Copies the node's zone label onto a pod at binding: what kafka-guard's rack default reads
     // (docs/defaults.md, "Rack awareness"). Alpha in 1.34, on by default from 1.35.
     '--feature-gates=PodTopologyLabelsAdmission=true',
+    ...auditArgs(cfg),
   ]);
   await waitFor('kube-apiserver /readyz', async () => (await apiGet(server, '/readyz', certs)).status === 200,
     { timeoutMs: 120_000, process: apiserver, logFile: apiserver.logFile, intervalMs: 500 });

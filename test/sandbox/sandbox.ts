@@ -16,6 +16,7 @@ import { bootstrapServers, newClusterId, secureBootstrapServers, type KafkaSecur
 import { demoNamespace, demoObjects, demoPolicy, kafkaSecrets, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
 import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
+import { setUpOperator } from './operator.js';
 import { startWebhook } from './webhook.js';
 
 export interface Sandbox {
@@ -143,7 +144,8 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     await agent.start();
 
     if (opts.webhook !== false) {
-      webhook = await startWebhook(cfg, certs, controlPlane.kubeconfig, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]), log);
+      webhook = await startWebhook(cfg, certs, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]), log);
+      await setUpOperator(cfg, certs, kc, (k, objects) => applyObjects(k, objects as KubernetesObject[]));
       await applyObjects(kc, [demoPolicy(bootstrapServers(cfg))]);
     }
 

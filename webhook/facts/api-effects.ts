@@ -1,19 +1,18 @@
 /**
- * The effects on the apiserver besides the ledger: consuming a pod's
- * break-glass annotation (exactly once, across requests and replicas) and
- * recording Events, correlated into series as client-go does.
+ * The effects on the apiserver besides the ledger (which also records
+ * break-glass uses): recording Events, correlated into series as client-go does.
  */
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { messageOf, statusCode } from './api-errors.js';
-import type { BreakGlassConsumption, Effects, ObjectReference } from './types.js';
+import type { Effects, ObjectReference } from './types.js';
 
 /** A repeat of an Event within this window adds to its count instead of making a new one. */
 const EVENT_SERIES_MS = 10 * 60_000;
 const MAX_EVENT_SERIES = 1000;
 
-export class ApiEffects implements Pick<Effects, 'consumeBreakGlass' | 'recordEvent'> {
+export class ApiEffects implements Pick<Effects, 'recordEvent'> {
   /** Events recorded recently, by what makes them the same event: name, count, last time. */
   private readonly recentEvents = new Map<string, { name: string; count: number; at: number }>();
 
@@ -23,25 +22,6 @@ export class ApiEffects implements Pick<Effects, 'consumeBreakGlass' | 'recordEv
     /** Names this replica in Events it records (the pod name in a cluster). */
     private readonly instanceName: string,
   ) {}
-
-  async consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean> {
-    const path = '/metadata/annotations/kafkaguard.io~1allow-disruption';
-    try {
-      await this.core.patchNamespacedPod(
-        { name: consumption.pod.name, namespace: consumption.pod.namespace, body: [
-          ...(consumption.pod.uid ? [{ op: 'test', path: '/metadata/uid', value: consumption.pod.uid }] : []),
-          { op: 'test', path, value: consumption.expectedValue },
-          { op: 'remove', path },
-        ] },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-      );
-      return true;
-    } catch (error) {
-      // 422: the test failed (someone consumed it first); 404: the pod is gone.
-      if ([404, 409, 422].includes(statusCode(error) ?? 0)) return false;
-      throw error;
-    }
-  }
 
   /**
    * Records an Event; the same event again (same object, type, reason and

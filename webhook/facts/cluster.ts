@@ -137,7 +137,7 @@ export class ClusterFacts implements FactsSource, Effects {
   }
 
   consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean> {
-    return this.apiEffects.consumeBreakGlass(consumption);
+    return this.ledger.consumeBreakGlass(consumption);
   }
 
   recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

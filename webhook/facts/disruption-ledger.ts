@@ -6,12 +6,17 @@
  * that together break a rule.
  */
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
-import { breakGlassPodUids, ledgerKey, parseLedger, pendingBrokers } from '../../shared/k8s/ledger.js';
+import {
+  BREAK_GLASS_KEY, breakGlassPodUids, ledgerKey, parseBreakGlassUses, parseLedger, pendingBrokers, recordBreakGlassUse,
+} from '../../shared/k8s/ledger.js';
 import type { WebhookConfig } from '../config.js';
 import { statusCode } from './api-errors.js';
-import type { Effects, FactsSource, LedgerReading, Reservation } from './types.js';
+import type { BreakGlassConsumption, Effects, FactsSource, LedgerReading, Reservation } from './types.js';
 
-export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>, Pick<Effects, 'reserveDisruption'> {
+/** Compare-and-swap attempts for one break-glass use before giving up (each retry re-reads). */
+const BREAK_GLASS_ATTEMPTS = 5;
+
+export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>, Pick<Effects, 'reserveDisruption' | 'consumeBreakGlass'> {
   constructor(
     private readonly core: CoreV1Api,
     private readonly location: WebhookConfig['ledger'],
@@ -39,6 +44,34 @@ export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>
       version: cm?.metadata?.resourceVersion ?? '',
       breakGlassPods: breakGlassPodUids(entries),
     };
+  }
+
+  /**
+   * Uses up a pod's break-glass annotation by recording (pod uid, value) under
+   * BREAK_GLASS_KEY, so the webhook never writes to pods. False when that
+   * annotation was used before: exactly one disruption per annotation, across
+   * requests and replicas. A concurrent ledger write (409) is retried on a
+   * fresh read, where a use recorded meanwhile is seen.
+   */
+  async consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean> {
+    const { name, namespace } = this.location;
+    for (let attempt = 1; ; attempt++) {
+      const cm = await this.read();
+      const uses = recordBreakGlassUse(
+        parseBreakGlassUses(cm?.data?.[BREAK_GLASS_KEY]),
+        { podUid: consumption.pod.uid, namespace: consumption.pod.namespace, pod: consumption.pod.name, value: consumption.expectedValue, at: Date.now() },
+        this.livePodUids,
+      );
+      if (uses === null) return false;
+      const data = { ...(cm?.data ?? {}), [BREAK_GLASS_KEY]: JSON.stringify(uses) };
+      try {
+        if (cm) await this.core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data } });
+        else await this.core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'kafka-guard' } }, data } });
+        return true;
+      } catch (error) {
+        if (statusCode(error) !== 409 || attempt >= BREAK_GLASS_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {

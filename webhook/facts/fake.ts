@@ -182,10 +182,8 @@ export class FakeCluster implements FactsSource, Effects {
   }
 
   async consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean> {
-    const pod = this.pods.find((p) => p.metadata?.namespace === consumption.pod.namespace && p.metadata?.name === consumption.pod.name);
-    const annotations = pod?.metadata?.annotations;
-    if (annotations === undefined || annotations[ANNOTATIONS.allowDisruption] !== consumption.expectedValue) return false;
-    delete annotations[ANNOTATIONS.allowDisruption];
+    // As the ledger does (DisruptionLedger.consumeBreakGlass): a (pod uid, value) is used once; the pod is left alone.
+    if (this.consumed.some((c) => c.pod.uid === consumption.pod.uid && c.expectedValue === consumption.expectedValue)) return false;
     this.consumed.push(consumption);
     return true;
   }

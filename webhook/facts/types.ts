@@ -171,7 +171,7 @@ export interface Reservation {
 
 export interface BreakGlassConsumption {
   pod: { namespace: string; name: string; uid: string };
-  /** The annotation value that was seen; the removal only succeeds while it is still this value. */
+  /** The annotation value that was seen; a later, different value on the same pod is a new break-glass. */
   expectedValue: string;
 }
 
@@ -184,9 +184,9 @@ export interface Effects {
    */
   reserveDisruption(reservation: Reservation): Promise<boolean>;
   /**
-   * Removes the break-glass annotation from the pod, only if it still carries
-   * `expectedValue` (a JSON Patch `test` + `remove`). False when someone else
-   * consumed it first: that is how "exactly one disruption" holds across
+   * Uses up the pod's break-glass annotation `expectedValue`: recorded in the
+   * ledger by pod uid (the pod is not written to). False when that annotation
+   * was used before: that is how "exactly one disruption" holds across
    * concurrent requests and webhook replicas.
    */
   consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean>;

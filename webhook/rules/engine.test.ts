@@ -291,8 +291,26 @@ describe('engine: break-glass', () => {
     assert.equal((await run(h, eviction())).outcome.kind, 'allow');
     const replacement = h.cluster.pods.find((p) => p.metadata?.name === 'kafka-1');
     assert.ok(replacement?.metadata);
+    // A recreated pod comes from the StatefulSet's template: a new uid, no annotation.
     replacement.metadata.uid = 'uid-kafka-1-recreated';
+    replacement.metadata.annotations = {};
     assert.equal((await run(h, loadRequest('eviction'))).allowed, false, 'a recreated pod got the old pod\'s break-glass');
+  });
+
+  it('is used up by its pod uid and value: the annotation stays on the pod but lets no second disruption through; a new reason does', async () => {
+    const h = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    // The first disruption's ledger entry has expired (or the pod stayed): only the used-up annotation is left.
+    h.cluster.breakGlassPods = {};
+    const second = await run(h, loadRequest('eviction'));
+    assert.equal(second.allowed, false, 'a used break-glass annotation let a second disruption through');
+    assert.match(JSON.stringify(second.outcome), /was already used .*give it a new reason/);
+    const pod = h.cluster.pods.find((p) => p.metadata?.name === 'kafka-1');
+    assert.ok(pod?.metadata?.annotations);
+    pod.metadata.annotations[BREAK_GLASS] = 'second window, ticket OPS-1235';
+    h.cluster.breakGlassPods = {};
+    assert.equal((await run(h, loadRequest('eviction'))).outcome.kind, 'allow', 'a new reason is a new break-glass');
+    assert.equal(h.cluster.consumed.length, 2);
   });
 
   it('is not consumed when the request would be admitted anyway', async () => {
@@ -331,7 +349,7 @@ describe('engine: break-glass', () => {
     const base = unsafeCluster({}, { [BREAK_GLASS]: reason });
     const raced = new RacedCluster({ policies: base.policies, pods: base.pods, statefulSets: base.statefulSetList, kafka: base.kafka, pending: base.pending });
     const outcome = refusal(await run(harness(raced), eviction()));
-    assert.match(outcome.hints.join('\n'), /was used by another request at the same moment/);
+    assert.match(outcome.hints.join('\n'), /was already used \(by another request, or earlier\)/);
   });
 });
 
