@@ -20,7 +20,7 @@ describe('parseStorageSize', () => {
     ['21474836480', 20n * GI],
     ['1.5Gi', 3n * GI / 2n],
     [' 2Gi ', 2n * GI],
-    ['2^31', /--storage "2\^31" is not a Kubernetes quantity such as 20Gi, 500G or 21474836480; write/],
+    ['2^31', /--storage "2\^31" is not a Kubernetes quantity; write a Kubernetes quantity, e.g. 20Gi, 500G or 21474836480$/],
     ['-1Gi', /--storage "-1Gi" is negative/],
     ['abc', /--storage "abc" is not a Kubernetes quantity/],
     ['2GB', /is not a Kubernetes quantity/],

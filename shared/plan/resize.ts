@@ -11,7 +11,7 @@
  */
 import { formatQuantity, parseQuantity } from '../k8s/quantity.js';
 
-export const QUANTITY_FORMS = 'a Kubernetes quantity such as 20Gi, 500G or 21474836480';
+export const QUANTITY_FORMS = 'a Kubernetes quantity, e.g. 20Gi, 500G or 21474836480';
 
 export interface StorageSize {
   bytes: bigint;
@@ -28,7 +28,7 @@ export function parseStorageSize(text: string): Parsed<StorageSize> {
   const shown = JSON.stringify(text);
   if (!parsed.ok) {
     const why = {
-      syntax: `is not ${QUANTITY_FORMS}`,
+      syntax: 'is not a Kubernetes quantity',
       negative: 'is negative; a volume size is larger than zero',
       'too-large': 'is 2^63 bytes or more, beyond what Kubernetes can hold',
     }[parsed.problem];
@@ -241,8 +241,8 @@ export function planResize(input: ResizeInput): ResizePlan {
 interface StatefulSetManifest {
   apiVersion?: string;
   kind?: string;
-  metadata?: Record<string, unknown> & { name?: string; namespace?: string; annotations?: Record<string, string> };
-  spec?: Record<string, unknown> & {
+  metadata?: { name?: string };
+  spec?: {
     volumeClaimTemplates?: Array<{ metadata?: { name?: string }; spec?: { resources?: { requests?: Record<string, unknown> } } }>;
   };
   status?: unknown;
@@ -261,7 +261,7 @@ const SERVER_METADATA = ['uid', 'resourceVersion', 'creationTimestamp', 'generat
 export function recreatedStatefulSet<T extends StatefulSetManifest>(live: T, template: string, quantity: string): T {
   const copy = structuredClone(live);
   delete copy.status;
-  const metadata = copy.metadata ?? {};
+  const metadata = (copy.metadata ?? {}) as Record<string, unknown> & { name?: string };
   for (const key of SERVER_METADATA) delete metadata[key];
   const finalizers = (metadata['finalizers'] as string[] | undefined)?.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
   if (finalizers === undefined || finalizers.length === 0) delete metadata['finalizers'];
