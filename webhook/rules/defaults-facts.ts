@@ -56,7 +56,7 @@ export async function gatherDefaults<S>(
 
 /**
  * On a StatefulSet CREATE, its broker pods that already run (`<name>-<ordinal>`,
- * not terminating, not controlled by anything else): the StatefulSet was
+ * not terminating, controlled by nothing): the StatefulSet was
  * deleted with --cascade=orphan and is created again (DefaultsContext.adoptedPods).
  * A failed lookup counts as none: the defaults are applied as on any CREATE.
  */
@@ -69,7 +69,8 @@ async function recreatedStatefulSetPods(request: AdmissionRequest, policy: Kafka
   const ordinal = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(0|[1-9][0-9]*)$`);
   return pods
     .filter((pod) => ordinal.test(pod.metadata?.name ?? '') && !pod.metadata?.deletionTimestamp)
-    .filter((pod) => !(pod.metadata?.ownerReferences ?? []).some((o) => o.controller === true && !(o.kind === 'StatefulSet' && o.name === name)))
+    // Orphaned: the garbage collector removes the owner references before the old StatefulSet is gone.
+    .filter((pod) => !(pod.metadata?.ownerReferences ?? []).some((o) => o.controller === true))
     .map((pod) => pod.metadata?.name ?? '')
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
