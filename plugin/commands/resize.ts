@@ -3,6 +3,8 @@ import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
 import { renderResizePlan, renderResizeResult, RESIZE_HELP, RESIZE_INTERRUPTED, type ResizePlanView } from '../lib/resize-text.js';
 import { parseDuration } from '../lib/units.js';
+import type { OperationContext } from '../lib/operation.js';
+import type { Session } from '../lib/session.js';
 import { executeResize, prepareResize, type ResizeOutcome } from '../../shared/ops/resize.js';
 import { parseStorageSize } from '../../shared/plan/resize.js';
 
@@ -32,6 +34,10 @@ export default class Resize extends KafkaCommand {
     timeout: Flags.string({ description: RESIZE_HELP.flags.timeout, default: '30m' }),
     ...mutatingFlags,
   };
+
+  private operationContext(session: Session, timeoutMs: number): OperationContext {
+    return { session, reporter: this.reporter, signal: new AbortController().signal, throttleBytesPerSecond: null, timeoutMs, maxMovesPerBroker: 1 };
+  }
 
   public async run(): Promise<ResizeResult> {
     const { args, flags } = await this.parse(Resize);
@@ -63,6 +69,8 @@ export default class Resize extends KafkaCommand {
       outcome: null,
     };
     if (plan.kind === 'nothing') {
+      // Forgets a record a run stopped after its create left behind.
+      if (!flags['dry-run']) await executeResize(this.operationContext(session, timeout.value), prepared, { onlineResizeWaitMs: onlineWait.value });
       this.print(result, flags.output, (r) => r.note ?? '');
       return result;
     }
@@ -87,7 +95,7 @@ export default class Resize extends KafkaCommand {
     const signal = this.interruptSignal();
     try {
       result.outcome = await executeResize(
-        { session, reporter: this.reporter, signal, throttleBytesPerSecond: null, timeoutMs: timeout.value, maxMovesPerBroker: 1 },
+        { ...this.operationContext(session, timeout.value), signal },
         prepared,
         { onlineResizeWaitMs: onlineWait.value },
       );

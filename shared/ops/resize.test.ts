@@ -149,6 +149,17 @@ describe('resize: re-creating the StatefulSet', () => {
     assert.equal(third.plan.kind, 'nothing');
   });
 
+  test('a record left by a run stopped after its create is forgotten, never used again', async () => {
+    const kube = new FakeKube('2Gi');
+    kube.configMap = { metadata: { name: RESIZE_CONFIGMAP }, data: { 'kafka.kafka': JSON.stringify({ statefulSet: 'kafka', template: 'data', storage: '2Gi', uid: 'older', recordedAt: 'then', manifest: kube.sts }) } };
+    const { session, context } = setup(kube);
+    const prepared = await prepareResize(session, { statefulSet: 'kafka', storage });
+    assert.equal(prepared.plan.kind, 'nothing');
+    await executeResize(context, prepared, { onlineResizeWaitMs: 1000 });
+    assert.deepEqual(kube.configMap?.data, {});
+    assert.deepEqual(kube.log, ['forget']);
+  });
+
   test('gone with no record: a usage error, nothing changed', async () => {
     const kube = new FakeKube('1Gi');
     kube.sts = null;

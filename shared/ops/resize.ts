@@ -181,6 +181,10 @@ export async function executeResize(context: OperationContext, prepared: ResizeP
   const { session, reporter } = context;
   const { namespace } = prepared;
   const { plan } = prepared;
+  // A record left by a run stopped after its create: the StatefulSet it describes exists, so it must not be used again.
+  if (prepared.live !== null && prepared.record !== null && (plan.kind === 'nothing' || plan.templateStep === 'unchanged')) {
+    await writeRecord(session, prepared.recordKey, null);
+  }
   if (plan.kind === 'nothing') return { expanded: [], recreated: false, restarted: [], claims: [], durationMs: 0 };
 
   const expanded: string[] = [];
