@@ -134,7 +134,7 @@ describe('resize: re-creating the StatefulSet', () => {
       throw new Error('killed');
     };
     await assert.rejects(executeResize(context, await prepareResize(session, { statefulSet: 'kafka', storage }), { onlineResizeWaitMs: 1000 }), /killed/);
-    assert.equal(kube.sts, null, 'the StatefulSet is gone');
+    assert.equal(await kube.readStatefulSet(), null, 'the StatefulSet is gone');
     assert.ok(kube.configMap?.data?.['kafka.kafka'], 'its manifest is recorded');
 
     kube.afterDelete = () => undefined;
