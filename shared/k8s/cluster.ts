@@ -312,6 +312,12 @@ export class KubeCluster {
     );
   }
 
+  async patchPvc(namespace: string, name: string, patch: JsonPatchOperation[]): Promise<V1PersistentVolumeClaim> {
+    return this.call(`patching PersistentVolumeClaim ${namespace}/${name}`, () =>
+      this.core.patchNamespacedPersistentVolumeClaim({ namespace, name, body: patch }),
+    );
+  }
+
   async listPvcs(namespace: string): Promise<V1PersistentVolumeClaim[]> {
     return (await this.call(`listing PersistentVolumeClaims in namespace ${namespace}`, () =>
       this.core.listNamespacedPersistentVolumeClaim({ namespace }),
@@ -355,6 +361,21 @@ export class KubeCluster {
         if (!changed || attempt >= 8) throw error;
       }
     }
+  }
+
+  async createStatefulSet(namespace: string, body: V1StatefulSet): Promise<V1StatefulSet> {
+    return this.call(`creating StatefulSet ${namespace}/${body.metadata?.name ?? '?'}`, () => this.apps.createNamespacedStatefulSet({ namespace, body }));
+  }
+
+  /**
+   * Deletes the StatefulSet with the orphan cascade (kubectl delete --cascade=orphan):
+   * its pods and claims stay. Only when it still has `uid` and `resourceVersion`
+   * (409 otherwise), so a StatefulSet changed since it was read is never deleted.
+   */
+  async deleteStatefulSetOrphan(namespace: string, name: string, preconditions: { uid: string; resourceVersion: string }): Promise<void> {
+    await this.call(`deleting StatefulSet ${namespace}/${name} (orphaning its pods)`, () =>
+      this.apps.deleteNamespacedStatefulSet({ namespace, name, body: { propagationPolicy: 'Orphan', preconditions } }),
+    );
   }
 
   /** Sets spec.replicas through the scale subresource, as `kubectl scale` does. */

@@ -197,7 +197,7 @@ test('the advisory warnings name what the cluster lacks, and go once it is there
       apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'warned', namespace: ns },
       spec: { serviceName: 'warned', replicas, selector: { matchLabels: { app: 'warned' } },
         template: { metadata: { labels: { app: 'warned' } }, spec: { containers: [{ name: 'kafka', image: 'apache/kafka:4.1.1' }] } },
-        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'sandbox-local', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
+        volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { storageClassName: 'sandbox-fixed', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }] },
     }));
     return file;
   };
@@ -208,7 +208,7 @@ test('the advisory warnings name what the cluster lacks, and go once it is there
       return /applied defaults/.test(res.stderr) ? res : null;
     }, 30_000, 500);
     assert.match(five.stderr, /Warning: no PodDisruptionBudget selects the broker pods/);
-    assert.match(five.stderr, /Warning: volumeClaimTemplate data uses StorageClass sandbox-local, which has allowVolumeExpansion false/);
+    assert.match(five.stderr, /Warning: volumeClaimTemplate data uses StorageClass sandbox-fixed, which has allowVolumeExpansion false/);
     assert.match(five.stderr, /Warning: required pod anti-affinity allows one broker per node, but only 4 schedulable node\(s\) exist for 5 replicas/);
     assert.doesNotMatch(five.stderr, /fewer than replication factor/);
 

@@ -79,8 +79,9 @@ test('a PVC label update skips the validating webhook; a storage request change 
   await ok(['label', 'pvc', 'data-kafka-1', '-n', NAMESPACE, 'e2e.kafkaguard.io/scoping-']);
   assert.equal(await received('validate', 'PersistentVolumeClaim'), pvcBefore, 'a PVC label update reached /validate');
 
-  // data-kafka-0 is a network volume whose class allows expansion: a larger request passes the apiserver's own validation.
-  await ok(['patch', 'pvc', 'data-kafka-0', '-n', NAMESPACE, '-p', '{"spec":{"resources":{"requests":{"storage":"2Gi"}}}}', '--dry-run=server']);
+  // data-kafka-0 is a network volume whose class allows expansion: a larger request passes the apiserver's own validation
+  // (larger than any size kubectl kafka resize's e2e gives it; a dry run, so nothing grows).
+  await ok(['patch', 'pvc', 'data-kafka-0', '-n', NAMESPACE, '-p', '{"spec":{"resources":{"requests":{"storage":"100Gi"}}}}', '--dry-run=server']);
   assert.equal(await received('validate', 'PersistentVolumeClaim'), pvcBefore + 1, 'a storage request change did not reach /validate');
 });
 

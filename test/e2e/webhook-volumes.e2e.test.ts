@@ -66,7 +66,12 @@ test('re-creating the StatefulSet with smaller volumeClaimTemplates is refused, 
   const result = await kubectl(['create', '--dry-run=server', '-f', file]);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /kafka-guard refused StatefulSet kafka\/kafka: its volumeClaimTemplates are smaller/);
-  assert.match(result.stderr, /\[volume-template-shrink\] volumeClaimTemplate data asks for 100Mi, less than existing broker volumes: data-kafka-0 \(1Gi\), data-kafka-1 \(1Gi\), data-kafka-2 \(1Gi\)/);
+  // The sizes the claims have now (1Gi in a fresh sandbox; kubectl kafka resize's e2e grows them).
+  const sizes = await Promise.all([0, 1, 2].map(async (i) => {
+    const pvc = JSON.parse((await kubectl(['get', 'pvc', `data-kafka-${i}`, '-n', NAMESPACE, '-o', 'json'])).stdout) as { status?: { capacity?: { storage?: string } } };
+    return `data-kafka-${i} \\(${pvc.status?.capacity?.storage ?? '?'}\\)`;
+  }));
+  assert.match(result.stderr, new RegExp(`\\[volume-template-shrink\\] volumeClaimTemplate data asks for 100Mi, less than existing broker volumes: ${sizes.join(', ')}`));
 });
 
 test('a PVC retention policy that deletes broker volumes on scale-down is refused; Retain is allowed', async () => {

@@ -16,17 +16,28 @@ export const DEMO_NAMESPACE = 'kafka';
 export const DEMO_STATEFULSET = 'kafka';
 export const BROKER_LABELS = { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'kafka' };
 
+/**
+ * Both classes the brokers use allow volume expansion (`kubectl kafka resize`):
+ * a network volume's file system then grows online, a node-local one's when
+ * its pod next starts (test/sandbox/node-agent.ts). `sandbox-fixed` is a
+ * node-local class without expansion, for the webhook's warning about it.
+ */
 export function storageClasses(): KubernetesObject[] {
   return [
     {
       apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
-      metadata: { name: 'sandbox-local', annotations: { 'kafkaguard.io/description': 'node-local disk: data stays on its node' } },
-      provisioner: PROVISIONER_NODE_LOCAL, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: false,
+      metadata: { name: 'sandbox-local', annotations: { 'kafkaguard.io/description': 'node-local disk: data stays on its node; grows when its pod restarts' } },
+      provisioner: PROVISIONER_NODE_LOCAL, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: true,
     } as KubernetesObject,
     {
       apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
-      metadata: { name: 'sandbox-network', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'kafkaguard.io/description': 'network disk: data follows the claim' } },
+      metadata: { name: 'sandbox-network', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true', 'kafkaguard.io/description': 'network disk: data follows the claim; grows online' } },
       provisioner: PROVISIONER_NETWORK, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: true,
+    } as KubernetesObject,
+    {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: { name: 'sandbox-fixed', annotations: { 'kafkaguard.io/description': 'node-local disk that cannot grow (allowVolumeExpansion false)' } },
+      provisioner: PROVISIONER_NODE_LOCAL, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete', allowVolumeExpansion: false,
     } as KubernetesObject,
   ];
 }

@@ -6,6 +6,11 @@
  * - provisions PersistentVolumes for the two sandbox storage classes: a
  *   node-local one (PV pinned to the node, data stays there) and a network one
  *   (data follows the claim to any node); deletes released volumes' data;
+ * - grows those volumes when a bound claim asks for more, as external-resizer
+ *   and a kubelet do (see expandVolume): the PV's capacity grows and the claim
+ *   gets FileSystemResizePending; a network volume's file system then grows
+ *   online while its pod runs, a node-local one's only when a pod using it
+ *   next starts on the node;
  * - for every broker pod bound to one of its nodes, starts a real Kafka broker
  *   JVM on the pod's volume, marks the pod Running, and Ready once the broker
  *   has registered with the cluster; on deletion stops the JVM with SIGTERM
@@ -24,6 +29,7 @@ import type { KafkaDistribution } from './binaries.js';
 import { statePaths, type SandboxConfig } from './config.js';
 import { prepareBroker, startBroker, bootstrapServers, type KafkaSecurity } from './kafka-broker.js';
 import { stopProcess, type Supervised } from './process.js';
+import { parseQuantity } from '../../shared/k8s/quantity.js';
 
 export const PROVISIONER_NODE_LOCAL = 'sandbox.kafkaguard.io/node-local';
 export const PROVISIONER_NETWORK = 'sandbox.kafkaguard.io/network';
@@ -73,6 +79,7 @@ export class NodeAgent {
     const pvcInformer = makeInformer<V1PersistentVolumeClaim>(this.kc, '/api/v1/persistentvolumeclaims', () => this.core.listPersistentVolumeClaimForAllNamespaces());
     pvcInformer.on('add', (pvc) => this.enqueue(`pvc/${pvc.metadata?.uid}`, () => this.provision(pvc)));
     pvcInformer.on('update', (pvc) => this.enqueue(`pvc/${pvc.metadata?.uid}`, () => this.provision(pvc)));
+    pvcInformer.on('update', (pvc) => this.enqueue(`pvc/${pvc.metadata?.uid}`, () => this.expandVolume(pvc)));
     const pvInformer = makeInformer<V1PersistentVolume>(this.kc, '/api/v1/persistentvolumes', () => this.core.listPersistentVolume());
     pvInformer.on('update', (pv) => this.enqueue(`pv/${pv.metadata?.name}`, () => this.reclaim(pv)));
     pvInformer.on('add', (pv) => this.enqueue(`pv/${pv.metadata?.name}`, () => this.reclaim(pv)));
@@ -237,6 +244,94 @@ export class NodeAgent {
     this.log(`node-agent: deleted released volume ${pv.metadata?.name}`);
   }
 
+  /**
+   * The controller side of a volume expansion (external-resizer's job): a
+   * bound claim of ours asks for more than its PV has, so the PV grows and the
+   * claim gets FileSystemResizePending: the volume is larger, its file system
+   * is not yet. A network volume's file system then grows online, while its
+   * pod runs (as kubelets do for drivers with online expansion); a node-local
+   * one's waits for a pod using it to start on the node (growFileSystemsOf).
+   */
+  private async expandVolume(pvc: V1PersistentVolumeClaim): Promise<void> {
+    const volumeName = pvc.spec?.volumeName;
+    if (!volumeName || pvc.status?.phase !== 'Bound' || pvc.metadata?.deletionTimestamp) return;
+    const requested = storageBytes(pvc.spec?.resources?.requests?.storage);
+    if (requested === null) return;
+    const pv = await this.core.readPersistentVolume({ name: volumeName }).catch(() => null);
+    const provisioner = pv?.metadata?.annotations?.[PROVISIONED_BY];
+    if (!pv || (provisioner !== PROVISIONER_NODE_LOCAL && provisioner !== PROVISIONER_NETWORK)) return;
+    const name = pvc.metadata?.name ?? '';
+    const namespace = pvc.metadata?.namespace ?? '';
+    const had = storageBytes(pv.spec?.capacity?.storage) ?? 0n;
+    if (requested > had) {
+      const size = pvc.spec?.resources?.requests?.storage ?? '';
+      await this.core.patchPersistentVolume({ name: volumeName, body: [{ op: 'replace', path: '/spec/capacity/storage', value: size }] });
+      await this.writeClaimResizeStatus(namespace, name, { pending: true, capacity: null, allocated: size });
+      this.log(`node-agent: volume ${volumeName} of ${namespace}/${name} grown to ${size}; its file system grows ${provisioner === PROVISIONER_NETWORK ? 'online' : 'when its pod next starts'}`);
+    }
+    if (provisioner !== PROVISIONER_NETWORK) return;
+    const current = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+    if (!hasResizePending(current)) return;
+    const usedByRunningPod = (this.podCache?.list() ?? []).some((p) =>
+      p.metadata?.namespace === namespace && !p.metadata?.deletionTimestamp && this.pods.get(p.metadata?.uid ?? '')?.process &&
+      (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === name));
+    if (!usedByRunningPod) return;
+    await sleep(2000); // a kubelet's sync period, roughly
+    await this.finishFileSystemResize(namespace, name);
+  }
+
+  /** The node side, at a pod's start (a kubelet grows the file system when it mounts the volume): every claim it uses that waits for it. */
+  private async growFileSystemsOf(pod: V1Pod): Promise<void> {
+    const namespace = pod.metadata?.namespace ?? '';
+    for (const volume of pod.spec?.volumes ?? []) {
+      const claim = volume.persistentVolumeClaim?.claimName;
+      if (claim) await this.finishFileSystemResize(namespace, claim);
+    }
+  }
+
+  /** Capacity = the PV's, FileSystemResizePending gone; nothing when the claim is not waiting for it. */
+  private async finishFileSystemResize(namespace: string, name: string): Promise<void> {
+    const pvc = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace }).catch(() => null);
+    const volumeName = pvc?.spec?.volumeName;
+    if (!pvc || !volumeName || !hasResizePending(pvc)) return;
+    const pv = await this.core.readPersistentVolume({ name: volumeName });
+    const size = pv.spec?.capacity?.storage;
+    if (size === undefined) return;
+    await this.writeClaimResizeStatus(namespace, name, { pending: false, capacity: size, allocated: size });
+    this.log(`node-agent: file system of ${namespace}/${name} grown to ${size}`);
+  }
+
+  /** Read-modify-write of a claim's resize status (conditions, capacity, allocated size), retried on conflicts. */
+  private async writeClaimResizeStatus(namespace: string, name: string, state: { pending: boolean; capacity: string | null; allocated: string }): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const pvc = await this.core.readNamespacedPersistentVolumeClaim({ name, namespace });
+      const others = (pvc.status?.conditions ?? []).filter((c) => c.type !== 'FileSystemResizePending' && c.type !== 'Resizing');
+      const now = new Date();
+      pvc.status = {
+        ...pvc.status,
+        ...(state.capacity === null ? {} : { capacity: { ...pvc.status?.capacity, storage: state.capacity } }),
+        allocatedResources: { ...pvc.status?.allocatedResources, storage: state.allocated },
+        conditions: state.pending
+          ? [...others, {
+            type: 'FileSystemResizePending', status: 'True', lastTransitionTime: now, lastProbeTime: now,
+            message: 'Waiting for user to (re-)start a pod to finish file system resize of volume on node.',
+          }]
+          : others,
+      };
+      if (state.pending) pvc.status.allocatedResourceStatuses = { ...pvc.status.allocatedResourceStatuses, storage: 'NodeResizePending' };
+      else if (pvc.status.allocatedResourceStatuses) {
+        const { storage: _done, ...rest } = pvc.status.allocatedResourceStatuses;
+        pvc.status.allocatedResourceStatuses = rest;
+      }
+      try {
+        await this.core.replaceNamespacedPersistentVolumeClaimStatus({ name, namespace, body: pvc });
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+      }
+    }
+  }
+
   private async syncPod(pod: V1Pod): Promise<void> {
     const uid = pod.metadata?.uid ?? '';
     const node = pod.spec?.nodeName;
@@ -260,6 +355,7 @@ export class NodeAgent {
   private async launchBroker(entry: RunningPod, pod: V1Pod, node: string): Promise<void> {
     const brokerId = entry.brokerId ?? 0;
     const dataDir = await this.podDataDir(pod);
+    await this.growFileSystemsOf(pod);
     const zone = this.cfg.nodes.find((n) => n.name === node)?.zone ?? 'unknown';
     const rack = rackOf(pod) ?? zone;
     const spec = { id: brokerId, rack, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
@@ -436,4 +532,15 @@ export function brokerIdOf(pod: V1Pod): number | null {
   raw ??= pod.metadata?.labels?.['apps.kubernetes.io/pod-index'];
   const id = Number(raw);
   return raw !== undefined && Number.isInteger(id) && id >= 0 ? id : null;
+}
+
+/** Bytes of a storage quantity; null when absent or unreadable. */
+function storageBytes(value: unknown): bigint | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const parsed = parseQuantity(String(value));
+  return parsed.ok ? parsed.bytes : null;
+}
+
+function hasResizePending(pvc: V1PersistentVolumeClaim): boolean {
+  return (pvc.status?.conditions ?? []).some((c) => c.type === 'FileSystemResizePending' && c.status === 'True');
 }

@@ -113,8 +113,13 @@ function decide(kind: TargetKind, original: JsonRecord, ctx: DefaultsContext): M
   if (applied.length > 0) warnings.push(`kafka-guard applied defaults: ${[...applied].sort().join(', ')}`);
   for (const outcome of kept) warnings.push(...outcome.warnings);
   if (deferred.length > 0) {
+    const adopted = ctx.operation === 'CREATE' ? (ctx.adoptedPods ?? []) : [];
+    const why =
+      adopted.length > 0
+        ? `this StatefulSet takes over broker pods that run already (${adopted.join(', ')}: it was deleted with --cascade=orphan and created again)`
+        : 'this update does not change the pod template';
     warnings.push(
-      `kafka-guard did not apply ${deferred.join(', ')} to spec.template: this update does not change the pod template, and ` +
+      `kafka-guard did not apply ${deferred.join(', ')} to spec.template: ${why}, and ` +
         `changing it would restart every broker. They will be applied with the next change to spec.template.`,
     );
   }
@@ -133,9 +138,12 @@ function shouldRun(definition: DefaultDefinition, kind: TargetKind, ctx: Default
   return true;
 }
 
-/** On CREATE always; on UPDATE only when the update itself changes spec.template (compared with oldObject). */
+/**
+ * On CREATE unless it re-creates a StatefulSet whose pods run (they would all
+ * restart); on UPDATE only when the update itself changes spec.template (compared with oldObject).
+ */
 function podTemplateMayChange(ctx: DefaultsContext, original: JsonRecord): boolean {
-  if (ctx.operation === 'CREATE') return true;
+  if (ctx.operation === 'CREATE') return (ctx.adoptedPods ?? []).length === 0;
   const before = isRecord(ctx.oldObject) && isRecord(ctx.oldObject['spec']) ? ctx.oldObject['spec']['template'] : undefined;
   const after = isRecord(original['spec']) ? original['spec']['template'] : undefined;
   if (!isRecord(before) || !isRecord(after)) return false;

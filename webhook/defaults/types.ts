@@ -58,6 +58,15 @@ export interface DefaultsContext {
    * as not changing the template.
    */
   oldObject?: unknown;
+  /**
+   * On a StatefulSet CREATE: its pods that run already (`<name>-<ordinal>`), so
+   * this CREATE re-creates a StatefulSet deleted with --cascade=orphan (what
+   * `kubectl kafka resize` does to grow volumeClaimTemplates). The new
+   * StatefulSet adopts them; a pod template changed by a default would then
+   * restart every broker, so template defaults wait as on an UPDATE that
+   * leaves the template alone. Absent or empty: an ordinary CREATE.
+   */
+  adoptedPods?: readonly string[];
 }
 
 export type MutationResult =

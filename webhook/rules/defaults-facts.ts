@@ -36,10 +36,11 @@ export async function gatherDefaults<S>(
   facts: FactsSource,
 ): Promise<DefaultsFactsGathered> {
   const policy = requirePolicy(located);
-  const [pdbCoversBrokers, storageClasses, schedulableNodeCount] = await Promise.all([
+  const [pdbCoversBrokers, storageClasses, schedulableNodeCount, adoptedPods] = await Promise.all([
     unknownOnFailure(facts.pdbCoversBrokers(policy, newPodLabels(request))),
     unknownOnFailure(facts.storageClasses()),
     unknownOnFailure(facts.schedulableNodeCount()),
+    recreatedStatefulSetPods(request, policy, facts),
   ]);
   const context: DefaultsContext = {
     defaults: policy.spec.defaults,
@@ -48,6 +49,28 @@ export async function gatherDefaults<S>(
     facts: { pdbCoversBrokers, storageClasses, schedulableNodeCount },
     ...(policy.spec.brokers.containerName === undefined ? {} : { containerName: policy.spec.brokers.containerName }),
     ...(request.oldObject === null ? {} : { oldObject: request.oldObject }),
+    ...(adoptedPods.length === 0 ? {} : { adoptedPods }),
   };
   return { policy, context };
+}
+
+/**
+ * On a StatefulSet CREATE, its broker pods that already run (`<name>-<ordinal>`,
+ * not terminating, controlled by nothing): the StatefulSet was
+ * deleted with --cascade=orphan and is created again (DefaultsContext.adoptedPods).
+ * A failed lookup counts as none: the defaults are applied as on any CREATE.
+ */
+async function recreatedStatefulSetPods(request: AdmissionRequest, policy: KafkaGuardPolicy, facts: FactsSource): Promise<string[]> {
+  const object = request.object as { kind?: string; metadata?: { name?: string } } | null;
+  if (request.operation !== 'CREATE' || object?.kind !== 'StatefulSet') return [];
+  const name = request.name || object.metadata?.name || '';
+  if (name === '') return [];
+  const pods = await facts.brokerPods(policy).catch(() => []);
+  const ordinal = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(0|[1-9][0-9]*)$`);
+  return pods
+    .filter((pod) => ordinal.test(pod.metadata?.name ?? '') && !pod.metadata?.deletionTimestamp)
+    // Orphaned: the garbage collector removes the owner references before the old StatefulSet is gone.
+    .filter((pod) => !(pod.metadata?.ownerReferences ?? []).some((o) => o.controller === true))
+    .map((pod) => pod.metadata?.name ?? '')
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

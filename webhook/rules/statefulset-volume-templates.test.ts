@@ -54,3 +54,22 @@ describe('statefulset-volume-templates locate', () => {
     assert.equal(gathered.pvcs.length, 3);
   });
 });
+
+describe('statefulset-volume-templates and kubectl kafka resize', () => {
+  // The resize re-creates the StatefulSet after raising every claim's request; capacities follow later.
+  const growing = [makePvc('data-kafka-0', { size: '200Gi', capacity: '100Gi' }), makePvc('data-kafka-1', { size: '200Gi', capacity: '200Gi' })];
+  const table: Array<[string, string, string | null, boolean]> = [
+    ['re-created larger, claims raised, capacities not yet: admitted', '200Gi', null, true],
+    ['re-created at the old size while the claims grow: refused (new brokers would get less)', '100Gi', null, false],
+    ['an UPDATE lowering the template below the raised requests: refused', '150Gi', '200Gi', false],
+    ['re-created larger than every claim: admitted', '300Gi', null, true],
+  ];
+  for (const [name, size, before, allowed] of table) {
+    it(name, () => {
+      const base = facts(size, before);
+      const verdict = statefulSetVolumeTemplates.decide(request, { ...base, pvcs: growing });
+      assert.equal(verdict.allowed, allowed, JSON.stringify(verdict.outcome));
+      if (!allowed) assert.match(JSON.stringify(verdict.outcome), /data-kafka-0 \(200Gi\)/);
+    });
+  }
+});

@@ -7,6 +7,8 @@
  *
  * On UPDATE only a template that changes is refused; a mismatch that already
  * existed only warns, so unrelated updates (an image bump) are not blocked.
+ * A larger template is always admitted: that is how `kubectl kafka resize`
+ * re-creates the StatefulSet after growing its claims.
  */
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { allow, deny, type AdmissionVerdict, type DenialReasonInput } from '../admission/verdict.js';
@@ -82,7 +84,7 @@ export const statefulSetVolumeTemplates: Rule<TemplatesSubject, TemplatesFacts> 
           return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
         })
         .flatMap((pvc) => {
-          const capacity = currentCapacity(pvc);
+          const capacity = volumeSize(pvc);
           return capacity !== null && capacity > size ? [{ pvc: pvc.metadata?.name ?? '', size: formatBytes(capacity) }] : [];
         })
         .sort((a, b) => a.pvc.localeCompare(b.pvc, 'en', { numeric: true }));
@@ -97,6 +99,18 @@ export const statefulSetVolumeTemplates: Rule<TemplatesSubject, TemplatesFacts> 
     return verdict.withWarnings(...warnings);
   },
 };
+
+/**
+ * What a broker volume is or is growing to: the larger of its capacity and its
+ * request. A claim whose request was raised (a resize under way, `kubectl kafka
+ * resize`) counts at its new size, so a template between the two is a shrink too.
+ */
+function volumeSize(pvc: PersistentVolumeClaimFact): bigint | null {
+  const capacity = currentCapacity(pvc);
+  const requested = requestedStorage(pvc);
+  if (capacity === null) return requested;
+  return requested !== null && requested > capacity ? requested : capacity;
+}
 
 /** CREATE, a new template, or a template whose size differs from before. */
 function templateChanged(before: StatefulSetFact | null, templateName: string, size: bigint): boolean {
