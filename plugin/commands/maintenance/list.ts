@@ -1,6 +1,7 @@
 import { KafkaCommand } from '../../lib/base-command.js';
 import { MAINTENANCE_CONFIGMAP, readRecords } from '../../../shared/ops/maintenance.js';
 import { renderTable } from '../../output/table.js';
+import { maintenanceRecordUnreadable, noMaintenanceInProgress } from '../../messages.js';
 
 export interface MaintenanceListEntry {
   key: string;
@@ -29,11 +30,11 @@ export default class MaintenanceList extends KafkaCommand {
       startedAt: record?.startedAt ?? null,
       moved: record?.moves.length ?? null,
       cordoned: record?.cordoned ?? null,
-      problem: record === null ? 'unreadable: fix or remove this key of the ConfigMap' : null,
+      problem: record === null ? maintenanceRecordUnreadable() : null,
     }));
     this.print(entries, flags.output, (list) =>
       list.length === 0
-        ? 'no maintenance in progress'
+        ? noMaintenanceInProgress()
         : renderTable(
             ['brokers', 'started', 'moved partitions', 'cordoned', ''],
             list.map((e) => [e.brokers?.join(', ') ?? e.key, e.startedAt ?? '-', String(e.moved ?? '-'), e.cordoned ?? '-', e.problem ?? '']),
