@@ -6,6 +6,7 @@ import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { statefulSetNameOfPod } from '../../shared/k8s/identity.js';
+import { renderCanDisrupt } from '../messages.js';
 
 export interface CanDisruptResult {
   target: string;
@@ -68,20 +69,4 @@ KAFKAGUARD_LEDGER_NAMESPACE and KAFKAGUARD_LEDGER_NAME say). Exit code 0 when sa
     if (!verdict.allowed) this.exit(ExitCode.refused);
     return result;
   }
-}
-
-export function renderCanDisrupt(result: CanDisruptResult): string {
-  const brokers = result.brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
-  const lines = [`${result.verdict.allowed ? 'SAFE' : 'UNSAFE'}: taking down ${brokers}`];
-  if (result.alreadyDown.length > 0) lines.push(`already down: broker(s) ${result.alreadyDown.join(', ')}`);
-  if (result.pending.length > 0) lines.push(`admitted by the webhook, not yet visible in the pods: broker(s) ${result.pending.join(', ')}`);
-  for (const reason of result.verdict.reasons) {
-    lines.push(`- ${reason.message}`);
-    if (reason.remediation) lines.push(`  do instead: ${reason.remediation}`);
-  }
-  for (const warning of result.verdict.warnings) lines.push(`warning: ${warning}`);
-  if (result.verdict.allowed && result.verdict.reasons.length === 0) {
-    lines.push('every partition keeps at least min.insync.replicas in-sync replicas');
-  }
-  return lines.join('\n');
 }

@@ -7,9 +7,9 @@ import { evictAndWait, type EvictionOutcome } from '../../shared/ops/pods.js';
 import { readDiskFacts } from '../../shared/ops/disk.js';
 import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { describeMovePlan, type MovePlanView } from '../../shared/ops/plan-view.js';
-import { renderMovePlan } from '../lib/plan-view.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
-import { formatBytes, formatDuration, parseDuration } from '../lib/units.js';
+import { parseDuration } from '../lib/units.js';
+import { drained, drainHeader, drainInterrupted, drainLeftReplicas, drainRefused, flagInvalid, nodeCordoned, notEvicting, questions, renderDrainResult, renderMovePlan } from '../messages.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 
 export interface DrainResult {
@@ -64,7 +64,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
     const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
     const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
     const evictTimeout = parseDuration(flags['evict-timeout']);
-    if (!evictTimeout.ok) throw new UsageError(`--evict-timeout: ${evictTimeout.error}`);
+    if (!evictTimeout.ok) throw new UsageError(flagInvalid('--evict-timeout', evictTimeout.error));
 
     const session = await this.connect(flags);
     const admin = await session.kafka();
@@ -81,11 +81,7 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
       });
     } catch (error) {
       if (error instanceof PlanError) {
-        throw new RefusedError(
-          `${error.message.replace(/\.+$/, '')}. Nothing was changed. If the broker${ids.length === 1 ? '' : 's'} will come back ` +
-            `(a node reboot or upgrade), only what would break without ${ids.length === 1 ? 'it' : 'them'} has to move: ` +
-            `kubectl kafka maintenance start ${maintenanceTarget(args.pod, broker, flags.node)}`,
-        );
+        throw new RefusedError(drainRefused(error.message, ids.length, maintenanceTarget(args.pod, broker, flags.node)));
       }
       throw error;
     }
@@ -112,13 +108,13 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
       return result;
     }
     this.reporter.event([...header, ...renderMovePlan(plan, 10)].join('\n'));
-    await this.confirmOrStop('Proceed with this drain?', flags.yes);
+    await this.confirmOrStop(questions.drain, flags.yes);
 
     const signal = this.interruptSignal();
     if (target.node !== undefined) {
       await session.kube.setUnschedulable(target.node, true);
       result.cordoned = target.node;
-      this.reporter.event(`node ${target.node} cordoned`);
+      this.reporter.event(nodeCordoned(target.node));
     }
     try {
       result.report = await executeDrain(admin, preparation, {
@@ -130,34 +126,23 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
       });
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError(
-          'interrupted: replication throttles cleared. Reassignments already started keep running (unthrottled) in Kafka; ' +
-            `run the same command again to pick them up and finish the drain of ${target.label}`,
-        );
+        throw new InterruptedError(drainInterrupted(target.label));
       }
       throw error;
     }
     this.reporter.flush();
     const report = result.report;
     if (report.remaining.length > 0) {
-      const named = report.remaining.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(', ');
-      throw new RefusedError(
-        `${target.label} still holds ${report.remaining.length} replica(s) after the drain (${named}${report.remaining.length > 5 ? ', ...' : ''}); ` +
-          'something else reassigned them meanwhile. Run the command again',
-      );
+      throw new RefusedError(drainLeftReplicas(target.label, report.remaining));
     }
-    this.reporter.event(
-      `drained ${target.label}: ${report.reassignment.partitions} partition(s)` +
-        (report.reassignment.bytes === null ? '' : `, ${formatBytes(report.reassignment.bytes)}`) +
-        ` in ${formatDuration(report.reassignment.durationMs)}; throttles cleared`,
-    );
+    this.reporter.event(drained(target.label, report.reassignment));
 
     if (flags.evict) {
       // The fresh view must agree that the brokers may go now; the webhook checks the same.
       const now = await gatherFacts(session, { nodes: false });
       const verdict = disruptionVerdict({ index: now.index, brokers: ids, kind: 'disrupt', down: now.down, pending: now.pending, policy: session.policy });
       if (!verdict.allowed) {
-        throw new RefusedError(`not evicting: ${verdict.reasons.map((r) => r.message).join(' ')}`);
+        throw new RefusedError(notEvicting(verdict));
       }
       for (const b of target.brokers) {
         if (b.pod === null) continue;
@@ -178,27 +163,4 @@ kafka-guard webhook decide); with --node the node is cordoned first.`;
 function maintenanceTarget(pod: string | undefined, broker: number | undefined, node: string | undefined): string {
   if (pod !== undefined) return pod;
   return broker !== undefined ? `--broker ${broker}` : `--node ${node ?? ''}`;
-}
-
-function drainHeader(result: DrainResult, evict: boolean, node: string | null): string[] {
-  const brokers = result.brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
-  const lines = [`${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: drain ${brokers}`];
-  if (node !== null) lines.push(`first:      cordon node ${node}`);
-  if (evict) lines.push(`then:       evict ${result.brokers.map((b) => b.pod ?? `broker ${b.id}`).join(', ')} through the Eviction API`);
-  return lines;
-}
-
-export function renderDrainResult(result: DrainResult): string {
-  const report = result.report;
-  if (report === null) return '';
-  const lines = [
-    `drained ${result.target}: ${report.reassignment.partitions} partition(s) moved, ${report.reassignment.replicasAdded} replica(s) created` +
-      (report.reassignment.bytes === null ? ` (bytes unknown: ${report.reassignment.bytesUnknownReason ?? ''})` : `, ${formatBytes(report.reassignment.bytes)}`) +
-      ` in ${formatDuration(report.reassignment.durationMs)}`,
-    `leadership moved first: ${report.leadershipMoved.elected + report.leadershipMoved.alreadyPreferred} partition(s); preferred leaders elected after: ${report.leadersElected.elected}`,
-    `throttles cleared: ${report.throttlesCleared.brokers.length} broker(s), ${report.throttlesCleared.topics.length} topic(s)`,
-  ];
-  if (result.cordoned !== null) lines.push(`node ${result.cordoned} is cordoned (kubectl uncordon ${result.cordoned} when done)`);
-  for (const e of result.evicted) lines.push(`evicted pod ${e.pod} (${e.attempts} attempt(s), ${formatDuration(e.durationMs)})`);
-  return lines.join('\n');
 }

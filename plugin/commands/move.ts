@@ -2,8 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError } from '../lib/errors.js';
 import { executeMove, prepareMove, type MoveOutcome, type MovePlan } from '../../shared/ops/move.js';
-import { renderMovePlan } from '../lib/plan-view.js';
-import { formatDuration } from '../lib/units.js';
+import { moveInterrupted, moveRefused, questions, renderMovePlanText, renderMoveResult } from '../messages.js';
 
 export interface MoveResult {
   dryRun: boolean;
@@ -53,10 +52,10 @@ See docs/plugin.md for how the pod is pinned to the node and the trade-offs.`;
       return result;
     }
     if (!plan.verdict.allowed) {
-      throw new RefusedError(`not moving ${plan.pod}: ${plan.verdict.reasons.map((r) => `${r.message} ${r.remediation ? `(${r.remediation})` : ''}`).join(' ')} Nothing was changed`);
+      throw new RefusedError(moveRefused(plan.pod, plan.verdict));
     }
     this.reporter.event(renderMovePlanText(plan, false).join('\n'));
-    await this.confirmOrStop(`Move ${plan.pod} to ${plan.toNode}?`, flags.yes);
+    await this.confirmOrStop(questions.move(plan.pod, plan.toNode), flags.yes);
     const signal = this.interruptSignal();
     try {
       result.outcome = await executeMove(
@@ -65,29 +64,11 @@ See docs/plugin.md for how the pod is pinned to the node and the trade-offs.`;
       );
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError(
-          `interrupted: throttles cleared and the StatefulSet pin removed. Check \`kubectl kafka status\`; run the same move again to finish it`,
-        );
+        throw new InterruptedError(moveInterrupted());
       }
       throw error;
     }
-    this.print(result, flags.output, (r) =>
-      r.outcome === null
-        ? ''
-        : `moved ${r.plan.pod} (broker ${r.plan.broker}) from ${r.plan.fromNode} to ${r.outcome.nodeAfter}: pod back after ${formatDuration(r.outcome.podDownMs)}, ` +
-          `in sync after ${formatDuration(r.outcome.inSyncMs)}; ${r.outcome.leadersRestored} preferred leader(s) restored`,
-    );
+    this.print(result, flags.output, renderMoveResult);
     return result;
   }
-}
-
-function renderMovePlanText(plan: MovePlan, dryRun: boolean): string[] {
-  const lines = [
-    `${dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: move ${plan.pod} (broker ${plan.broker}) from ${plan.fromNode} to ${plan.toNode}`,
-    `path:       ${plan.path} volume (${plan.volume.size ?? '?'} ${plan.volume.storageClass ?? ''}): ${plan.why}`,
-    ...plan.steps.map((s, i) => `step ${i + 1}:     ${s}`),
-  ];
-  if (!plan.verdict.allowed) lines.push(`UNSAFE now: ${plan.verdict.reasons.map((r) => r.message).join(' ')}`);
-  if (plan.evacuation !== null) lines.push('', 'drain before the move:', ...renderMovePlan(plan.evacuation, 10));
-  return lines;
 }

@@ -6,8 +6,7 @@ import { InterruptedError, UsageError } from '../lib/errors.js';
 import { readDiskFacts } from '../../shared/ops/disk.js';
 import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { describeMovePlan, type MovePlanView } from '../../shared/ops/plan-view.js';
-import { renderMovePlan } from '../lib/plan-view.js';
-import { formatBytes, formatDuration } from '../lib/units.js';
+import { brokersNotRegistered, notABrokerList, questions, rebalanceHeader, rebalanceInterrupted, renderMovePlan, renderRebalanceResult } from '../messages.js';
 
 export interface RebalanceResult {
   brokers: number[];
@@ -47,7 +46,7 @@ like drain.`;
     const facts = await gatherFacts(session, { nodes: false });
     const unknown = (wanted ?? []).filter((id) => !facts.index.registered.has(id));
     if (unknown.length > 0) {
-      throw new UsageError(`--brokers: ${unknown.join(', ')} not registered with Kafka; registered brokers: ${facts.index.brokerIds.join(', ')}`);
+      throw new UsageError(brokersNotRegistered(unknown, facts.index.brokerIds));
     }
     const disk = await readDiskFacts(session, facts, maxDiskUsagePercent);
     const plan = planRebalance(facts.index, {
@@ -63,16 +62,13 @@ like drain.`;
       leadershipChanges: plan.leadership.length,
       report: null,
     };
-    const header = [
-      `${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: rebalance brokers ${result.brokers.join(', ')}`,
-      `replicas:   spread ${plan.summary.replicaSpread.before} -> ${plan.summary.replicaSpread.after}; preferred leaders: spread ${plan.summary.leaderSpread.before} -> ${plan.summary.leaderSpread.after} (${plan.leadership.length} change(s))`,
-    ];
+    const header = rebalanceHeader(result, plan.summary);
     if (result.dryRun || (plan.moves.length === 0 && plan.leadership.length === 0)) {
       this.print(result, flags.output, (r) => [...header, ...renderMovePlan(r.plan)].join('\n'));
       return result;
     }
     this.reporter.event([...header, ...renderMovePlan(view, 10)].join('\n'));
-    await this.confirmOrStop('Proceed with this rebalance?', flags.yes);
+    await this.confirmOrStop(questions.rebalance, flags.yes);
     const signal = this.interruptSignal();
     try {
       result.report = await executeRebalance(admin, plan, {
@@ -86,23 +82,17 @@ like drain.`;
       });
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError('interrupted: replication throttles cleared; reassignments already started keep running in Kafka');
+        throw new InterruptedError(rebalanceInterrupted());
       }
       throw error;
     }
-    this.print(result, flags.output, (r) => {
-      const moved = r.report?.reassignment;
-      return moved === undefined
-        ? ''
-        : `rebalanced: ${moved.partitions} partition(s)${moved.bytes === null ? '' : `, ${formatBytes(moved.bytes)}`} in ${formatDuration(moved.durationMs)}; ` +
-            `${r.report?.leaders.elected ?? 0} leader(s) elected; throttles cleared`;
-    });
+    this.print(result, flags.output, renderRebalanceResult);
     return result;
   }
 }
 
 function parseBrokerList(text: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
-  if (parts.some((p) => !/^(0|[1-9]\d*)$/.test(p))) throw new UsageError(`--brokers ${JSON.stringify(text)} is not a list of broker ids; write e.g. 0,1,2`);
+  if (parts.some((p) => !/^(0|[1-9]\d*)$/.test(p))) throw new UsageError(notABrokerList(text));
   return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }

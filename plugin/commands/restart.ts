@@ -5,6 +5,7 @@ import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { restartBrokers, restartOrder, type RestartStep } from '../../shared/ops/restart.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../../shared/ops/target.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
+import { flagInvalid, questions, restartAllAndOne, restartInterrupted, restartNoBroker, restartPlan } from '../messages.js';
 import { disruptionVerdict } from '../../shared/safety/disruption.js';
 import { renderTable } from '../output/table.js';
 
@@ -45,10 +46,10 @@ fully in sync, then put the preferred leaders back. The active KRaft controller 
   public async run(): Promise<RestartResult> {
     const { args, flags } = await this.parse(Restart);
     const timeout = parseDuration(flags.timeout);
-    if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
+    if (!timeout.ok) throw new UsageError(flagInvalid('--timeout', timeout.error));
     const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
-    if (flags.all && (args.pod !== undefined || broker !== undefined)) throw new UsageError('give either --all or one broker (POD or --broker), not both');
-    if (!flags.all && args.pod === undefined && broker === undefined) throw new UsageError('name the broker to restart (POD or --broker ID), or --all');
+    if (flags.all && (args.pod !== undefined || broker !== undefined)) throw new UsageError(restartAllAndOne());
+    if (!flags.all && args.pod === undefined && broker === undefined) throw new UsageError(restartNoBroker());
 
     const session = await this.connect(flags);
     const facts = await gatherFacts(session, { nodes: false });
@@ -67,16 +68,13 @@ fully in sync, then put the preferred leaders back. The active KRaft controller 
       firstReasons: firstVerdict?.reasons.map((r) => r.message) ?? [],
       steps: [],
     };
-    const plan = [
-      `${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: restart ${order.map((b) => `${b.pod ?? '?'} (broker ${b.id}${b.id === result.controller ? ', active controller' : ''})`).join(', then ')}`,
-      result.firstAllowed ? `${first?.pod ?? ''} may go down now` : `${first?.pod ?? ''} may NOT go down now: ${result.firstReasons.join(' ')}`,
-    ];
+    const plan = restartPlan(result);
     if (flags['dry-run']) {
       this.print(result, flags.output, () => plan.join('\n'));
       return result;
     }
     this.reporter.event(plan.join('\n'));
-    await this.confirmOrStop('Proceed with the restart?', flags.yes);
+    await this.confirmOrStop(questions.restart, flags.yes);
     const signal = this.interruptSignal();
     try {
       result.steps = await restartBrokers(
@@ -85,7 +83,7 @@ fully in sync, then put the preferred leaders back. The active KRaft controller 
       );
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError('interrupted: the broker being restarted comes back on its own; check `kubectl kafka status` before restarting the rest');
+        throw new InterruptedError(restartInterrupted());
       }
       throw error;
     }

@@ -1,9 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags, parseReassignmentFlags, reassignmentFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
-import { renderMovePlan } from '../lib/plan-view.js';
-import { executeScale, prepareScale, type ScalePlan, type ScaleResult } from '../../shared/ops/scale.js';
-import { formatBytes, formatDuration } from '../lib/units.js';
+import { executeScale, prepareScale, type ScaleResult } from '../../shared/ops/scale.js';
+import { questions, renderScalePlan, renderScaleResult, replicasTooFew, scaleInterrupted, scaleNothingToDo } from '../messages.js';
 
 export default class Scale extends KafkaCommand {
   static override summary = 'Scale a broker StatefulSet safely: drain the brokers that go away first, or rebalance onto the new ones.';
@@ -32,7 +31,7 @@ registered with Kafka, then replicas are rebalanced onto them.`;
   public async run(): Promise<ScaleResult> {
     const { args, flags } = await this.parse(Scale);
     const { throttleBytesPerSecond, timeoutMs, maxDiskUsagePercent } = parseReassignmentFlags(flags);
-    if (flags.replicas < 1) throw new UsageError('--replicas must be at least 1: scaling a Kafka cluster to 0 brokers is not a guarded operation');
+    if (flags.replicas < 1) throw new UsageError(replicasTooFew());
     const session = await this.connect(flags);
     const prepared = await prepareScale(session, {
       statefulSet: args.statefulset.replace(/^(statefulset|sts)(\.apps)?\//, ''),
@@ -45,7 +44,7 @@ registered with Kafka, then replicas are rebalanced onto them.`;
     const { plan } = prepared;
     const result: ScaleResult = { ...plan, dryRun: flags['dry-run'], drain: null, rebalance: null, deletedClaims: [], unregistered: null };
     if (plan.direction === 'none') {
-      this.print(result, flags.output, () => `StatefulSet ${plan.statefulSet} already has ${plan.to} replicas; nothing to do`);
+      this.print(result, flags.output, () => scaleNothingToDo(plan.statefulSet, plan.to));
       return result;
     }
     if (flags['dry-run']) {
@@ -53,7 +52,7 @@ registered with Kafka, then replicas are rebalanced onto them.`;
       return result;
     }
     this.reporter.event(renderScalePlan(plan, false).join('\n'));
-    await this.confirmOrStop(`Scale ${plan.statefulSet} from ${plan.from} to ${plan.to}?`, flags.yes);
+    await this.confirmOrStop(questions.scale(plan.statefulSet, plan.from, plan.to), flags.yes);
     const signal = this.interruptSignal();
     try {
       Object.assign(
@@ -65,49 +64,11 @@ registered with Kafka, then replicas are rebalanced onto them.`;
       );
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError(
-          'interrupted: replication throttles cleared. Reassignments already started keep running in Kafka; ' +
-            `run the same command again to finish scaling ${plan.statefulSet} to ${plan.to}`,
-        );
+        throw new InterruptedError(scaleInterrupted(plan.statefulSet, plan.to));
       }
       throw error;
     }
     this.print(result, flags.output, renderScaleResult);
     return result;
   }
-}
-
-function renderScalePlan(plan: ScalePlan, dryRun: boolean): string[] {
-  const who = plan.brokers.map((b) => `${b.pod} (broker ${b.id ?? '?'})`).join(', ');
-  const lines = [`${dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: scale StatefulSet ${plan.statefulSet} from ${plan.from} to ${plan.to}`];
-  if (plan.direction === 'down') {
-    lines.push(`first:      drain ${who}`);
-    if (plan.moves !== null) lines.push(...renderMovePlan(plan.moves, 10));
-    lines.push(`then:       scale to ${plan.to}, and unregister the removed broker(s) from Kafka once their pods are gone`);
-    lines.push(
-      plan.deleteVolumes
-        ? `then:       delete PersistentVolumeClaims ${plan.claims.join(', ') || '(none)'}`
-        : `volumes:    kept (${plan.claims.join(', ') || 'none'}); --delete-volumes deletes them`,
-    );
-  } else {
-    lines.push(`first:      scale to ${plan.to} and wait for ${who} to register with Kafka`);
-    lines.push('then:       rebalance replicas onto them' + (plan.moves === null ? '' : ' (estimate; planned again once they run):'));
-    if (plan.moves !== null) lines.push(...renderMovePlan(plan.moves, 10));
-  }
-  return lines;
-}
-
-function renderScaleResult(result: ScaleResult): string {
-  const lines = [`StatefulSet ${result.statefulSet} scaled from ${result.from} to ${result.to}`];
-  const moved = result.drain?.reassignment ?? result.rebalance?.reassignment;
-  if (moved !== undefined) {
-    lines.push(
-      `${result.direction === 'down' ? 'drained' : 'rebalanced'}: ${moved.partitions} partition(s)` +
-        (moved.bytes === null ? '' : `, ${formatBytes(moved.bytes)}`) +
-        ` in ${formatDuration(moved.durationMs)}; throttles cleared`,
-    );
-  }
-  if (result.deletedClaims.length > 0) lines.push(`deleted PersistentVolumeClaims: ${result.deletedClaims.join(', ')}`);
-  else if (result.direction === 'down' && result.claims.length > 0) lines.push(`kept PersistentVolumeClaims: ${result.claims.join(', ')}`);
-  return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { buildStatus, type StatusResult } from '../lib/status.js';
 import { formatBytes } from '../lib/units.js';
 import { renderFields, renderTable } from '../output/table.js';
+import { reassignmentsInFlight, statusNote, throttlesSummary } from '../messages.js';
 
 export default class Status extends KafkaCommand {
   static override summary = 'Show the brokers, where they run, what they hold, and whether each is safe to disrupt now.';
@@ -68,7 +69,7 @@ export function renderStatus(status: StatusResult): string {
     ['offline', String(t.offline)],
   ]);
   const sections = [brokers, '', totals];
-  sections.push('', status.reassignments.length === 0 ? 'reassignments in flight: none' : `reassignments in flight: ${status.reassignments.length}`);
+  sections.push('', reassignmentsInFlight(status.reassignments.length));
   if (status.reassignments.length > 0) {
     sections.push(
       renderTable(
@@ -77,13 +78,7 @@ export function renderStatus(status: StatusResult): string {
       ),
     );
   }
-  const throttles = status.throttles;
-  if (throttles.brokers.length === 0 && throttles.topics.length === 0) sections.push('replication throttles: none');
-  else {
-    sections.push(
-      `replication throttles: ${throttles.brokers.length} broker(s), ${throttles.topics.length} topic(s) (kubectl kafka throttles)`,
-    );
-  }
-  for (const note of status.notes) sections.push(`note: ${note}`);
+  sections.push(throttlesSummary(status.throttles));
+  for (const note of status.notes) sections.push(statusNote(note));
   return sections.join('\n');
 }

@@ -5,6 +5,7 @@ import type { ThrottleState } from '../../shared/kafka/types.js';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { formatRate } from '../lib/units.js';
 import { renderTable } from '../output/table.js';
+import { noThrottles, questions, throttlesDryRun, throttlesRemoved } from '../messages.js';
 
 export interface ThrottlesResult {
   throttles: ThrottleState;
@@ -41,7 +42,7 @@ replication of those replicas stays slow. This lists every one; --clear removes 
     const empty = view.throttles.brokers.length === 0 && view.throttles.topics.length === 0;
     if (flags.clear && !flags['dry-run'] && !empty) {
       this.reporter.event(renderThrottles(view.throttles));
-      await this.confirmOrStop('Remove all of these throttles?', flags.yes);
+      await this.confirmOrStop(questions.throttlesClear, flags.yes);
       result.cleared = await clearThrottles(admin, 'all');
     }
     this.print(result, flags.output, renderThrottlesResult);
@@ -50,7 +51,7 @@ replication of those replicas stays slow. This lists every one; --clear removes 
 }
 
 function renderThrottles(throttles: ThrottleState): string {
-  if (throttles.brokers.length === 0 && throttles.topics.length === 0) return 'no replication throttles';
+  if (throttles.brokers.length === 0 && throttles.topics.length === 0) return noThrottles();
   const parts: string[] = [];
   if (throttles.brokers.length > 0) {
     parts.push(
@@ -78,9 +79,9 @@ function renderThrottles(throttles: ThrottleState): string {
 
 function renderThrottlesResult(result: ThrottlesResult): string {
   if (result.cleared !== null) {
-    const c = result.cleared;
-    return `removed throttles from ${c.brokers.length} broker(s)${c.clusterDefault ? ' and the cluster-wide default' : ''} and ${c.topics.length} topic(s)`;
+    return throttlesRemoved(result.cleared);
   }
   const listed = renderThrottles(result.throttles);
-  return result.dryRun && listed !== 'no replication throttles' ? `${listed}\n(dry run: --clear would remove all of these)` : listed;
+  const empty = result.throttles.brokers.length === 0 && result.throttles.topics.length === 0;
+  return result.dryRun && !empty ? throttlesDryRun(listed) : listed;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseReassignmentFlags } from './base-command.js';
 import { UsageError } from './errors.js';
-import { renderDiskCheck } from './plan-view.js';
+import { renderDiskCheck } from '../messages.js';
 
 describe('--max-disk-usage', () => {
   it('defaults to 85 and takes 1..100', () => {

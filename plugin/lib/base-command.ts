@@ -13,6 +13,7 @@ import { ledgerLocation } from '../../shared/k8s/ledger.js';
 import { openSession, type Session } from './session.js';
 import { parseDuration, parseRate } from './units.js';
 import { DEFAULT_MAX_DISK_USAGE_PERCENT, parseMaxDiskUsage } from '../../shared/safety/disk.js';
+import { bootstrapServersInvalid, errorLine, flagInvalid, interruptReason, interruptReceived, notConfirmed } from '../messages.js';
 
 export const CONNECTION_GROUP = 'CONNECTION';
 
@@ -53,7 +54,7 @@ export abstract class KafkaCommand extends Command {
   }): Promise<Session> {
     const bootstrap = flags['bootstrap-server'];
     if (bootstrap !== undefined && bootstrap.split(',').some((entry) => !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/.test(entry.trim()))) {
-      throw new UsageError(`--bootstrap-server ${JSON.stringify(bootstrap)} is not a list of host:port; write e.g. kafka-0.kafka-headless.kafka.svc:9092,127.0.0.1:9093`);
+      throw new UsageError(bootstrapServersInvalid(bootstrap));
     }
     this.verbose = flags.verbose === true;
     this.session = await openSession({
@@ -82,7 +83,7 @@ export abstract class KafkaCommand extends Command {
   protected async confirmOrStop(question: string, yes: boolean): Promise<void> {
     if (yes || !isInteractive()) return;
     this.reporter.flush();
-    if (!(await confirm(question))) throw new RefusedError('not confirmed; nothing was changed');
+    if (!(await confirm(question))) throw new RefusedError(notConfirmed());
   }
 
   /**
@@ -96,8 +97,8 @@ export abstract class KafkaCommand extends Command {
     const onSigint = () => {
       count += 1;
       if (count === 1) {
-        this.reporter.event('interrupted: stopping and clearing replication throttles (Ctrl-C again to quit at once)');
-        controller.abort(new InterruptedError('interrupted'));
+        this.reporter.event(interruptReceived());
+        controller.abort(new InterruptedError(interruptReason()));
       } else {
         process.exit(ExitCode.interrupted);
       }
@@ -112,7 +113,7 @@ export abstract class KafkaCommand extends Command {
     if (error.oclif?.exit !== undefined) throw error;
     this.reporter.flush();
     const code = exitCodeOf(error);
-    process.stderr.write(`error: ${messageOf(error)}\n`);
+    process.stderr.write(errorLine(messageOf(error)));
     if (this.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
     this.exit(code);
   }
@@ -157,12 +158,12 @@ export function parseReassignmentFlags(flags: { throttle?: string | undefined; t
   let throttleBytesPerSecond: number | null = null;
   if (flags.throttle !== undefined) {
     const rate = parseRate(flags.throttle);
-    if (!rate.ok) throw new UsageError(`--throttle: ${rate.error}`);
+    if (!rate.ok) throw new UsageError(flagInvalid('--throttle', rate.error));
     throttleBytesPerSecond = rate.value;
   }
   const timeout = parseDuration(flags.timeout);
-  if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
+  if (!timeout.ok) throw new UsageError(flagInvalid('--timeout', timeout.error));
   const maxDiskUsage = parseMaxDiskUsage(flags['max-disk-usage'] ?? String(DEFAULT_MAX_DISK_USAGE_PERCENT));
-  if (!maxDiskUsage.ok) throw new UsageError(`--max-disk-usage: ${maxDiskUsage.error}`);
+  if (!maxDiskUsage.ok) throw new UsageError(flagInvalid('--max-disk-usage', maxDiskUsage.error));
   return { throttleBytesPerSecond, timeoutMs: timeout.value, maxDiskUsagePercent: maxDiskUsage.value };
 }

@@ -14,6 +14,7 @@ import { selectorToString } from '../../shared/k8s/selector.js';
 import { formatPolicyErrors, parsePolicy } from '../../shared/policy/parse.js';
 import { POLICY_KIND, type KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { KafkaSettingsError, UsageError } from './errors.js';
+import { bootstrapServerRefused, kafkaClientLog, kafkaSettingsInvalid, noPolicy, policyNotFound, severalPolicies } from '../messages.js';
 
 export interface SessionOptions extends KubeConnectionOptions {
   /** --policy: which KafkaGuardPolicy when the namespace has several. */
@@ -71,10 +72,10 @@ export class Session {
     } catch (error) {
       // A malformed --bootstrap-server is a usage error; Secret trouble means Kafka cannot be reached as configured.
       if (this.options.bootstrapServers?.length && error instanceof Error && /bootstrapServers/.test(error.message)) {
-        throw new UsageError(`--bootstrap-server: ${error.message.replace(/spec\.kafka\.bootstrapServers\[\d+\] is /, '')}`);
+        throw new UsageError(bootstrapServerRefused(error.message));
       }
       if (error instanceof Error) {
-        throw new KafkaSettingsError(`${error.message} (KafkaGuardPolicy ${this.namespace}/${this.policy.metadata.name}, spec.kafka)`, { cause: error });
+        throw new KafkaSettingsError(kafkaSettingsInvalid(error.message, this.namespace, this.policy.metadata.name), { cause: error });
       }
       throw error;
     }
@@ -84,7 +85,7 @@ export class Session {
       ...PLUGIN_KAFKA_OPTIONS,
       logLevel: verbose ? 'warn' : 'nothing',
       log: (entry: KafkaLogEntry) => {
-        if (verbose) warn(`kafka ${entry.level}: ${entry.namespace}: ${entry.message}`);
+        if (verbose) warn(kafkaClientLog(entry.level, entry.namespace, entry.message));
       },
     });
     return this.admin;
@@ -132,18 +133,12 @@ async function findPolicy(kube: KubeCluster, namespace: string, wanted: string |
   if (wanted !== undefined) {
     chosen = named.find((n) => n.name === wanted)?.item;
     if (chosen === undefined) {
-      throw new UsageError(
-        `--policy ${wanted}: no ${POLICY_KIND} of that name in namespace ${namespace}` +
-          (names.length > 0 ? `; there: ${names.join(', ')}` : '; the namespace has none (choose the namespace with -n)'),
-      );
+      throw new UsageError(policyNotFound(wanted, POLICY_KIND, namespace, names));
     }
   } else if (named.length === 0) {
-    throw new UsageError(
-      `no ${POLICY_KIND} in namespace ${namespace}: kubectl kafka finds the Kafka cluster through it. ` +
-        'Choose the namespace with -n, or create a policy (docs/policy.md)',
-    );
+    throw new UsageError(noPolicy(POLICY_KIND, namespace));
   } else if (named.length > 1) {
-    throw new UsageError(`namespace ${namespace} has ${named.length} ${POLICY_KIND}s (${names.join(', ')}); choose one with --policy NAME`);
+    throw new UsageError(severalPolicies(POLICY_KIND, namespace, names));
   } else {
     chosen = named[0]?.item;
   }

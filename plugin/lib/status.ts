@@ -13,6 +13,7 @@ import { zoneOf, type ClusterFacts } from '../../shared/ops/snapshot.js';
 import { brokerSafety } from '../../shared/safety/disruption.js';
 import { brokerCapacity } from '../../shared/safety/disk.js';
 import { quantityBytes } from './units.js';
+import { replicaSizesUnknownNote } from '../messages.js';
 
 export interface BrokerStatusRow {
   id: number;
@@ -115,7 +116,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
     });
 
   const notes = [...directory.errors];
-  if (facts.sizes !== null && !facts.sizes.ok) notes.push(`replica sizes unknown: ${facts.sizes.reason}`);
+  if (facts.sizes !== null && !facts.sizes.ok) notes.push(replicaSizesUnknownNote(facts.sizes.reason));
   const reassignments: ReassignmentRow[] = [];
   for (const state of index.partitions) {
     if (state.addingReplicas.length === 0 && state.removingReplicas.length === 0) continue;

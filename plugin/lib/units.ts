@@ -6,8 +6,10 @@
  * wrong speed.
  */
 import { formatBytes } from '../../shared/bytes.js';
+import { durationNotPositive, notADuration, notARate, RATE_FORMS, rateOutOfRange } from '../messages.js';
 
 export { formatBytes };
+export { RATE_FORMS };
 
 const RATE_UNITS: Readonly<Record<string, number>> = {
   B: 1,
@@ -20,8 +22,6 @@ const RATE_UNITS: Readonly<Record<string, number>> = {
   GiB: 2 ** 30,
 };
 
-export const RATE_FORMS = 'a number and a unit per second: e.g. 50MiB/s, 500KiB/s, 1.5GB/s, 1048576B/s (units B, kB/KB, MB, GB, KiB, MiB, GiB)';
-
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** `50MiB/s` -> 52428800 (bytes per second, a whole number >= 1). */
@@ -30,11 +30,11 @@ export function parseRate(text: string): Parsed<number> {
   const amount = match?.[1];
   const unit = match?.[2];
   if (amount === undefined || unit === undefined) {
-    return { ok: false, error: `throttle ${JSON.stringify(text)} is not a rate; write ${RATE_FORMS}` };
+    return { ok: false, error: notARate(text) };
   }
   const bytes = Math.floor(Number(amount) * (RATE_UNITS[unit] ?? 0));
   if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    return { ok: false, error: `throttle ${JSON.stringify(text)} is ${bytes < 1 ? 'below 1 byte per second' : 'too large'}; write ${RATE_FORMS}` };
+    return { ok: false, error: rateOutOfRange(text, bytes < 1) };
   }
   return { ok: true, value: bytes };
 }
@@ -44,11 +44,11 @@ const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60
 /** `90s`, `30m`, `2h`, `1h30m` -> milliseconds (> 0). */
 export function parseDuration(text: string): Parsed<number> {
   if (!/^(\d+(ms|s|m|h))+$/.test(text)) {
-    return { ok: false, error: `duration ${JSON.stringify(text)} is not a duration; write e.g. 90s, 30m, 2h or 1h30m` };
+    return { ok: false, error: notADuration(text) };
   }
   let total = 0;
   for (const [, amount = '0', unit = 's'] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(amount) * (DURATION_UNITS[unit] ?? 0);
-  if (total <= 0) return { ok: false, error: `duration ${JSON.stringify(text)} must be longer than zero` };
+  if (total <= 0) return { ok: false, error: durationNotPositive(text) };
   return { ok: true, value: total };
 }
 

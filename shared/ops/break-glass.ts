@@ -12,6 +12,7 @@ import jsonPatch from 'fast-json-patch';
 import { KubeApiError, type JsonPatchOperation, type KubeCluster } from '../k8s/cluster.js';
 import { ANNOTATIONS } from '../policy/types.js';
 import { RefusedError } from './errors.js';
+import { breakGlassInUse, breakGlassNotRemoved } from './messages.js';
 
 const PATH = `/metadata/annotations/${jsonPatch.escapePathComponent(ANNOTATIONS.allowDisruption)}`;
 
@@ -30,10 +31,7 @@ export async function withBreakGlass<T>(
   if (current === null) return action();
   const existing = current.metadata?.annotations?.[ANNOTATIONS.allowDisruption];
   if (existing !== undefined) {
-    throw new RefusedError(
-      `pod ${pod} already carries ${ANNOTATIONS.allowDisruption}="${existing}", someone's one-time override, which this step would use up. ` +
-        `Remove it (kubectl annotate pod ${pod} -n ${namespace} ${ANNOTATIONS.allowDisruption}-) and run the command again`,
-    );
+    throw new RefusedError(breakGlassInUse(namespace, pod, existing));
   }
   const add: JsonPatchOperation[] = [{ op: 'test', path: '/metadata/uid', value: current.metadata?.uid }];
   if (current.metadata?.annotations === undefined) add.push({ op: 'add', path: '/metadata/annotations', value: {} });
@@ -46,10 +44,7 @@ export async function withBreakGlass<T>(
     // test (422: already gone) or a pod that is gone (404) is the expected case.
     await kube.patchPod(namespace, pod, [{ op: 'test', path: PATH, value: reason }, { op: 'remove', path: PATH }]).catch((error: unknown) => {
       if (error instanceof KubeApiError && [404, 422].includes(error.status)) return;
-      warn(
-        `could not remove ${ANNOTATIONS.allowDisruption} from pod ${pod} (${error instanceof Error ? error.message : String(error)}); ` +
-          `remove it by hand: kubectl annotate pod ${pod} -n ${namespace} ${ANNOTATIONS.allowDisruption}-`,
-      );
+      warn(breakGlassNotRemoved(namespace, pod, error instanceof Error ? error.message : String(error)));
     });
   }
 }

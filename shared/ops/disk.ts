@@ -9,7 +9,7 @@ import { diskFactsFrom, unlimitedBrokers, type DiskFacts } from '../safety/disk.
 import type { OperationSession } from './operation.js';
 import { gatherVolumes, type ClusterFacts } from './snapshot.js';
 import { quantityBytes } from '../bytes.js';
-import { brokerList } from '../safety/messages.js';
+import { diskCapacityUnknown, diskHeadroomNotChecked } from './messages.js';
 
 export interface DiskReading {
   /** undefined when sizes are unknown: plan without the headroom check. */
@@ -25,17 +25,11 @@ export async function readDiskFacts(session: OperationSession, facts: ClusterFac
     fetchReplicaSizes(admin, brokers, null),
     facts.volumes.size > 0 ? Promise.resolve(facts.volumes) : gatherVolumes(session, facts.pods),
   ]);
-  if (!sizes.ok) return { disk: undefined, notes: [`disk headroom not checked: replica sizes unknown (${sizes.reason})`] };
+  if (!sizes.ok) return { disk: undefined, notes: [diskHeadroomNotChecked(sizes.reason)] };
   const claimBytes = new Map<number, number | null>();
   for (const [pod, id] of facts.directory.byPod) claimBytes.set(id, quantityBytes(volumes.get(pod)?.volume.size ?? null));
   const disk = diskFactsFrom({ view: facts.view, sizes: sizes.sizes, space: sizes.space, claimBytes, maxUsagePercent });
   const unlimited = unlimitedBrokers(disk, brokers);
-  const notes =
-    unlimited.length === 0
-      ? []
-      : [
-          `disk capacity of ${brokerList(unlimited)} unknown (no volume claim, and Kafka older than 3.3 does not report its log dir size): ` +
-            'no headroom limit for ' + (unlimited.length === 1 ? 'it' : 'them'),
-        ];
+  const notes = unlimited.length === 0 ? [] : [diskCapacityUnknown(unlimited)];
   return { disk, notes };
 }

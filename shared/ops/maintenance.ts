@@ -23,6 +23,24 @@ import { disruptionVerdict } from '../safety/disruption.js';
 import { batchMoves, PlanError, type PartitionMove } from '../safety/planner.js';
 import type { PartitionRef, Verdict } from '../safety/types.js';
 import { RefusedError, UsageError } from './errors.js';
+import {
+  brokerHasNoPod,
+  brokerNotRegistered,
+  brokerPodNotReady,
+  brokersBack,
+  brokersInSync,
+  brokersToBeBack,
+  leadershipMovedOffBrokers,
+  maintenanceRecorded,
+  maintenanceRecordsInTheWay,
+  maintenanceRecordUnreadable,
+  movingBackBeforeMaintenance,
+  noMaintenanceRecorded,
+  nodeUncordoned,
+  planRefused,
+  throttleSweepFailed,
+  waitingForBrokersBack,
+} from './messages.js';
 import { progressHooks, type OperationContext, type OperationFacts, type OperationSession } from './operation.js';
 import { waitFor } from './wait.js';
 
@@ -50,16 +68,12 @@ export function recordFor(records: readonly StoredRecord[], brokers: readonly nu
   const touching = records.filter((r) => r.record === null || r.record.brokers.some((b) => brokers.includes(b)));
   const unreadable = touching.find((r) => r.record === null);
   if (unreadable !== undefined) {
-    throw new UsageError(
-      `the maintenance record ${unreadable.key} in ConfigMap ${MAINTENANCE_CONFIGMAP} cannot be read; fix or remove that key ` +
-        `(kubectl edit configmap ${MAINTENANCE_CONFIGMAP}) and run the command again`,
-    );
+    throw new UsageError(maintenanceRecordUnreadable(unreadable.key, MAINTENANCE_CONFIGMAP));
   }
   if (touching.length === 0) return null;
   const exact = touching.find((r) => sameSet(r.record?.brokers ?? [], brokers));
   if (exact !== undefined && touching.length === 1) return exact;
-  const named = touching.map((r) => `broker(s) ${r.record?.brokers.join(', ') ?? '?'}`).join('; ');
-  throw new UsageError(`a maintenance of ${named} is recorded; name exactly those brokers (kubectl kafka maintenance list shows them)`);
+  throw new UsageError(maintenanceRecordsInTheWay(touching.map((r) => r.record?.brokers ?? null)));
 }
 
 function sameSet(a: readonly number[], b: readonly number[]): boolean {
@@ -89,7 +103,7 @@ export async function prepareStart(session: OperationSession, facts: OperationFa
   try {
     plan = planMaintenance({ index: facts.index, brokers, down: facts.down.filter((b) => !brokers.includes(b)), pending: facts.pending, policy: session.policy, maxMovesPerBroker });
   } catch (error) {
-    if (error instanceof PlanError) throw new RefusedError(`${error.message.replace(/\.+$/, '')}. Nothing was changed`);
+    if (error instanceof PlanError) throw new RefusedError(planRefused(error.message));
     throw error;
   }
   return { target, facts, plan, key: stored?.key ?? recordKey(session.policy.metadata.name, brokers), existing: stored?.record ?? null };
@@ -114,12 +128,12 @@ export async function executeStart(context: OperationContext, prepared: StartPre
   const record = mergeRecord(prepared.existing, plan, new Date().toISOString(), cordon, startedBy);
   // Written before anything changes: whatever happens next, `end` knows what to put back.
   await writeRecord(session, prepared.key, record);
-  reporter.event(`recorded in ConfigMap ${MAINTENANCE_CONFIGMAP} (key ${prepared.key}) what this maintenance changes`);
+  reporter.event(maintenanceRecorded(MAINTENANCE_CONFIGMAP, prepared.key));
 
   const wait = { timeoutMs: context.timeoutMs, signal: context.signal };
   const leadership = await applyReplicaOrder(admin, plan.leadership.changes, wait);
   if (plan.leadership.changes.length > 0) {
-    reporter.event(`leadership of ${leadership.elected + leadership.alreadyPreferred} partition(s) moved off broker(s) ${plan.brokers.join(', ')}`);
+    reporter.event(leadershipMovedOffBrokers(leadership.elected + leadership.alreadyPreferred, plan.brokers));
   }
   let reassignment: ReassignmentReport | null = null;
   try {
@@ -134,7 +148,7 @@ export async function executeStart(context: OperationContext, prepared: StartPre
     if (moved.length > 0) await electLeaders(admin, moved);
   } finally {
     await sweepThrottles(admin, plan.brokers, reassignment?.throttled ?? { brokers: [], topics: [] }).catch((error: unknown) => {
-      reporter.event(`sweeping throttles failed: ${error instanceof Error ? error.message : String(error)}; run \`kubectl kafka throttles --clear\``);
+      reporter.event(throttleSweepFailed(error instanceof Error ? error.message : String(error)));
     });
   }
   const now = await session.snapshot();
@@ -169,7 +183,7 @@ export async function prepareEnd(session: OperationSession, facts: OperationFact
   const brokers = target.brokers.map((b) => b.id);
   const stored = recordFor(await readRecords(session), brokers);
   if (stored === null || stored.record === null) {
-    throw new UsageError(`no maintenance of ${target.label} is recorded; kubectl kafka maintenance list shows the ones that are`);
+    throw new UsageError(noMaintenanceRecorded(target.label));
   }
   const record = stored.record;
   const back = movesBack(facts.index, record.moves);
@@ -183,9 +197,9 @@ export function notBack(facts: Pick<OperationFacts, 'directory' | 'index'>, brok
   const reasons: string[] = [];
   for (const id of brokers) {
     const pod = facts.directory.byId.get(id);
-    if (pod === undefined) reasons.push(`broker ${id} has no pod`);
-    else if (!podIsReady(pod)) reasons.push(`pod ${pod.metadata?.name ?? '?'} of broker ${id} is not Ready`);
-    else if (!facts.index.registered.has(id)) reasons.push(`broker ${id} is not registered with Kafka`);
+    if (pod === undefined) reasons.push(brokerHasNoPod(id));
+    else if (!podIsReady(pod)) reasons.push(brokerPodNotReady(pod.metadata?.name ?? '?', id));
+    else if (!facts.index.registered.has(id)) reasons.push(brokerNotRegistered(id));
   }
   return reasons;
 }
@@ -211,20 +225,20 @@ export async function executeEnd(context: OperationContext, prepared: EndPrepare
   if (record.cordoned !== null) {
     await session.kube.setUnschedulable(record.cordoned, false);
     uncordoned = record.cordoned;
-    reporter.event(`node ${record.cordoned} uncordoned`);
+    reporter.event(nodeUncordoned(record.cordoned));
   }
   if (prepared.notBack.length > 0) {
-    reporter.event(`waiting for the brokers to be back: ${prepared.notBack.join('; ')}`);
+    reporter.event(waitingForBrokersBack(prepared.notBack));
     await waitFor(
-      `broker(s) ${record.brokers.join(', ')} to be back (pod Ready, registered with Kafka); nothing was moved back, run this again once they are`,
+      brokersToBeBack(record.brokers),
       async () => (notBack(await session.snapshot(), record.brokers).length === 0 ? true : undefined),
       { timeoutMs: backTimeoutMs, signal: context.signal, intervalMs: 2_000 },
     );
-    reporter.event(`broker(s) ${record.brokers.join(', ')} are back`);
+    reporter.event(brokersBack(record.brokers));
   }
   let movedBack: ReassignmentReport | null = null;
   if (!keepPlacement && prepared.back.length > 0) {
-    reporter.event(`moving ${prepared.back.length} partition(s) back to their replicas before the maintenance`);
+    reporter.event(movingBackBeforeMaintenance(prepared.back.length));
     try {
       movedBack = await runReassignment(admin, {
         resumed: [],
@@ -245,7 +259,7 @@ export async function executeEnd(context: OperationContext, prepared: EndPrepare
     await waitForInSync(admin, [...hosted].map((o) => partitionRefOf(index, o)), {
       ...wait,
       onProgress: (p) => {
-        if (p.pending.length > 0) reporter.event(`broker(s) ${record.brokers.join(', ')}: ${p.inSync}/${p.total} partitions in sync`);
+        if (p.pending.length > 0) reporter.event(brokersInSync(record.brokers, p.inSync, p.total));
       },
     });
   }

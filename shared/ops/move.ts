@@ -39,10 +39,46 @@ import { withBreakGlass } from './break-glass.js';
 import { pin, unpin } from './pin.js';
 import { describeMovePlan, type MovePlanView } from './plan-view.js';
 import { resolveTarget } from './target.js';
-import { formatDuration } from '../duration.js';
 import { disruptionVerdict } from '../safety/disruption.js';
 import { waitForNewPodReady, waitForPodGone } from './pods.js';
 import { waitFor } from './wait.js';
+import {
+  alreadyOnNode,
+  brokerBackOn,
+  brokerInSync,
+  brokerToRegister,
+  claimDeletedWithPod,
+  claimDeleteRefused,
+  claimDeleteRefusedMovingBack,
+  claimToBeDeleted,
+  dataLocationUnknown,
+  earlierPinUndone,
+  leadershipMovedOffBroker,
+  moveBreakGlassReason,
+  movingBackToOriginal,
+  networkMoveSteps,
+  networkMoveWhy,
+  newPodToBeScheduled,
+  nodeAffinityUnmet,
+  nodeDoesNotExist,
+  nodeHasBroker,
+  nodeIsCordoned,
+  nodeLocalMoveSteps,
+  nodeLocalMoveWhy,
+  nodeNotReady,
+  notAStatefulSetPod,
+  notMoving,
+  pinRemoved,
+  podDeletedWaiting,
+  podNotFound,
+  podRunsNoBroker,
+  scheduledElsewhere,
+  scheduledWaitingReady,
+  statefulSetOfPodMissing,
+  statefulSetPinned,
+  volumeNotAttachable,
+  warningLine,
+} from './messages.js';
 
 export interface MovePlan {
   pod: string;
@@ -96,44 +132,36 @@ export async function prepareMove(
   const facts = await gatherFacts(session, { volumes: true, nodes: true });
   const target = resolveTarget({ pod: input.pod }, { namespace: session.namespace, ...facts });
   const broker = target.brokers[0];
-  if (broker === undefined || broker.pod === null) throw new UsageError(`${input.pod} runs no broker`);
+  if (broker === undefined || broker.pod === null) throw new UsageError(podRunsNoBroker(input.pod));
   const pod = facts.pods.find((p) => p.metadata?.name === broker.pod);
-  if (pod === undefined) throw new UsageError(`pod ${broker.pod} not found`);
+  if (pod === undefined) throw new UsageError(podNotFound(broker.pod));
   const fromNode = pod.spec?.nodeName ?? '';
   const statefulSet = statefulSetNameOfPod(pod);
   const ordinal = Number(/-(\d+)$/.exec(broker.pod)?.[1] ?? NaN);
   if (statefulSet === undefined || !Number.isInteger(ordinal)) {
-    throw new UsageError(`pod ${broker.pod} is not a StatefulSet pod; kubectl kafka move places StatefulSet brokers`);
+    throw new UsageError(notAStatefulSetPod(broker.pod));
   }
   const sts = await session.kube.readStatefulSet(session.namespace, statefulSet);
-  if (sts === null) throw new UsageError(`StatefulSet ${statefulSet} of pod ${broker.pod} does not exist`);
+  if (sts === null) throw new UsageError(statefulSetOfPodMissing(statefulSet, broker.pod));
   const node = checkTargetNode(facts, sts, broker.pod, fromNode, input.toNode);
 
   const volumeFacts = facts.volumes.get(broker.pod);
   const volume = volumeFacts?.volume;
   if (volume === undefined || volume.kind === 'unknown') {
-    throw new RefusedError(`cannot tell where the data of ${broker.pod} lives (${volume?.reason ?? 'no volume found'}); nothing was changed`);
+    throw new RefusedError(dataLocationUnknown(broker.pod, volume?.reason));
   }
   const base = { pod: broker.pod, broker: broker.id, statefulSet, fromNode, toNode: input.toNode, volume };
 
   if (volume.kind === 'network') {
     if (volumeFacts?.pv && !volumeUsableOn(volumeFacts.pv, input.toNode, node.metadata?.labels ?? {})) {
-      throw new UsageError(
-        `the volume of ${broker.pod} (${volume.volume ?? volume.claim ?? '?'}) cannot be attached on node ${input.toNode}: ${volume.reason}. Choose a node it can reach`,
-      );
+      throw new UsageError(volumeNotAttachable(broker.pod, volume.volume ?? volume.claim ?? '?', input.toNode, volume.reason));
     }
     const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
     const plan: MovePlan = {
       ...base,
       path: 'network',
-      why: `${volume.reason}: the data goes with the claim, so the broker only restarts on ${input.toNode}`,
-      steps: [
-        `check that broker ${broker.id} may go down (it is ${verdict.allowed ? 'safe' : 'NOT safe'} now)`,
-        `move the leadership of its partitions to other in-sync replicas`,
-        `pin StatefulSet ${statefulSet}'s pods to ${input.toNode} (update strategy OnDelete while pinned), delete ${broker.pod}`,
-        `once the new pod is scheduled on ${input.toNode}, take the pin out again`,
-        `wait until it is Ready, broker ${broker.id} registered and every partition it hosts in sync; restore its preferred leaders`,
-      ],
+      why: networkMoveWhy(volume.reason, input.toNode),
+      steps: networkMoveSteps({ broker: broker.id, allowed: verdict.allowed, statefulSet, pod: broker.pod, toNode: input.toNode }),
       evacuation: null,
       rebuilt: [],
       claims: [],
@@ -174,15 +202,17 @@ export async function prepareMove(
   const plan: MovePlan = {
     ...base,
     path: 'node-local',
-    why: `${volume.reason}: the data cannot follow the pod, so broker ${broker.id} is drained, recreated empty on ${input.toNode} with the same id, and refilled`,
-    steps: [
-      `drain broker ${broker.id}: ${drain.plan.moves.length + drain.resumed.length} partition(s) move to other brokers` +
-        (drain.unplaceable.length > 0 ? `; ${drain.unplaceable.length} have a replica on every other broker and are rebuilt from their leader (${verdict.allowed ? 'safe' : 'NOT safe'} now)` : ''),
-      `pin StatefulSet ${statefulSet}'s pods to ${input.toNode}; delete PersistentVolumeClaim(s) ${claims.join(', ') || '(none)'} and pod ${broker.pod}`,
-      `once the new pod is scheduled on ${input.toNode}, take the pin out again; its new volume is provisioned there`,
-      `wait until broker ${broker.id} registers (empty), then move the drained partitions back to their original replicas`,
-      'wait until every partition it hosts is in sync; restore its preferred leaders',
-    ],
+    why: nodeLocalMoveWhy(volume.reason, broker.id, input.toNode),
+    steps: nodeLocalMoveSteps({
+      broker: broker.id,
+      allowed: verdict.allowed,
+      moving: drain.plan.moves.length + drain.resumed.length,
+      rebuilt: drain.unplaceable.length,
+      statefulSet,
+      pod: broker.pod,
+      toNode: input.toNode,
+      claims,
+    }),
     evacuation,
     rebuilt: drain.unplaceable,
     claims,
@@ -193,14 +223,14 @@ export async function prepareMove(
 
 function checkTargetNode(facts: ClusterFacts, sts: V1StatefulSet, podName: string, fromNode: string, toNode: string): V1Node {
   const node = facts.nodes.get(toNode);
-  if (node === undefined) throw new UsageError(`node ${toNode} does not exist; the nodes are: ${[...facts.nodes.keys()].sort().join(', ')}`);
-  if (toNode === fromNode) throw new UsageError(`${podName} already runs on ${toNode}`);
-  if (node.spec?.unschedulable === true) throw new UsageError(`node ${toNode} is cordoned; uncordon it or choose another node`);
+  if (node === undefined) throw new UsageError(nodeDoesNotExist(toNode, [...facts.nodes.keys()]));
+  if (toNode === fromNode) throw new UsageError(alreadyOnNode(podName, toNode));
+  if (node.spec?.unschedulable === true) throw new UsageError(nodeIsCordoned(toNode));
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  if (!ready) throw new UsageError(`node ${toNode} is not Ready`);
+  if (!ready) throw new UsageError(nodeNotReady(toNode));
   const other = facts.pods.find((p) => p.spec?.nodeName === toNode && facts.directory.byPod.has(p.metadata?.name ?? ''));
   if (other !== undefined) {
-    throw new UsageError(`node ${toNode} already runs broker pod ${other.metadata?.name ?? '?'}; brokers do not share nodes. Choose a node without one`);
+    throw new UsageError(nodeHasBroker(toNode, other.metadata?.name ?? '?'));
   }
   const template = sts.spec?.template?.spec;
   const labels = node.metadata?.labels ?? {};
@@ -208,7 +238,7 @@ function checkTargetNode(facts: ClusterFacts, sts: V1StatefulSet, podName: strin
   const unmet = Object.entries(selector).filter(([k, v]) => labels[k] !== v);
   const terms = template?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   if (unmet.length > 0 || !nodeMatchesTerms(toNode, labels, terms)) {
-    throw new UsageError(`node ${toNode} does not satisfy the node selector / required node affinity of StatefulSet ${sts.metadata?.name ?? ''}`);
+    throw new UsageError(nodeAffinityUnmet(toNode, sts.metadata?.name ?? ''));
   }
   return node;
 }
@@ -226,7 +256,7 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
   const earlier = await unpin(kube, namespace, plan.statefulSet, wait);
   if (earlier !== null) {
     outcome.undidEarlierPin = `${earlier.pod} -> ${earlier.node}`;
-    reporter.event(`undid the pin an interrupted move left on StatefulSet ${plan.statefulSet} (${earlier.pod} -> ${earlier.node})`);
+    reporter.event(earlierPinUndone(plan.statefulSet, earlier.pod, earlier.node));
   }
 
   if (plan.path === 'node-local') {
@@ -243,29 +273,29 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
   const facts = await gatherFacts(session, { nodes: false });
   const hosted = [...(facts.index.partitionsByBroker.get(plan.broker) ?? [])].map((o) => partitionRefOf(facts.index, o));
   const verdict = disruptionVerdict({ index: facts.index, brokers: [plan.broker], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
-  if (!verdict.allowed) throw new RefusedError(`not moving ${plan.pod}: ${verdict.reasons.map((r) => r.message).join(' ')}`);
+  if (!verdict.allowed) throw new RefusedError(notMoving(plan.pod, verdict));
   const leadership = planLeadershipAway(facts.index, [plan.broker]);
   await applyReplicaOrder(admin, leadership.changes, wait);
-  if (leadership.changes.length > 0) reporter.event(`leadership of ${leadership.changes.length} partition(s) moved off broker ${plan.broker}`);
+  if (leadership.changes.length > 0) reporter.event(leadershipMovedOffBroker(leadership.changes.length, plan.broker));
 
   const started = Date.now();
   const pod = await kube.readPod(namespace, plan.pod);
   const oldUid = pod?.metadata?.uid ?? '';
   if (plan.path === 'node-local') await deleteClaims(context, plan, prepared.drain);
   await pin(kube, namespace, plan.statefulSet, plan.pod, plan.toNode);
-  reporter.event(`StatefulSet ${plan.statefulSet} pinned to ${plan.toNode}`);
+  reporter.event(statefulSetPinned(plan.statefulSet, plan.toNode));
   let scheduled: V1Pod | null = null;
   try {
     await kube.deletePod(namespace, plan.pod, oldUid);
-    reporter.event(`pod ${plan.pod} deleted; waiting for it to stop`);
+    reporter.event(podDeletedWaiting(plan.pod));
     await waitForPodGone(kube, namespace, plan.pod, oldUid, wait);
     if (plan.path === 'node-local') {
       for (const claim of plan.claims) {
-        await waitFor(`claim ${claim} to be deleted`, async () => ((await kube.readPvc(namespace, claim))?.metadata?.deletionTimestamp ? undefined : true), wait);
+        await waitFor(claimToBeDeleted(claim), async () => ((await kube.readPvc(namespace, claim))?.metadata?.deletionTimestamp ? undefined : true), wait);
       }
     }
     scheduled = await waitFor(
-      `the new ${plan.pod} to be scheduled`,
+      newPodToBeScheduled(plan.pod),
       async () => {
         const current = await kube.readPod(namespace, plan.pod);
         return current !== null && current.metadata?.uid !== oldUid && current.spec?.nodeName ? current : undefined;
@@ -274,7 +304,7 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
     );
   } finally {
     await unpin(kube, namespace, plan.statefulSet, wait);
-    reporter.event(`pin removed from StatefulSet ${plan.statefulSet}`);
+    reporter.event(pinRemoved(plan.statefulSet));
     if (scheduled === null) {
       // A replacement still Pending carries the pin for good (a pod's affinity is fixed at creation): recreate it without.
       const pending = await kube.readPod(namespace, plan.pod).catch(() => null);
@@ -284,16 +314,16 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
     }
   }
   outcome.nodeAfter = scheduled.spec?.nodeName ?? '';
-  if (outcome.nodeAfter !== plan.toNode) throw new RefusedError(`${plan.pod} was scheduled on ${outcome.nodeAfter}, not ${plan.toNode}`);
-  reporter.event(`${plan.pod} scheduled on ${outcome.nodeAfter}; waiting for it to be Ready`);
+  if (outcome.nodeAfter !== plan.toNode) throw new RefusedError(scheduledElsewhere(plan.pod, outcome.nodeAfter, plan.toNode));
+  reporter.event(scheduledWaitingReady(plan.pod, outcome.nodeAfter));
   if (!podIsReady(scheduled)) await waitForNewPodReady(kube, namespace, plan.pod, oldUid, wait);
   outcome.podDownMs = Date.now() - started;
   await waitFor(
-    `broker ${plan.broker} to register with Kafka`,
+    brokerToRegister(plan.broker),
     async () => ((await fetchClusterView(admin)).brokers.some((b) => b.id === plan.broker) ? true : undefined),
     { ...wait, intervalMs: 1_000 },
   );
-  reporter.event(`broker ${plan.broker} is back on ${outcome.nodeAfter} after ${formatDuration(outcome.podDownMs)}`);
+  reporter.event(brokerBackOn(plan.broker, outcome.nodeAfter, outcome.podDownMs));
 
   if (plan.path === 'node-local' && prepared.drain !== null) {
     outcome.movedBack = await moveBack(context, prepared.drain);
@@ -302,7 +332,7 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
     await waitForInSync(admin, hosted, {
       ...wait,
       onProgress: (p) => {
-        if (p.pending.length > 0) reporter.event(`broker ${plan.broker}: ${p.inSync}/${p.total} partitions in sync`);
+        if (p.pending.length > 0) reporter.event(brokerInSync(plan.broker, p.inSync, p.total));
       },
     });
   }
@@ -329,25 +359,22 @@ export async function executeMove(context: OperationContext, prepared: Prepared)
  */
 async function deleteClaims(context: OperationContext, plan: MovePlan, drain: DrainPreparation | null): Promise<void> {
   const { session, reporter } = context;
-  const reason = `kubectl kafka move ${plan.pod} --to-node ${plan.toNode}: its node-local volume is recreated on the target node`;
+  const reason = moveBreakGlassReason(plan.pod, plan.toNode);
   for (const claim of plan.claims) {
     try {
       await withBreakGlass(
         session.kube,
         { namespace: session.namespace, pod: plan.pod, reason },
         () => session.kube.deletePvc(session.namespace, claim),
-        (warning) => reporter.event(`warning: ${warning}`),
+        (warning) => reporter.event(warningLine(warning)),
       );
-      reporter.event(`PersistentVolumeClaim ${claim} deleted (it goes once the pod has)`);
+      reporter.event(claimDeletedWithPod(claim));
     } catch (error) {
       if (isNotFound(error)) continue;
       if (error instanceof KubeApiError && error.status === 403 && drain !== null) {
-        reporter.event(`deleting ${claim} was refused; moving the drained partitions back`);
+        reporter.event(claimDeleteRefusedMovingBack(claim));
         await moveBack(context, drain);
-        throw new RefusedError(
-          `the apiserver refused to delete PersistentVolumeClaim ${claim}: ${error.message}. The drained partitions were moved back and ` +
-            `${plan.pod} still runs on ${plan.fromNode}. Allow this one deletion and run the move again`,
-        );
+        throw new RefusedError(claimDeleteRefused(claim, error.message, plan.pod, plan.fromNode));
       }
       throw error;
     }
@@ -358,7 +385,7 @@ async function deleteClaims(context: OperationContext, plan: MovePlan, drain: Dr
 async function moveBack(context: OperationContext, drain: DrainPreparation): Promise<ReassignmentReport> {
   const admin = await context.session.kafka();
   const back = movesBack(indexCluster(await fetchClusterView(admin)), [...drain.resumed, ...drain.plan.moves]);
-  context.reporter.event(`moving ${back.length} partition(s) back to their original replicas`);
+  context.reporter.event(movingBackToOriginal(back.length));
   const batches: MoveEndpoints[][] = batchMoves(back, context.maxMovesPerBroker);
   return runReassignment(admin, {
     resumed: [],

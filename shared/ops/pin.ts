@@ -28,6 +28,7 @@ import jsonPatch from 'fast-json-patch';
 import type { JsonPatchOperation, KubeCluster } from '../k8s/cluster.js';
 import { HOSTNAME_LABEL } from '../k8s/volumes.js';
 import { RefusedError } from './errors.js';
+import { alreadyPinned, pinUnreadable, restoredTemplateTaken, statefulSetGone } from './messages.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 export const PIN_ANNOTATION = 'kafkaguard.io/move-pin';
@@ -90,16 +91,14 @@ function pinRecordOf(sts: V1StatefulSet): PinRecord | null {
   } catch {
     // fall through
   }
-  throw new RefusedError(
-    `StatefulSet ${sts.metadata?.name ?? ''} carries an unreadable ${PIN_ANNOTATION} annotation (${raw}); remove it and check the template's node affinity by hand`,
-  );
+  throw new RefusedError(pinUnreadable(sts.metadata?.name ?? '', PIN_ANNOTATION, raw));
 }
 
 /** Pins the StatefulSet's pods to `node` (see the module comment). */
 export async function pin(kube: KubeCluster, namespace: string, statefulSet: string, pod: string, node: string): Promise<void> {
   const sts = await kube.readStatefulSet(namespace, statefulSet);
-  if (sts === null) throw new RefusedError(`StatefulSet ${namespace}/${statefulSet} is gone`);
-  if (pinRecordOf(sts) !== null) throw new RefusedError(`StatefulSet ${statefulSet} is already pinned by another move (annotation ${PIN_ANNOTATION})`);
+  if (sts === null) throw new RefusedError(statefulSetGone(namespace, statefulSet));
+  if (pinRecordOf(sts) !== null) throw new RefusedError(alreadyPinned(statefulSet, PIN_ANNOTATION));
   const record: PinRecord = { pod, node, updateStrategy: sts.spec?.updateStrategy ?? { type: 'RollingUpdate' } };
   const patch: JsonPatchOperation[] = [{ op: 'test', path: '/metadata/resourceVersion', value: sts.metadata?.resourceVersion }];
   if (sts.metadata?.annotations === undefined) patch.push({ op: 'add', path: '/metadata/annotations', value: {} });
@@ -129,7 +128,7 @@ export async function unpin(kube: KubeCluster, namespace: string, statefulSet: s
   });
   const generation = patched.metadata?.generation ?? 0;
   const revision = await waitFor(
-    `StatefulSet ${statefulSet} to take the restored template`,
+    restoredTemplateTaken(statefulSet),
     async () => {
       const current = await kube.readStatefulSet(namespace, statefulSet);
       const observed = current?.status?.observedGeneration ?? 0;

@@ -9,6 +9,7 @@ import type { MoveEndpoints } from '../plan/throttles.js';
 import type { DiskCheck } from '../safety/disk.js';
 import type { ReassignmentPlan } from '../safety/planner.js';
 import type { PartitionRef } from '../safety/types.js';
+import { replicaSizesUnknown } from './messages.js';
 
 export interface MoveRow {
   topic: string;
@@ -72,7 +73,7 @@ export async function describeMovePlan(
     replicasMoved: input.plan.summary.movedReplicas,
     lowerBound: input.plan.summary.lowerBound,
     bytes,
-    bytesNote: sizes !== null && !sizes.ok ? `sizes unknown: ${sizes.reason}` : null,
+    bytesNote: sizes !== null && !sizes.ok ? replicaSizesUnknown(sizes.reason) : null,
     throttleBytesPerSecond: throttle,
     minimumDurationMs: bytes !== null && throttle !== null ? Math.round((bytes / throttle) * 1000) : null,
     unplaceable: input.unplaceable ?? [],

@@ -7,11 +7,11 @@
  * and polls survive apiserver restarts.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { formatDuration } from '../duration.js';
 import type { KubeCluster } from '../k8s/cluster.js';
 import { podIsReady, podIsTerminating } from '../k8s/pods.js';
 import { sleep } from '../sleep.js';
 import { RefusedError } from './errors.js';
+import { evictionRetrying, evictionStillRefused, nothingToEvict, podEvicted, podToComeBackReady, podToTerminate, podWaitState } from './messages.js';
 import { waitFor, type WaitOptions } from './wait.js';
 
 export interface EvictionOutcome {
@@ -32,7 +32,7 @@ export interface EvictOptions {
 export async function evictAndWait(kube: KubeCluster, namespace: string, pod: string, options: EvictOptions): Promise<EvictionOutcome> {
   const started = Date.now();
   const current = await kube.readPod(namespace, pod);
-  if (current === null) throw new RefusedError(`pod ${namespace}/${pod} does not exist (any more); nothing to evict`);
+  if (current === null) throw new RefusedError(nothingToEvict(namespace, pod));
   const uid = current.metadata?.uid ?? '';
   let attempts = 0;
   for (;;) {
@@ -42,14 +42,12 @@ export async function evictAndWait(kube: KubeCluster, namespace: string, pod: st
     if (result.evicted) break;
     const waited = Date.now() - started;
     if (waited > options.timeoutMs) {
-      throw new RefusedError(
-        `the eviction of pod ${namespace}/${pod} was still refused after ${formatDuration(waited)} (${attempts} attempts): ${result.message}`,
-      );
+      throw new RefusedError(evictionStillRefused(namespace, pod, waited, attempts, result.message));
     }
-    options.onEvent?.(`eviction of ${pod} refused for now (HTTP ${result.status}): ${result.message}; retrying`);
+    options.onEvent?.(evictionRetrying(pod, result.status, result.message));
     await sleep(options.retryIntervalMs ?? 5_000, options.signal);
   }
-  options.onEvent?.(`pod ${pod} evicted; waiting for it to terminate`);
+  options.onEvent?.(podEvicted(pod));
   const remaining = Math.max(1_000, options.timeoutMs - (Date.now() - started));
   await waitForPodGone(kube, namespace, pod, uid, { timeoutMs: remaining, ...(options.signal === undefined ? {} : { signal: options.signal }) });
   return { pod, uid, attempts, durationMs: Date.now() - started };
@@ -58,7 +56,7 @@ export async function evictAndWait(kube: KubeCluster, namespace: string, pod: st
 /** Waits until the pod with `uid` is gone (deleted, or replaced by a pod of the same name). */
 export async function waitForPodGone(kube: KubeCluster, namespace: string, name: string, uid: string, options: WaitOptions): Promise<void> {
   await waitFor(
-    `pod ${name} to terminate`,
+    podToTerminate(name),
     async () => {
       const pod = await kube.readPod(namespace, name);
       return pod === null || pod.metadata?.uid !== uid ? true : undefined;
@@ -75,31 +73,31 @@ export async function waitForNewPodReady(
   oldUid: string | null,
   options: WaitOptions & { onScheduled?: (pod: V1Pod) => void },
 ): Promise<V1Pod> {
-  let state = 'not created yet';
+  let state: string = podWaitState.notCreated;
   let scheduledSeen = false;
   return waitFor(
-    `pod ${name} to come back Ready`,
+    podToComeBackReady(name),
     async () => {
       const pod = await kube.readPod(namespace, name);
       if (pod === null || pod.metadata?.uid === oldUid) {
-        state = pod === null ? 'not created yet' : 'old pod still there';
+        state = pod === null ? podWaitState.notCreated : podWaitState.oldPodThere;
         return undefined;
       }
       if (podIsTerminating(pod)) {
-        state = 'terminating';
+        state = podWaitState.terminating;
         return undefined;
       }
       const node = pod.spec?.nodeName;
       if (!node) {
         const reason = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
-        state = `not scheduled${reason ? `: ${reason}` : ''}`;
+        state = podWaitState.notScheduled(reason);
         return undefined;
       }
       if (!scheduledSeen) {
         scheduledSeen = true;
         options.onScheduled?.(pod);
       }
-      state = `on ${node}, not Ready`;
+      state = podWaitState.notReady(node);
       return podIsReady(pod) ? pod : undefined;
     },
     { ...options, describe: () => state },

@@ -7,13 +7,22 @@
  * every partition it hosts is fully in sync; then the original replica order
  * is put back and the preferred leaders elected, before the next broker.
  */
-import { formatDuration } from '../duration.js';
 import { fetchClusterView } from '../kafka/cluster-view.js';
 import { waitForInSync } from '../kafka/operations.js';
 import { applyReplicaOrder, electLeaders, planLeadershipAway, restorableOrders } from '../plan/leadership.js';
 import { indexCluster, partitionRefOf } from '../safety/cluster-index.js';
 import { disruptionVerdict } from '../safety/disruption.js';
 import { RefusedError } from './errors.js';
+import {
+  brokerToRegister,
+  leadershipMovedForRestart,
+  newPodScheduled,
+  noPodToRestart,
+  notRestarting,
+  podBackInSync,
+  podInSync,
+  podReadyWaitingInSync,
+} from './messages.js';
 import type { BrokerRef, OperationContext, OperationFacts } from './operation.js';
 import { evictAndWait, waitForNewPodReady } from './pods.js';
 import { waitFor } from './wait.js';
@@ -60,22 +69,18 @@ async function restartOne(context: OperationContext, facts: OperationFacts, brok
   const admin = await session.kafka();
   const namespace = session.namespace;
   const podName = broker.pod;
-  if (podName === null) throw new RefusedError(`broker ${broker.id} has no pod to restart`);
-  const finished = done.length === 0 ? '' : ` (restarted so far: ${done.map((s) => s.pod).join(', ')})`;
+  if (podName === null) throw new RefusedError(noPodToRestart(broker.id));
 
   const verdict = disruptionVerdict({ index: facts.index, brokers: [broker.id], kind: 'disrupt', down: facts.down, pending: facts.pending, policy: session.policy });
   if (!verdict.allowed) {
-    throw new RefusedError(`not restarting ${podName}: ${verdict.reasons.map((r) => r.message).join(' ')}${finished}`);
+    throw new RefusedError(notRestarting(podName, verdict, done.map((s) => s.pod)));
   }
   const pod = facts.pods.find((p) => p.metadata?.name === podName);
   const oldUid = pod?.metadata?.uid ?? null;
 
   const leadership = planLeadershipAway(facts.index, [broker.id]);
   const moved = await applyReplicaOrder(admin, leadership.changes, { timeoutMs: context.timeoutMs, signal });
-  reporter.event(
-    `${podName}: leadership of ${moved.elected + moved.alreadyPreferred} partition(s) moved to other brokers` +
-      (leadership.stuck.length > 0 ? `; ${leadership.stuck.length} have no other in-sync replica` : ''),
-  );
+  reporter.event(leadershipMovedForRestart(podName, moved.elected + moved.alreadyPreferred, leadership.stuck.length));
 
   const hosted = (facts.index.partitionsByBroker.get(broker.id) ?? []).length;
   const partitions = [...(facts.index.partitionsByBroker.get(broker.id) ?? [])].map((o) => partitionRefOf(facts.index, o));
@@ -84,21 +89,21 @@ async function restartOne(context: OperationContext, facts: OperationFacts, brok
   const back = await waitForNewPodReady(session.kube, namespace, podName, oldUid, {
     timeoutMs: context.timeoutMs,
     signal,
-    onScheduled: (p) => reporter.event(`${podName}: new pod scheduled on ${p.spec?.nodeName ?? '?'}`),
+    onScheduled: (p) => reporter.event(newPodScheduled(podName, p.spec?.nodeName ?? '?')),
   });
   const podDownMs = Date.now() - started;
   await waitFor(
-    `broker ${broker.id} to register with Kafka`,
+    brokerToRegister(broker.id),
     async () => ((await fetchClusterView(admin)).brokers.some((b) => b.id === broker.id) ? true : undefined),
     { timeoutMs: context.timeoutMs, intervalMs: 1_000, signal },
   );
-  reporter.event(`${podName}: Ready after ${formatDuration(podDownMs)}; waiting for its ${hosted} partition(s) to be in sync`);
+  reporter.event(podReadyWaitingInSync(podName, podDownMs, hosted));
   if (partitions.length > 0) {
     await waitForInSync(admin, partitions, {
       timeoutMs: context.timeoutMs,
       signal,
       onProgress: (p) => {
-        if (p.pending.length > 0) reporter.event(`${podName}: ${p.inSync}/${p.total} partitions in sync`);
+        if (p.pending.length > 0) reporter.event(podInSync(podName, p.inSync, p.total));
       },
     });
   }
@@ -112,9 +117,7 @@ async function restartOne(context: OperationContext, facts: OperationFacts, brok
     .filter(({ state }) => state.replicas[0] === broker.id)
     .map(({ ordinal }) => partitionRefOf(now, ordinal));
   const elected = preferredHere.length > 0 ? await electLeaders(admin, preferredHere) : { elected: 0, alreadyPreferred: 0, failed: [] };
-  reporter.event(
-    `${podName}: back in sync after ${formatDuration(totalMs)}; ${restored.elected + elected.elected} preferred leader(s) restored`,
-  );
+  reporter.event(podBackInSync(podName, totalMs, restored.elected + elected.elected));
   return {
     broker: broker.id,
     pod: podName,

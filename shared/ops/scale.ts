@@ -20,6 +20,21 @@ import { PlanError, planRebalance, type ReassignmentPlan } from '../safety/plann
 import { isNotFound } from '../k8s/cluster.js';
 import type { ClusterView } from '../kafka/types.js';
 import { RefusedError, UsageError } from './errors.js';
+import {
+  brokerIdsUnknown,
+  brokersRegistered,
+  brokersToRegister,
+  brokersUnregistered,
+  cannotScale,
+  claimDeleted,
+  notScaling,
+  podScheduledOn,
+  podsWithoutBrokerId,
+  scaledDownWaiting,
+  scaledUpWaiting,
+  statefulSetMissing,
+  statefulSetNotOfPolicy,
+} from './messages.js';
 import { gatherFacts } from './snapshot.js';
 import { readDiskFacts } from './disk.js';
 import { DEFAULT_MAX_DISK_USAGE_PERCENT } from '../safety/disk.js';
@@ -81,11 +96,15 @@ export async function prepareScale(
   },
 ): Promise<Prepared> {
   const sts = await session.kube.readStatefulSet(session.namespace, input.statefulSet);
-  if (sts === null) throw new UsageError(`StatefulSet ${session.namespace}/${input.statefulSet} does not exist`);
+  if (sts === null) throw new UsageError(statefulSetMissing(session.namespace, input.statefulSet));
   const labels = sts.spec?.template?.metadata?.labels ?? {};
   if (!matchesSelector(labels, session.policy.spec.brokers.selector)) {
     throw new UsageError(
-      `StatefulSet ${input.statefulSet} does not run brokers of policy ${session.policy.metadata.namespace}/${session.policy.metadata.name} (its pod labels do not match spec.brokers.selector ${selectorToString(session.policy.spec.brokers.selector)})`,
+      statefulSetNotOfPolicy(
+        input.statefulSet,
+        `${session.policy.metadata.namespace}/${session.policy.metadata.name}`,
+        selectorToString(session.policy.spec.brokers.selector),
+      ),
     );
   }
   const from = sts.spec?.replicas ?? 1;
@@ -106,9 +125,7 @@ export async function prepareScale(
     const brokers = range(start + to, start + from).map(brokerAt);
     const unknown = brokers.filter((b) => b.id === null);
     if (unknown.length > 0) {
-      throw new RefusedError(
-        `cannot tell the broker ids of ${unknown.map((b) => b.pod).join(', ')} (no such pod, and idFrom is not ordinal); nothing was changed`,
-      );
+      throw new RefusedError(brokerIdsUnknown(unknown.map((b) => b.pod)));
     }
     const ids = brokers.map((b) => b.id ?? -1);
     const disk = await readDiskFacts(session, facts, input.maxDiskUsagePercent ?? DEFAULT_MAX_DISK_USAGE_PERCENT);
@@ -117,7 +134,7 @@ export async function prepareScale(
       drain = prepareDrain(facts.index, ids, { maxMovesPerBroker: input.maxMovesPerBroker, ...(disk.disk === undefined ? {} : { disk: disk.disk }) });
     } catch (error) {
       if (error instanceof PlanError) {
-        throw new RefusedError(`cannot scale ${input.statefulSet} to ${to}: ${error.message.replace(/\.+$/, '')}. Nothing was changed`);
+        throw new RefusedError(cannotScale(input.statefulSet, to, error.message));
       }
       throw error;
     }
@@ -172,26 +189,24 @@ export async function executeScale(context: OperationContext, prepared: Prepared
     const ids = plan.brokers.map((b) => b.id ?? -1);
     const verdict = disruptionVerdict({ index: facts.index, brokers: ids, kind: 'remove', down: facts.down, pending: facts.pending, policy: session.policy });
     if (!verdict.allowed) {
-      throw new RefusedError(`not scaling: ${verdict.reasons.map((r) => r.message).join(' ')} Run the command again`);
+      throw new RefusedError(notScaling(verdict));
     }
     const uids = new Map(facts.pods.map((p) => [p.metadata?.name ?? '', p.metadata?.uid ?? '']));
     await session.kube.scaleStatefulSet(namespace, plan.statefulSet, plan.to);
-    reporter.event(`StatefulSet ${plan.statefulSet} scaled to ${plan.to}; waiting for ${plan.brokers.map((b) => b.pod).join(', ')} to go`);
+    reporter.event(scaledDownWaiting(plan.statefulSet, plan.to, plan.brokers.map((b) => b.pod)));
     for (const b of plan.brokers) {
       const uid = uids.get(b.pod);
       if (uid) await waitForPodGone(session.kube, namespace, b.pod, uid, { timeoutMs: context.timeoutMs, signal: context.signal });
     }
     // A stopped broker stays registered (fenced), and Kafka still places new replicas on it.
     out.unregistered = await unregisterBrokers(admin, ids);
-    reporter.event(
-      out.unregistered.skipped ?? `broker(s) ${out.unregistered.unregistered.join(', ')} unregistered from Kafka`,
-    );
+    reporter.event(out.unregistered.skipped ?? brokersUnregistered(out.unregistered.unregistered));
     if (plan.deleteVolumes) {
       for (const claim of plan.claims) {
         try {
           await session.kube.deletePvc(namespace, claim);
           out.deletedClaims.push(claim);
-          reporter.event(`deleted PersistentVolumeClaim ${claim}`);
+          reporter.event(claimDeleted(claim));
         } catch (error) {
           if (!isNotFound(error)) throw error;
         }
@@ -201,27 +216,27 @@ export async function executeScale(context: OperationContext, prepared: Prepared
   }
 
   await session.kube.scaleStatefulSet(namespace, plan.statefulSet, plan.to);
-  reporter.event(`StatefulSet ${plan.statefulSet} scaled to ${plan.to}; waiting for ${plan.brokers.map((b) => b.pod).join(', ')}`);
+  reporter.event(scaledUpWaiting(plan.statefulSet, plan.to, plan.brokers.map((b) => b.pod)));
   for (const b of plan.brokers) {
     await waitForNewPodReady(session.kube, namespace, b.pod, null, {
       timeoutMs: context.timeoutMs,
       signal: context.signal,
-      onScheduled: (pod) => reporter.event(`pod ${b.pod} scheduled on ${pod.spec?.nodeName ?? '?'}`),
+      onScheduled: (pod) => reporter.event(podScheduledOn(b.pod, pod.spec?.nodeName ?? '?')),
     });
   }
   const { directory } = await gatherFacts(session, { nodes: false });
   const ids = plan.brokers.map((b) => b.id ?? directory.byPod.get(b.pod) ?? -1);
   const missing = plan.brokers.filter((_, i) => (ids[i] ?? -1) < 0);
-  if (missing.length > 0) throw new RefusedError(`pods ${missing.map((b) => b.pod).join(', ')} have no broker id under the policy's idFrom`);
+  if (missing.length > 0) throw new RefusedError(podsWithoutBrokerId(missing.map((b) => b.pod)));
   const view = await waitFor(
-    `brokers ${ids.join(', ')} to register with Kafka`,
+    brokersToRegister(ids),
     async () => {
       const current = await fetchClusterView(admin);
       return ids.every((id) => current.brokers.some((b) => b.id === id)) ? current : undefined;
     },
     { timeoutMs: context.timeoutMs, intervalMs: 2_000, signal: context.signal },
   );
-  reporter.event(`brokers ${ids.join(', ')} registered; planning the rebalance`);
+  reporter.event(brokersRegistered(ids));
   const rebalance = planRebalance(indexCluster(view), { maxMovesPerBroker: context.maxMovesPerBroker });
   out.rebalance = await executeRebalance(admin, rebalance, {
     maxMovesPerBroker: context.maxMovesPerBroker,

@@ -17,6 +17,7 @@ import { policyKey, type KafkaGuardPolicy } from '../policy/types.js';
 import { indexCluster } from '../safety/cluster-index.js';
 import { downBrokers } from '../safety/disruption.js';
 import type { OperationFacts, OperationSession } from './operation.js';
+import { ledgerForbidden } from './messages.js';
 
 export interface BrokerVolumeFacts {
   volume: BrokerVolume;
@@ -92,12 +93,7 @@ export async function readLedgerEntries(kube: KubeCluster, ledger: LedgerLocatio
     return { ok: true, entries: parseLedger(configMap?.data?.[ledgerKey(policyKey(policy))], Date.now()) };
   } catch (error) {
     if (!(error instanceof KubeApiError) || error.status !== 403) throw error;
-    return {
-      ok: false,
-      reason:
-        `cannot read the webhook's disruption ledger, ConfigMap ${namespace}/${name} (forbidden), so disruptions it admitted ` +
-        'that the pods do not show yet are not counted; grant get on it to see the same verdict as the webhook',
-    };
+    return { ok: false, reason: ledgerForbidden(namespace, name) };
   }
 }
 

@@ -9,6 +9,19 @@ import type { BrokerDirectory } from '../k8s/identity.js';
 import type { ClusterIndex } from '../safety/cluster-index.js';
 import type { BrokerRef } from './operation.js';
 import { UsageError } from './errors.js';
+import {
+  brokerLabel,
+  brokerNotInCluster,
+  nodeDoesNotExist,
+  nodeLabel,
+  nodeRunsNoBroker,
+  notABrokerId,
+  podLabel,
+  podNotABroker,
+  podWithoutBrokerId,
+  targetNotNamed,
+  unknownBrokerPod,
+} from './messages.js';
 
 export interface TargetInput {
   pod?: string | undefined;
@@ -42,7 +55,7 @@ const nameOf = (pod: V1Pod) => pod.metadata?.name ?? '';
 export function resolveTarget(input: TargetInput, facts: TargetFacts): Target {
   const given = [input.pod !== undefined, input.broker !== undefined, input.node !== undefined].filter(Boolean).length;
   if (given !== 1) {
-    throw new UsageError(given === 0 ? 'name the broker: POD, --broker ID or --node NODE' : 'name the broker one way only: POD, --broker ID or --node NODE');
+    throw new UsageError(targetNotNamed(given));
   }
   const brokerOf = (id: number): TargetBroker => {
     const pod = facts.directory.byId.get(id);
@@ -51,7 +64,6 @@ export function resolveTarget(input: TargetInput, facts: TargetFacts): Target {
     return { id, pod: name, node: full?.spec?.nodeName ?? null };
   };
   const brokerPods = facts.pods.filter((p) => facts.directory.byPod.has(nameOf(p)));
-  const podList = brokerPods.map(nameOf).join(', ') || '(none)';
 
   if (input.pod !== undefined) {
     const podName = input.pod.replace(/^pods?\//, '');
@@ -59,11 +71,11 @@ export function resolveTarget(input: TargetInput, facts: TargetFacts): Target {
     if (id === undefined) {
       const exists = facts.pods.some((p) => nameOf(p) === podName);
       const why = exists
-        ? `pod ${podName} has no broker id (${facts.directory.errors.find((e) => e.includes(podName)) ?? 'see the policy idFrom'})`
-        : `pod ${podName} is not a broker pod of this cluster in namespace ${facts.namespace}`;
-      throw new UsageError(`${why}; the broker pods are: ${podList}`);
+        ? podWithoutBrokerId(podName, facts.directory.errors.find((e) => e.includes(podName)))
+        : podNotABroker(podName, facts.namespace);
+      throw new UsageError(unknownBrokerPod(why, brokerPods.map(nameOf)));
     }
-    return { kind: 'pod', label: `pod ${podName}`, brokers: [brokerOf(id)] };
+    return { kind: 'pod', label: podLabel(podName), brokers: [brokerOf(id)] };
   }
 
   if (input.broker !== undefined) {
@@ -71,28 +83,27 @@ export function resolveTarget(input: TargetInput, facts: TargetFacts): Target {
     const known = facts.index.registered.has(id) || facts.directory.byId.has(id) || facts.index.partitionsByBroker.has(id);
     if (!Number.isSafeInteger(id) || id < 0 || !known) {
       const ids = [...new Set([...facts.index.brokerIds, ...facts.directory.byId.keys()])].sort((a, b) => a - b);
-      throw new UsageError(`broker ${id} is not in this cluster; its brokers are: ${ids.join(', ') || '(none)'}`);
+      throw new UsageError(brokerNotInCluster(id, ids));
     }
-    return { kind: 'broker', label: `broker ${id}`, brokers: [brokerOf(id)] };
+    return { kind: 'broker', label: brokerLabel(id), brokers: [brokerOf(id)] };
   }
 
   const node = input.node ?? '';
   if (facts.nodes.size > 0 && !facts.nodes.has(node)) {
-    throw new UsageError(`node ${node} does not exist; the nodes are: ${[...facts.nodes.keys()].sort().join(', ')}`);
+    throw new UsageError(nodeDoesNotExist(node, [...facts.nodes.keys()]));
   }
   const onNode = brokerPods.filter((p) => p.spec?.nodeName === node);
   if (onNode.length === 0) {
-    const where = brokerPods.map((p) => `${nameOf(p)} on ${p.spec?.nodeName ?? '(unscheduled)'}`).join(', ') || '(no broker pods)';
-    throw new UsageError(`node ${node} runs no broker of this cluster; the brokers run on: ${where}`);
+    throw new UsageError(nodeRunsNoBroker(node, brokerPods.map((p) => ({ pod: nameOf(p), node: p.spec?.nodeName ?? null }))));
   }
   const ids = onNode.map((p) => facts.directory.byPod.get(nameOf(p))).filter((id): id is number => id !== undefined);
-  return { kind: 'node', label: `node ${node}`, node, brokers: [...new Set(ids)].sort((a, b) => a - b).map(brokerOf) };
+  return { kind: 'node', label: nodeLabel(node), node, brokers: [...new Set(ids)].sort((a, b) => a - b).map(brokerOf) };
 }
 
 /** `--broker` values are integers; anything else is a usage error before any lookup. */
 export function parseBrokerId(text: string): number {
   if (!/^(0|[1-9]\d*)$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new UsageError(`--broker ${JSON.stringify(text)} is not a broker id; write a whole number such as 2`);
+    throw new UsageError(notABrokerId(text));
   }
   return Number(text);
 }

@@ -3,10 +3,10 @@
  * Polling (not watches) keeps waits simple and robust to apiserver restarts.
  */
 import { sleep } from '../sleep.js';
-import { formatDuration } from '../duration.js';
 import { KafkaUnreachableError } from '../kafka/errors.js';
 import { KubeUnreachableError } from '../k8s/cluster.js';
 import { RefusedError } from './errors.js';
+import { waitTimedOut } from './messages.js';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -38,9 +38,8 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() - started > options.timeoutMs) {
-      const state = options.describe?.() ?? '';
-      const last = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new RefusedError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what}${state ? ` (${state})` : ''}${last}`);
+      const last = lastError instanceof Error ? lastError.message : null;
+      throw new RefusedError(waitTimedOut(options.timeoutMs, what, options.describe?.() ?? '', last));
     }
     await sleep(options.intervalMs ?? 1000, options.signal);
   }

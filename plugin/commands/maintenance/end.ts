@@ -6,7 +6,9 @@ import { executeEnd, prepareEnd, readRecords, type EndOutcome } from '../../../s
 import type { ClusterFacts } from '../../../shared/ops/snapshot.js';
 import type { Session } from '../../lib/session.js';
 import { parseBrokerId, resolveTarget, type Target, type TargetInput } from '../../../shared/ops/target.js';
-import { formatDuration, parseDuration } from '../../lib/units.js';
+import { parseDuration } from '../../lib/units.js';
+import { flagInvalid, maintenanceEndHeader, maintenanceEndInterrupted, questions, renderMaintenanceEndResult } from '../../messages.js';
+import { nodeLabel } from '../../../shared/ops/messages.js';
 import type { PartitionMove } from '../../../shared/safety/planner.js';
 import type { PartitionRef } from '../../../shared/safety/types.js';
 
@@ -54,7 +56,7 @@ their preferred leaders are restored, the node it cordoned is uncordoned and the
     const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
     const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
     const backTimeout = parseDuration(flags.wait);
-    if (!backTimeout.ok) throw new UsageError(`--wait: ${backTimeout.error}`);
+    if (!backTimeout.ok) throw new UsageError(flagInvalid('--wait', backTimeout.error));
     const session = await this.connect(flags);
     const facts = await gatherFacts(session, { nodes: true });
     const target = await endTarget(session, facts, { pod: args.pod, broker, node: flags.node });
@@ -71,13 +73,13 @@ their preferred leaders are restored, the node it cordoned is uncordoned and the
       uncordon: prepared.record.cordoned,
       outcome: null,
     };
-    const header = endHeader(result, prepared.notBack);
+    const header = maintenanceEndHeader(result, prepared.notBack);
     if (flags['dry-run']) {
       this.print(result, flags.output, () => header.join('\n'));
       return result;
     }
     this.reporter.event(header.join('\n'));
-    await this.confirmOrStop('End this maintenance?', flags.yes);
+    await this.confirmOrStop(questions.maintenanceEnd, flags.yes);
     const signal = this.interruptSignal();
     try {
       result.outcome = await executeEnd(
@@ -88,37 +90,13 @@ their preferred leaders are restored, the node it cordoned is uncordoned and the
       );
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError('interrupted: replication throttles cleared; the record is kept. Run the same command again to finish');
+        throw new InterruptedError(maintenanceEndInterrupted());
       }
       throw error;
     }
-    this.print(result, flags.output, (r) => {
-      const o = r.outcome;
-      if (o === null) return '';
-      return [
-        `maintenance of ${r.target} ended: ${o.movedBack?.partitions ?? 0} partition(s) moved back` +
-          (o.movedBack === null ? '' : ` in ${formatDuration(o.movedBack.durationMs)}`) +
-          `, ${o.leadersRestored} preferred leader(s) restored` + (o.uncordoned === null ? '' : `, node ${o.uncordoned} uncordoned`),
-        ...(r.leftAlone.length > 0 ? [`left where they are now: ${r.leftAlone.map((p) => `${p.topic}-${p.partition}`).join(', ')}`] : []),
-      ].join('\n');
-    });
+    this.print(result, flags.output, renderMaintenanceEndResult);
     return result;
   }
-}
-
-function endHeader(result: MaintenanceEndResult, notBack: readonly string[]): string[] {
-  const lines = [`${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: end the maintenance of broker(s) ${result.brokers.join(', ')}`];
-  if (result.uncordon !== null) lines.push(`first:      uncordon node ${result.uncordon}`);
-  if (notBack.length > 0) lines.push(`wait:       until they are back (${notBack.join('; ')})`);
-  lines.push(
-    result.keepPlacement
-      ? 'moves:      none (--keep-placement: the moved partitions stay where they are)'
-      : `moves:      ${result.back.length} partition(s) back to their replicas before the maintenance` +
-          (result.back.length > 0 ? `: ${result.back.slice(0, 5).map((m) => `${m.topic}-${m.partition} -> ${m.to.join(',')}`).join(', ')}${result.back.length > 5 ? ', ...' : ''}` : ''),
-  );
-  if (result.leftAlone.length > 0 && !result.keepPlacement) lines.push(`left:       ${result.leftAlone.length} partition(s) were reassigned or deleted since and stay as they are`);
-  lines.push(`leaders:    ${result.leadersToRestore} replica order(s) restored, then preferred leaders elected`);
-  return lines;
 }
 
 /**
@@ -136,7 +114,7 @@ async function endTarget(session: Session, facts: ClusterFacts, input: TargetInp
         const full = facts.pods.find((p) => p.metadata?.name === pod?.metadata?.name);
         return { id, pod: pod?.metadata?.name ?? null, node: full?.spec?.nodeName ?? null };
       });
-      return { kind: 'node', label: `node ${node}`, brokers, node };
+      return { kind: 'node', label: nodeLabel(node), brokers, node };
     }
   }
   return resolveTarget(input, { namespace: session.namespace, ...facts });

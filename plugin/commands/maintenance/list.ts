@@ -3,6 +3,7 @@ import { MAINTENANCE_CONFIGMAP, readRecords } from '../../../shared/ops/maintena
 import { renderTable } from '../../output/table.js';
 import { maintenanceProgress } from '../../../shared/plan/maintenance.js';
 import type { MaintenanceStatus } from '../../../shared/policy/types.js';
+import { maintenanceInPlace, maintenanceRecordUnreadable, noMaintenanceInProgress } from '../../messages.js';
 
 export interface MaintenanceListEntry {
   key: string;
@@ -46,12 +47,12 @@ brokers may go down, BrokersDown once they are. The policy's status shows the sa
         phase: progress?.phase ?? null,
         startedBy: record?.startedBy ?? null,
         cordoned: record?.cordoned ?? null,
-        problem: record === null ? 'unreadable: fix or remove this key of the ConfigMap' : null,
+        problem: record === null ? maintenanceRecordUnreadable() : null,
       };
     });
     this.print(entries, flags.output, (list) =>
       list.length === 0
-        ? 'no maintenance in progress'
+        ? noMaintenanceInProgress()
         : renderTable(
             ['brokers', 'started', 'by', 'phase', 'moved partitions', 'cordoned', ''],
             list.map((e) => [
@@ -59,7 +60,7 @@ brokers may go down, BrokersDown once they are. The policy's status shows the sa
               e.startedAt ?? '-',
               e.startedBy ?? '-',
               e.phase ?? '-',
-              e.moved === null ? '-' : `${e.inPlace ?? '?'}/${e.moved} in place`,
+              e.moved === null ? '-' : maintenanceInPlace(e.inPlace, e.moved),
               e.cordoned ?? '-',
               e.problem ?? '',
             ]),

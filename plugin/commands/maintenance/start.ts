@@ -5,9 +5,18 @@ import { evictAndWait, type EvictionOutcome } from '../../../shared/ops/pods.js'
 import { gatherFacts } from '../../../shared/ops/snapshot.js';
 import { executeStart, MAINTENANCE_CONFIGMAP, prepareStart, type StartOutcome } from '../../../shared/ops/maintenance.js';
 import { describeMovePlan, type MovePlanView } from '../../../shared/ops/plan-view.js';
-import { renderMovePlan } from '../../lib/plan-view.js';
 import { parseBrokerId, resolveTarget, type TargetBroker } from '../../../shared/ops/target.js';
-import { formatBytes, formatDuration, parseDuration } from '../../lib/units.js';
+import { parseDuration } from '../../lib/units.js';
+import {
+  flagInvalid,
+  maintenanceStartHeader,
+  maintenanceStartInterrupted,
+  nodeCordoned,
+  questions,
+  renderMaintenanceStartResult,
+  renderMovePlan,
+  stillNotSafeAfterMoves,
+} from '../../messages.js';
 import type { PartitionRef } from '../../../shared/safety/types.js';
 
 export interface MaintenanceStartResult {
@@ -65,7 +74,7 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
     const { throttleBytesPerSecond, timeoutMs } = parseReassignmentFlags(flags);
     const broker = flags.broker === undefined ? undefined : parseBrokerId(flags.broker);
     const evictTimeout = parseDuration(flags['evict-timeout']);
-    if (!evictTimeout.ok) throw new UsageError(`--evict-timeout: ${evictTimeout.error}`);
+    if (!evictTimeout.ok) throw new UsageError(flagInvalid('--evict-timeout', evictTimeout.error));
 
     const session = await this.connect(flags);
     const facts = await gatherFacts(session, { nodes: true });
@@ -92,19 +101,19 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
       outcome: null,
       evicted: [],
     };
-    const header = startHeader(result, flags.evict, target.node ?? null, prepared.existing !== null);
+    const header = maintenanceStartHeader(result, flags.evict, target.node ?? null, prepared.existing !== null);
     if (flags['dry-run']) {
       this.print(result, flags.output, (r) => [...header, ...renderMovePlan(r.plan)].join('\n'));
       return result;
     }
     this.reporter.event([...header, ...renderMovePlan(view, 10)].join('\n'));
-    await this.confirmOrStop('Proceed with this maintenance?', flags.yes);
+    await this.confirmOrStop(questions.maintenanceStart, flags.yes);
 
     const signal = this.interruptSignal();
     if (target.node !== undefined) {
       await session.kube.setUnschedulable(target.node, true);
       result.cordoned = target.node;
-      this.reporter.event(`node ${target.node} cordoned`);
+      this.reporter.event(nodeCordoned(target.node));
     }
     let outcome: StartOutcome;
     try {
@@ -116,20 +125,14 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
       );
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError(
-          `interrupted: replication throttles cleared; what was changed so far is recorded. Run the same command again to finish, ` +
-            `or kubectl kafka maintenance end ${endTarget(result)} to put it back`,
-        );
+        throw new InterruptedError(maintenanceStartInterrupted(endTarget(result)));
       }
       throw error;
     }
     result.outcome = outcome;
     this.reporter.flush();
     if (!outcome.verdict.allowed) {
-      throw new RefusedError(
-        `${target.label} is still not safe to take down after the moves: ${outcome.verdict.reasons.map((r) => r.message).join(' ')} ` +
-          'The cluster changed meanwhile; run the same command again',
-      );
+      throw new RefusedError(stillNotSafeAfterMoves(target.label, outcome.verdict));
     }
     if (flags.evict) {
       for (const b of target.brokers) {
@@ -137,7 +140,7 @@ pods are evicted through the Eviction API afterwards, as kubectl drain would.`;
         result.evicted.push(await evictAndWait(session.kube, session.namespace, b.pod, { timeoutMs: evictTimeout.value, signal, onEvent: (line) => this.reporter.event(line) }));
       }
     }
-    this.print(result, flags.output, renderStartResult);
+    this.print(result, flags.output, (r) => renderMaintenanceStartResult(r, endTarget(r)));
     return result;
   }
 }
@@ -146,34 +149,4 @@ function endTarget(result: MaintenanceStartResult): string {
   const only = result.brokers.length === 1 ? result.brokers[0] : undefined;
   if (only !== undefined) return only.pod ?? `--broker ${only.id}`;
   return result.cordoned !== null ? `--node ${result.cordoned}` : result.target;
-}
-
-function startHeader(result: MaintenanceStartResult, evict: boolean, node: string | null, resumed: boolean): string[] {
-  const brokers = result.brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
-  const lines = [`${result.dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: maintenance of ${brokers}${resumed ? ' (picking up the one recorded)' : ''}`];
-  if (node !== null) lines.push(`first:      cordon node ${node}`);
-  lines.push(
-    result.atRisk.length === 0
-      ? 'at risk:    nothing would go offline or under min.insync.replicas without them; no data moves'
-      : `at risk:    ${result.atRisk.length} partition(s) would go offline or under min.insync.replicas without them; their replicas move: ` +
-          result.atRisk.slice(0, 5).map((p) => `${p.topic}-${p.partition}`).join(', ') + (result.atRisk.length > 5 ? ', ...' : ''),
-  );
-  lines.push(`stay:       ${result.staying} partition(s) stay on them and catch up from their leaders when they return`);
-  if (evict) lines.push(`then:       evict ${result.brokers.map((b) => b.pod ?? `broker ${b.id}`).join(', ')} through the Eviction API`);
-  return lines;
-}
-
-function renderStartResult(result: MaintenanceStartResult): string {
-  const outcome = result.outcome;
-  if (outcome === null) return '';
-  const moved = outcome.reassignment;
-  const lines = [
-    `${result.target} may go down now: ${moved.partitions} partition(s) moved` +
-      (moved.bytes === null ? '' : ` (${formatBytes(moved.bytes)})`) +
-      ` in ${formatDuration(moved.durationMs)}, leadership of ${outcome.leadershipMoved} partition(s) moved away`,
-  ];
-  for (const e of result.evicted) lines.push(`evicted pod ${e.pod} (${e.attempts} attempt(s), ${formatDuration(e.durationMs)})`);
-  if (result.evicted.length === 0) lines.push('take them down now (kubectl drain, a reboot, an upgrade); the webhook admits it');
-  lines.push(`when they are back: kubectl kafka maintenance end ${endTarget(result)}`);
-  return lines.join('\n');
 }

@@ -1,0 +1,545 @@
+/**
+ * Every sentence `kubectl kafka` itself shows a person: the plans printed
+ * before a change (`--dry-run` and the confirmation), the summaries after it,
+ * questions, usage errors raised by the commands and plugin/lib, and what is
+ * left after Ctrl-C. The operations' own refusals and progress lines come from
+ * shared/ops/messages.ts (the webhook's evacuation controller shows those too).
+ * Callers pass facts; these functions only word them. Table column headers
+ * and field labels stay beside their tables: they are data-like, as in
+ * `-o json`. Flag help text stays with the flags.
+ */
+import type { ClearedThrottles } from '../shared/kafka/operations.js';
+import type { ThrottleState } from '../shared/kafka/types.js';
+import type { MovePlan } from '../shared/ops/move.js';
+import type { EvictionOutcome } from '../shared/ops/pods.js';
+import type { MovePlanView } from '../shared/ops/plan-view.js';
+import type { ScalePlan, ScaleResult } from '../shared/ops/scale.js';
+import type { TargetBroker } from '../shared/ops/target.js';
+import type { ReassignmentReport } from '../shared/plan/reassign.js';
+import type { DiskCheck } from '../shared/safety/disk.js';
+import type { Verdict } from '../shared/safety/types.js';
+import type { CanDisruptResult } from './commands/can-disrupt.js';
+import type { DrainResult } from './commands/drain.js';
+import type { MaintenanceEndResult } from './commands/maintenance/end.js';
+import type { MaintenanceStartResult } from './commands/maintenance/start.js';
+import type { MoveResult } from './commands/move.js';
+import type { RebalanceResult } from './commands/rebalance.js';
+import type { RestartResult } from './commands/restart.js';
+import { renderTable } from './output/table.js';
+import { formatBytes, formatDuration, formatRate } from './lib/units.js';
+
+const reasonsOf = (verdict: Verdict): string => verdict.reasons.map((r) => r.message).join(' ');
+const partitionList = (parts: ReadonlyArray<{ topic: string; partition: number }>, max = 5): string =>
+  parts.slice(0, max).map((p) => `${p.topic}-${p.partition}`).join(', ') + (parts.length > max ? ', ...' : '');
+
+// ---- shared by the commands ----
+
+/** The first word of a printed plan. */
+export function planHeading(dryRun: boolean): string {
+  return dryRun ? 'plan (dry run, nothing changes)' : 'plan';
+}
+
+/** `broker 2 (pod kafka-2 on node-a2), broker 3 (...)`. */
+export function brokersNamed(brokers: readonly TargetBroker[]): string {
+  return brokers.map((b) => `broker ${b.id}${b.pod ? ` (pod ${b.pod}${b.node ? ` on ${b.node}` : ''})` : ''}`).join(', ');
+}
+
+/** A flag whose value did not parse; `error` says why and what to write. */
+export function flagInvalid(flag: string, error: string): string {
+  return `${flag}: ${error}`;
+}
+
+export function nodeCordoned(node: string): string {
+  return `node ${node} cordoned`;
+}
+
+export function firstCordon(node: string): string {
+  return `first:      cordon node ${node}`;
+}
+
+export function thenEvict(brokers: readonly TargetBroker[]): string {
+  return `then:       evict ${brokers.map((b) => b.pod ?? `broker ${b.id}`).join(', ')} through the Eviction API`;
+}
+
+export function evicted(e: EvictionOutcome): string {
+  return `evicted pod ${e.pod} (${e.attempts} attempt(s), ${formatDuration(e.durationMs)})`;
+}
+
+export const questions = {
+  drain: 'Proceed with this drain?',
+  maintenanceStart: 'Proceed with this maintenance?',
+  maintenanceEnd: 'End this maintenance?',
+  rebalance: 'Proceed with this rebalance?',
+  restart: 'Proceed with the restart?',
+  throttlesClear: 'Remove all of these throttles?',
+  move: (pod: string, node: string): string => `Move ${pod} to ${node}?`,
+  scale: (statefulSet: string, from: number, to: number): string => `Scale ${statefulSet} from ${from} to ${to}?`,
+};
+
+export function notConfirmed(): string {
+  return 'not confirmed; nothing was changed';
+}
+
+// ---- Ctrl-C ----
+
+export function interruptReceived(): string {
+  return 'interrupted: stopping and clearing replication throttles (Ctrl-C again to quit at once)';
+}
+
+/** The abort reason running steps see. */
+export function interruptReason(): string {
+  return 'interrupted';
+}
+
+export function drainInterrupted(target: string): string {
+  return (
+    'interrupted: replication throttles cleared. Reassignments already started keep running (unthrottled) in Kafka; ' +
+    `run the same command again to pick them up and finish the drain of ${target}`
+  );
+}
+
+export function maintenanceStartInterrupted(endArgs: string): string {
+  return (
+    `interrupted: replication throttles cleared; what was changed so far is recorded. Run the same command again to finish, ` +
+    `or kubectl kafka maintenance end ${endArgs} to put it back`
+  );
+}
+
+export function maintenanceEndInterrupted(): string {
+  return 'interrupted: replication throttles cleared; the record is kept. Run the same command again to finish';
+}
+
+export function moveInterrupted(): string {
+  return `interrupted: throttles cleared and the StatefulSet pin removed. Check \`kubectl kafka status\`; run the same move again to finish it`;
+}
+
+export function rebalanceInterrupted(): string {
+  return 'interrupted: replication throttles cleared; reassignments already started keep running in Kafka';
+}
+
+export function restartInterrupted(): string {
+  return 'interrupted: the broker being restarted comes back on its own; check `kubectl kafka status` before restarting the rest';
+}
+
+export function scaleInterrupted(statefulSet: string, replicas: number): string {
+  return (
+    'interrupted: replication throttles cleared. Reassignments already started keep running in Kafka; ' +
+    `run the same command again to finish scaling ${statefulSet} to ${replicas}`
+  );
+}
+
+/** What a failed command prints on stderr. */
+export function errorLine(message: string): string {
+  return `error: ${message}\n`;
+}
+
+// ---- a data-moving plan (drain, maintenance, move, rebalance, scale) ----
+
+/** Per receiving broker: what it holds, what arrives, what it may hold. */
+export function renderDiskCheck(disk: DiskCheck | null, notes: readonly string[]): string[] {
+  const lines: string[] = [];
+  if (disk !== null) {
+    const receiving = disk.brokers.filter((b) => b.arrivingBytes > 0);
+    lines.push(
+      receiving.length === 0
+        ? `disk:       no broker receives data (limit ${disk.maxUsagePercent}% of capacity)`
+        : `disk:       within ${disk.maxUsagePercent}% of capacity on every receiving broker:`,
+    );
+    for (const b of receiving) {
+      const after = b.usedBytes + b.arrivingBytes;
+      lines.push(
+        `              broker ${b.broker}: ${formatBytes(b.usedBytes)} + ${formatBytes(b.arrivingBytes)} = ${formatBytes(after)}` +
+          (b.allowedBytes === null || b.capacityBytes === null
+            ? ' (capacity unknown: no limit)'
+            : ` of ${formatBytes(b.allowedBytes)} allowed (${formatBytes(b.capacityBytes)} ${b.capacitySource === 'claim' ? 'claim' : 'log dir'})`),
+      );
+    }
+  }
+  for (const note of notes) lines.push(`disk:       ${note}`);
+  return lines;
+}
+
+/** The plan in words and a table of moves (first `maxRows`). */
+export function renderMovePlan(view: MovePlanView, maxRows = 20): string[] {
+  const lines: string[] = [];
+  if (view.leadershipFirst > 0) lines.push(`leadership: ${view.leadershipFirst} partition(s) get another leader first (no data moves for that)`);
+  if (view.leadersStaying.length > 0) {
+    lines.push(`leadership: ${view.leadersStaying.length} partition(s) have no other in-sync replica; their leader moves with their data`);
+  }
+  if (view.resumed.length > 0) lines.push(`resumed:    ${view.resumed.length} reassignment(s) already in flight are picked up, not restarted`);
+  lines.push(
+    view.moves.length === 0
+      ? 'moves:      nothing left to move'
+      : `moves:      ${view.moves.length} partition(s), ${view.replicasMoved} replica(s) (fewest possible: ${view.lowerBound}), in ${view.batches} batch(es)`,
+  );
+  if (view.unplaceable.length > 0) {
+    lines.push(`stay:       ${view.unplaceable.length} partition(s) have a replica on every other broker already and stay (rebuilt from their leader)`);
+  }
+  const data = view.bytes === null ? `unknown (${view.bytesNote ?? 'no sizes'}); progress is shown in partitions` : formatBytes(view.bytes);
+  lines.push(`data:       ${data}`);
+  lines.push(...renderDiskCheck(view.disk, view.diskNotes));
+  lines.push(
+    view.throttleBytesPerSecond === null
+      ? 'throttle:   none (set one with --throttle, e.g. 50MiB/s)'
+      : `throttle:   ${formatRate(view.throttleBytesPerSecond)} on the brokers and replicas of each batch` +
+          (view.minimumDurationMs === null ? '' : `; at least ${formatDuration(view.minimumDurationMs)}`),
+  );
+  const rows = [...view.resumed.map((m) => ({ ...m, note: 'in flight' })), ...view.moves.map((m) => ({ ...m, note: '' }))];
+  if (rows.length > 0) {
+    lines.push('');
+    lines.push(
+      renderTable(
+        ['partition', 'from', 'to', ''],
+        rows.slice(0, maxRows).map((m) => [`${m.topic}-${m.partition}`, m.from.join(','), m.to.join(','), m.note]),
+      ),
+    );
+    if (rows.length > maxRows) lines.push(`... and ${rows.length - maxRows} more (-o json lists all)`);
+  }
+  return lines;
+}
+
+/** `drained kafka-2: 12 partition(s), 1.2 GiB in 3m` (no `drained`: the caller says what was done). */
+function movedSummary(moved: ReassignmentReport): string {
+  return `${moved.partitions} partition(s)` + (moved.bytes === null ? '' : `, ${formatBytes(moved.bytes)}`) + ` in ${formatDuration(moved.durationMs)}`;
+}
+
+// ---- can-disrupt ----
+
+export function renderCanDisrupt(result: CanDisruptResult): string {
+  const lines = [`${result.verdict.allowed ? 'SAFE' : 'UNSAFE'}: taking down ${brokersNamed(result.brokers)}`];
+  if (result.alreadyDown.length > 0) lines.push(`already down: broker(s) ${result.alreadyDown.join(', ')}`);
+  if (result.pending.length > 0) lines.push(`admitted by the webhook, not yet visible in the pods: broker(s) ${result.pending.join(', ')}`);
+  for (const reason of result.verdict.reasons) {
+    lines.push(`- ${reason.message}`);
+    if (reason.remediation) lines.push(`  do instead: ${reason.remediation}`);
+  }
+  for (const warning of result.verdict.warnings) lines.push(`warning: ${warning}`);
+  if (result.verdict.allowed && result.verdict.reasons.length === 0) {
+    lines.push('every partition keeps at least min.insync.replicas in-sync replicas');
+  }
+  return lines.join('\n');
+}
+
+// ---- drain ----
+
+/**
+ * A drain that cannot fit, with the way that works when the brokers come
+ * back: maintenance moves only what would break without them.
+ */
+export function drainRefused(planMessage: string, brokers: number, maintenanceArgs: string): string {
+  return (
+    `${planMessage.replace(/\.+$/, '')}. Nothing was changed. If the broker${brokers === 1 ? '' : 's'} will come back ` +
+    `(a node reboot or upgrade), only what would break without ${brokers === 1 ? 'it' : 'them'} has to move: ` +
+    `kubectl kafka maintenance start ${maintenanceArgs}`
+  );
+}
+
+export function drainHeader(result: DrainResult, evict: boolean, node: string | null): string[] {
+  const lines = [`${planHeading(result.dryRun)}: drain ${brokersNamed(result.brokers)}`];
+  if (node !== null) lines.push(firstCordon(node));
+  if (evict) lines.push(thenEvict(result.brokers));
+  return lines;
+}
+
+export function drainLeftReplicas(target: string, remaining: ReadonlyArray<{ topic: string; partition: number }>): string {
+  return (
+    `${target} still holds ${remaining.length} replica(s) after the drain (${partitionList(remaining)}); ` +
+    'something else reassigned them meanwhile. Run the command again'
+  );
+}
+
+export function drained(target: string, moved: ReassignmentReport): string {
+  return `drained ${target}: ${movedSummary(moved)}; throttles cleared`;
+}
+
+export function notEvicting(verdict: Verdict): string {
+  return `not evicting: ${reasonsOf(verdict)}`;
+}
+
+export function renderDrainResult(result: DrainResult): string {
+  const report = result.report;
+  if (report === null) return '';
+  const lines = [
+    `drained ${result.target}: ${report.reassignment.partitions} partition(s) moved, ${report.reassignment.replicasAdded} replica(s) created` +
+      (report.reassignment.bytes === null ? ` (bytes unknown: ${report.reassignment.bytesUnknownReason ?? ''})` : `, ${formatBytes(report.reassignment.bytes)}`) +
+      ` in ${formatDuration(report.reassignment.durationMs)}`,
+    `leadership moved first: ${report.leadershipMoved.elected + report.leadershipMoved.alreadyPreferred} partition(s); preferred leaders elected after: ${report.leadersElected.elected}`,
+    `throttles cleared: ${report.throttlesCleared.brokers.length} broker(s), ${report.throttlesCleared.topics.length} topic(s)`,
+  ];
+  if (result.cordoned !== null) lines.push(`node ${result.cordoned} is cordoned (kubectl uncordon ${result.cordoned} when done)`);
+  for (const e of result.evicted) lines.push(evicted(e));
+  return lines.join('\n');
+}
+
+// ---- maintenance start / end / list ----
+
+export function maintenanceStartHeader(result: MaintenanceStartResult, evict: boolean, node: string | null, resumed: boolean): string[] {
+  const lines = [`${planHeading(result.dryRun)}: maintenance of ${brokersNamed(result.brokers)}${resumed ? ' (picking up the one recorded)' : ''}`];
+  if (node !== null) lines.push(firstCordon(node));
+  lines.push(
+    result.atRisk.length === 0
+      ? 'at risk:    nothing would go offline or under min.insync.replicas without them; no data moves'
+      : `at risk:    ${result.atRisk.length} partition(s) would go offline or under min.insync.replicas without them; their replicas move: ` +
+          partitionList(result.atRisk),
+  );
+  lines.push(`stay:       ${result.staying} partition(s) stay on them and catch up from their leaders when they return`);
+  if (evict) lines.push(thenEvict(result.brokers));
+  return lines;
+}
+
+export function stillNotSafeAfterMoves(target: string, verdict: Verdict): string {
+  return `${target} is still not safe to take down after the moves: ${reasonsOf(verdict)} The cluster changed meanwhile; run the same command again`;
+}
+
+/** `endArgs`: what to give `maintenance end` to name the same brokers. */
+export function renderMaintenanceStartResult(result: MaintenanceStartResult, endArgs: string): string {
+  const outcome = result.outcome;
+  if (outcome === null) return '';
+  const moved = outcome.reassignment;
+  const lines = [
+    `${result.target} may go down now: ${moved.partitions} partition(s) moved` +
+      (moved.bytes === null ? '' : ` (${formatBytes(moved.bytes)})`) +
+      ` in ${formatDuration(moved.durationMs)}, leadership of ${outcome.leadershipMoved} partition(s) moved away`,
+  ];
+  for (const e of result.evicted) lines.push(evicted(e));
+  if (result.evicted.length === 0) lines.push('take them down now (kubectl drain, a reboot, an upgrade); the webhook admits it');
+  lines.push(`when they are back: kubectl kafka maintenance end ${endArgs}`);
+  return lines.join('\n');
+}
+
+export function maintenanceEndHeader(result: MaintenanceEndResult, notBack: readonly string[]): string[] {
+  const lines = [`${planHeading(result.dryRun)}: end the maintenance of broker(s) ${result.brokers.join(', ')}`];
+  if (result.uncordon !== null) lines.push(`first:      uncordon node ${result.uncordon}`);
+  if (notBack.length > 0) lines.push(`wait:       until they are back (${notBack.join('; ')})`);
+  lines.push(
+    result.keepPlacement
+      ? 'moves:      none (--keep-placement: the moved partitions stay where they are)'
+      : `moves:      ${result.back.length} partition(s) back to their replicas before the maintenance` +
+          (result.back.length > 0 ? `: ${result.back.slice(0, 5).map((m) => `${m.topic}-${m.partition} -> ${m.to.join(',')}`).join(', ')}${result.back.length > 5 ? ', ...' : ''}` : ''),
+  );
+  if (result.leftAlone.length > 0 && !result.keepPlacement) lines.push(`left:       ${result.leftAlone.length} partition(s) were reassigned or deleted since and stay as they are`);
+  lines.push(`leaders:    ${result.leadersToRestore} replica order(s) restored, then preferred leaders elected`);
+  return lines;
+}
+
+export function renderMaintenanceEndResult(result: MaintenanceEndResult): string {
+  const o = result.outcome;
+  if (o === null) return '';
+  return [
+    `maintenance of ${result.target} ended: ${o.movedBack?.partitions ?? 0} partition(s) moved back` +
+      (o.movedBack === null ? '' : ` in ${formatDuration(o.movedBack.durationMs)}`) +
+      `, ${o.leadersRestored} preferred leader(s) restored` + (o.uncordoned === null ? '' : `, node ${o.uncordoned} uncordoned`),
+    ...(result.leftAlone.length > 0 ? [`left where they are now: ${result.leftAlone.map((p) => `${p.topic}-${p.partition}`).join(', ')}`] : []),
+  ].join('\n');
+}
+
+export function maintenanceRecordUnreadable(): string {
+  return 'unreadable: fix or remove this key of the ConfigMap';
+}
+
+/** `3/5 in place`: of the partitions a maintenance moves, how many are where it put them now. */
+export function maintenanceInPlace(inPlace: number | null, moved: number): string {
+  return `${inPlace ?? '?'}/${moved} in place`;
+}
+
+export function noMaintenanceInProgress(): string {
+  return 'no maintenance in progress';
+}
+
+// ---- move ----
+
+/** A move the verdict refuses before anything changed, with each reason's safe way. */
+export function moveRefused(pod: string, verdict: Verdict): string {
+  return `not moving ${pod}: ${verdict.reasons.map((r) => `${r.message} ${r.remediation ? `(${r.remediation})` : ''}`).join(' ')} Nothing was changed`;
+}
+
+export function renderMovePlanText(plan: MovePlan, dryRun: boolean): string[] {
+  const lines = [
+    `${planHeading(dryRun)}: move ${plan.pod} (broker ${plan.broker}) from ${plan.fromNode} to ${plan.toNode}`,
+    `path:       ${plan.path} volume (${plan.volume.size ?? '?'} ${plan.volume.storageClass ?? ''}): ${plan.why}`,
+    ...plan.steps.map((s, i) => `step ${i + 1}:     ${s}`),
+  ];
+  if (!plan.verdict.allowed) lines.push(`UNSAFE now: ${reasonsOf(plan.verdict)}`);
+  if (plan.evacuation !== null) lines.push('', 'drain before the move:', ...renderMovePlan(plan.evacuation, 10));
+  return lines;
+}
+
+export function renderMoveResult(result: MoveResult): string {
+  const { plan, outcome } = result;
+  if (outcome === null) return '';
+  return (
+    `moved ${plan.pod} (broker ${plan.broker}) from ${plan.fromNode} to ${outcome.nodeAfter}: pod back after ${formatDuration(outcome.podDownMs)}, ` +
+    `in sync after ${formatDuration(outcome.inSyncMs)}; ${outcome.leadersRestored} preferred leader(s) restored`
+  );
+}
+
+// ---- rebalance ----
+
+export function brokersNotRegistered(unknown: readonly number[], registered: readonly number[]): string {
+  return `--brokers: ${unknown.join(', ')} not registered with Kafka; registered brokers: ${registered.join(', ')}`;
+}
+
+export function notABrokerList(text: string): string {
+  return `--brokers ${JSON.stringify(text)} is not a list of broker ids; write e.g. 0,1,2`;
+}
+
+export function rebalanceHeader(
+  result: RebalanceResult,
+  summary: { replicaSpread: { before: number; after: number }; leaderSpread: { before: number; after: number } },
+): string[] {
+  return [
+    `${planHeading(result.dryRun)}: rebalance brokers ${result.brokers.join(', ')}`,
+    `replicas:   spread ${summary.replicaSpread.before} -> ${summary.replicaSpread.after}; preferred leaders: spread ${summary.leaderSpread.before} -> ${summary.leaderSpread.after} (${result.leadershipChanges} change(s))`,
+  ];
+}
+
+export function renderRebalanceResult(result: RebalanceResult): string {
+  const moved = result.report?.reassignment;
+  return moved === undefined ? '' : `rebalanced: ${movedSummary(moved)}; ${result.report?.leaders.elected ?? 0} leader(s) elected; throttles cleared`;
+}
+
+// ---- restart ----
+
+export function restartAllAndOne(): string {
+  return 'give either --all or one broker (POD or --broker), not both';
+}
+
+export function restartNoBroker(): string {
+  return 'name the broker to restart (POD or --broker ID), or --all';
+}
+
+export function restartPlan(result: RestartResult): string[] {
+  const first = result.order[0];
+  return [
+    `${planHeading(result.dryRun)}: restart ${result.order.map((b) => `${b.pod ?? '?'} (broker ${b.id}${b.id === result.controller ? ', active controller' : ''})`).join(', then ')}`,
+    result.firstAllowed ? `${first?.pod ?? ''} may go down now` : `${first?.pod ?? ''} may NOT go down now: ${result.firstReasons.join(' ')}`,
+  ];
+}
+
+// ---- scale ----
+
+export function replicasTooFew(): string {
+  return '--replicas must be at least 1: scaling a Kafka cluster to 0 brokers is not a guarded operation';
+}
+
+export function scaleNothingToDo(statefulSet: string, replicas: number): string {
+  return `StatefulSet ${statefulSet} already has ${replicas} replicas; nothing to do`;
+}
+
+export function renderScalePlan(plan: ScalePlan, dryRun: boolean): string[] {
+  const who = plan.brokers.map((b) => `${b.pod} (broker ${b.id ?? '?'})`).join(', ');
+  const lines = [`${planHeading(dryRun)}: scale StatefulSet ${plan.statefulSet} from ${plan.from} to ${plan.to}`];
+  if (plan.direction === 'down') {
+    lines.push(`first:      drain ${who}`);
+    if (plan.moves !== null) lines.push(...renderMovePlan(plan.moves, 10));
+    lines.push(`then:       scale to ${plan.to}, and unregister the removed broker(s) from Kafka once their pods are gone`);
+    lines.push(
+      plan.deleteVolumes
+        ? `then:       delete PersistentVolumeClaims ${plan.claims.join(', ') || '(none)'}`
+        : `volumes:    kept (${plan.claims.join(', ') || 'none'}); --delete-volumes deletes them`,
+    );
+  } else {
+    lines.push(`first:      scale to ${plan.to} and wait for ${who} to register with Kafka`);
+    lines.push('then:       rebalance replicas onto them' + (plan.moves === null ? '' : ' (estimate; planned again once they run):'));
+    if (plan.moves !== null) lines.push(...renderMovePlan(plan.moves, 10));
+  }
+  return lines;
+}
+
+export function renderScaleResult(result: ScaleResult): string {
+  const lines = [`StatefulSet ${result.statefulSet} scaled from ${result.from} to ${result.to}`];
+  const moved = result.drain?.reassignment ?? result.rebalance?.reassignment;
+  if (moved !== undefined) lines.push(`${result.direction === 'down' ? 'drained' : 'rebalanced'}: ${movedSummary(moved)}; throttles cleared`);
+  if (result.deletedClaims.length > 0) lines.push(`deleted PersistentVolumeClaims: ${result.deletedClaims.join(', ')}`);
+  else if (result.direction === 'down' && result.claims.length > 0) lines.push(`kept PersistentVolumeClaims: ${result.claims.join(', ')}`);
+  return lines.join('\n');
+}
+
+// ---- status ----
+
+export function reassignmentsInFlight(count: number): string {
+  return count === 0 ? 'reassignments in flight: none' : `reassignments in flight: ${count}`;
+}
+
+export function throttlesSummary(throttles: ThrottleState): string {
+  return throttles.brokers.length === 0 && throttles.topics.length === 0
+    ? 'replication throttles: none'
+    : `replication throttles: ${throttles.brokers.length} broker(s), ${throttles.topics.length} topic(s) (kubectl kafka throttles)`;
+}
+
+export function statusNote(note: string): string {
+  return `note: ${note}`;
+}
+
+export function replicaSizesUnknownNote(reason: string): string {
+  return `replica sizes unknown: ${reason}`;
+}
+
+// ---- throttles ----
+
+export function noThrottles(): string {
+  return 'no replication throttles';
+}
+
+export function throttlesRemoved(cleared: ClearedThrottles): string {
+  return `removed throttles from ${cleared.brokers.length} broker(s)${cleared.clusterDefault ? ' and the cluster-wide default' : ''} and ${cleared.topics.length} topic(s)`;
+}
+
+export function throttlesDryRun(listed: string): string {
+  return `${listed}\n(dry run: --clear would remove all of these)`;
+}
+
+// ---- the session: policy, Kafka addresses, units ----
+
+export function bootstrapServersInvalid(value: string): string {
+  return `--bootstrap-server ${JSON.stringify(value)} is not a list of host:port; write e.g. kafka-0.kafka-headless.kafka.svc:9092,127.0.0.1:9093`;
+}
+
+/** A --bootstrap-server entry the Kafka client settings refused; `error` names the entry. */
+export function bootstrapServerRefused(error: string): string {
+  return `--bootstrap-server: ${error.replace(/spec\.kafka\.bootstrapServers\[\d+\] is /, '')}`;
+}
+
+export function kafkaSettingsInvalid(error: string, namespace: string, policy: string): string {
+  return `${error} (KafkaGuardPolicy ${namespace}/${policy}, spec.kafka)`;
+}
+
+export function kafkaClientLog(level: string, namespace: string, message: string): string {
+  return `kafka ${level}: ${namespace}: ${message}`;
+}
+
+export function policyNotFound(wanted: string, kind: string, namespace: string, names: readonly string[]): string {
+  return (
+    `--policy ${wanted}: no ${kind} of that name in namespace ${namespace}` +
+    (names.length > 0 ? `; there: ${names.join(', ')}` : '; the namespace has none (choose the namespace with -n)')
+  );
+}
+
+export function noPolicy(kind: string, namespace: string): string {
+  return (
+    `no ${kind} in namespace ${namespace}: kubectl kafka finds the Kafka cluster through it. ` +
+    'Choose the namespace with -n, or create a policy (docs/policy.md)'
+  );
+}
+
+export function severalPolicies(kind: string, namespace: string, names: readonly string[]): string {
+  return `namespace ${namespace} has ${names.length} ${kind}s (${names.join(', ')}); choose one with --policy NAME`;
+}
+
+export const RATE_FORMS = 'a number and a unit per second: e.g. 50MiB/s, 500KiB/s, 1.5GB/s, 1048576B/s (units B, kB/KB, MB, GB, KiB, MiB, GiB)';
+
+export function notARate(text: string): string {
+  return `throttle ${JSON.stringify(text)} is not a rate; write ${RATE_FORMS}`;
+}
+
+export function rateOutOfRange(text: string, belowOne: boolean): string {
+  return `throttle ${JSON.stringify(text)} is ${belowOne ? 'below 1 byte per second' : 'too large'}; write ${RATE_FORMS}`;
+}
+
+export function notADuration(text: string): string {
+  return `duration ${JSON.stringify(text)} is not a duration; write e.g. 90s, 30m, 2h or 1h30m`;
+}
+
+export function durationNotPositive(text: string): string {
+  return `duration ${JSON.stringify(text)} must be longer than zero`;
+}

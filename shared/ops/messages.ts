@@ -1,0 +1,495 @@
+/**
+ * Every sentence the operations show a person: their refusals and usage
+ * errors, the progress lines they report as they go, the steps of a plan, and
+ * what a wait that timed out was waiting for. The plugin prints them on the
+ * terminal and the webhook's evacuation controller records them in Events, so
+ * they are here in shared/, in one place, and read the same in both. Callers
+ * pass facts; these functions only word them. The plugin's own output lines
+ * are in plugin/messages.ts.
+ */
+import { formatDuration } from '../duration.js';
+import { ANNOTATIONS } from '../policy/types.js';
+import { brokerList } from '../safety/messages.js';
+import type { Verdict } from '../safety/types.js';
+
+const reasonsOf = (verdict: Verdict): string => verdict.reasons.map((r) => r.message).join(' ');
+const listOr = (items: readonly (string | number)[], none: string): string => items.join(', ') || none;
+
+// ---- plans that cannot be carried out ----
+
+/** A plan the planner refused (its message names the partitions and figures): nothing was changed. */
+export function planRefused(planMessage: string): string {
+  return `${withoutFinalStop(planMessage)}. Nothing was changed`;
+}
+
+function withoutFinalStop(message: string): string {
+  return message.replace(/\.+$/, '');
+}
+
+/** How long a wait lasted, what it waited for, the last state seen and the last error. */
+export function waitTimedOut(timeoutMs: number, what: string, state: string, lastError: string | null): string {
+  return `timed out after ${formatDuration(timeoutMs)} waiting for ${what}${state ? ` (${state})` : ''}${lastError === null ? '' : `; last error: ${lastError}`}`;
+}
+
+// ---- naming the brokers (POD, --broker ID, --node NODE) ----
+
+export function targetNotNamed(given: number): string {
+  return given === 0 ? 'name the broker: POD, --broker ID or --node NODE' : 'name the broker one way only: POD, --broker ID or --node NODE';
+}
+
+export function podLabel(pod: string): string {
+  return `pod ${pod}`;
+}
+
+export function brokerLabel(id: number): string {
+  return `broker ${id}`;
+}
+
+export function nodeLabel(node: string): string {
+  return `node ${node}`;
+}
+
+/** `detail` is the broker directory's error about this pod, when it has one. */
+export function podWithoutBrokerId(pod: string, detail: string | undefined): string {
+  return `pod ${pod} has no broker id (${detail ?? 'see the policy idFrom'})`;
+}
+
+export function podNotABroker(pod: string, namespace: string): string {
+  return `pod ${pod} is not a broker pod of this cluster in namespace ${namespace}`;
+}
+
+/** Why the pod named is not a broker (podWithoutBrokerId, podNotABroker), and which pods are. */
+export function unknownBrokerPod(why: string, brokerPods: readonly string[]): string {
+  return `${why}; the broker pods are: ${listOr(brokerPods, '(none)')}`;
+}
+
+export function brokerNotInCluster(id: number, ids: readonly number[]): string {
+  return `broker ${id} is not in this cluster; its brokers are: ${listOr(ids, '(none)')}`;
+}
+
+export function nodeDoesNotExist(node: string, nodes: readonly string[]): string {
+  return `node ${node} does not exist; the nodes are: ${[...nodes].sort().join(', ')}`;
+}
+
+export function nodeRunsNoBroker(node: string, brokers: ReadonlyArray<{ pod: string; node: string | null }>): string {
+  const where = brokers.map((b) => `${b.pod} on ${b.node ?? '(unscheduled)'}`).join(', ') || '(no broker pods)';
+  return `node ${node} runs no broker of this cluster; the brokers run on: ${where}`;
+}
+
+export function notABrokerId(text: string): string {
+  return `--broker ${JSON.stringify(text)} is not a broker id; write a whole number such as 2`;
+}
+
+// ---- the snapshot ----
+
+export function ledgerForbidden(namespace: string, name: string): string {
+  return (
+    `cannot read the webhook's disruption ledger, ConfigMap ${namespace}/${name} (forbidden), so disruptions it admitted ` +
+    'that the pods do not show yet are not counted; grant get on it to see the same verdict as the webhook'
+  );
+}
+
+export function replicaSizesUnknown(reason: string): string {
+  return `sizes unknown: ${reason}`;
+}
+
+export function diskHeadroomNotChecked(reason: string): string {
+  return `disk headroom not checked: replica sizes unknown (${reason})`;
+}
+
+export function diskCapacityUnknown(brokers: readonly number[]): string {
+  return (
+    `disk capacity of ${brokerList(brokers)} unknown (no volume claim, and Kafka older than 3.3 does not report its log dir size): ` +
+    'no headroom limit for ' + (brokers.length === 1 ? 'it' : 'them')
+  );
+}
+
+// ---- pods: eviction and waits ----
+
+export function nothingToEvict(namespace: string, pod: string): string {
+  return `pod ${namespace}/${pod} does not exist (any more); nothing to evict`;
+}
+
+export function evictionStillRefused(namespace: string, pod: string, waitedMs: number, attempts: number, message: string): string {
+  return `the eviction of pod ${namespace}/${pod} was still refused after ${formatDuration(waitedMs)} (${attempts} attempts): ${message}`;
+}
+
+export function evictionRetrying(pod: string, status: number, message: string): string {
+  return `eviction of ${pod} refused for now (HTTP ${status}): ${message}; retrying`;
+}
+
+export function podEvicted(pod: string): string {
+  return `pod ${pod} evicted; waiting for it to terminate`;
+}
+
+/** What waitFor waits for (shown when it times out). */
+export function podToTerminate(pod: string): string {
+  return `pod ${pod} to terminate`;
+}
+
+export function podToComeBackReady(pod: string): string {
+  return `pod ${pod} to come back Ready`;
+}
+
+/** The state of a pod being waited for, shown when the wait times out. */
+export const podWaitState = {
+  notCreated: 'not created yet',
+  oldPodThere: 'old pod still there',
+  terminating: 'terminating',
+  notScheduled: (reason: string | undefined): string => `not scheduled${reason ? `: ${reason}` : ''}`,
+  notReady: (node: string): string => `on ${node}, not Ready`,
+};
+
+export function brokerToRegister(broker: number): string {
+  return `broker ${broker} to register with Kafka`;
+}
+
+// ---- break-glass ----
+
+export function breakGlassInUse(namespace: string, pod: string, existing: string): string {
+  return (
+    `pod ${pod} already carries ${ANNOTATIONS.allowDisruption}="${existing}", someone's one-time override, which this step would use up. ` +
+    `Remove it (kubectl annotate pod ${pod} -n ${namespace} ${ANNOTATIONS.allowDisruption}-) and run the command again`
+  );
+}
+
+export function breakGlassNotRemoved(namespace: string, pod: string, error: string): string {
+  return (
+    `could not remove ${ANNOTATIONS.allowDisruption} from pod ${pod} (${error}); ` +
+    `remove it by hand: kubectl annotate pod ${pod} -n ${namespace} ${ANNOTATIONS.allowDisruption}-`
+  );
+}
+
+export function warningLine(warning: string): string {
+  return `warning: ${warning}`;
+}
+
+// ---- maintenance ----
+
+export function maintenanceRecordUnreadable(key: string, configMap: string): string {
+  return (
+    `the maintenance record ${key} in ConfigMap ${configMap} cannot be read; fix or remove that key ` +
+    `(kubectl edit configmap ${configMap}) and run the command again`
+  );
+}
+
+/** `recorded`: the broker sets of the records in the way (null: unreadable). */
+export function maintenanceRecordsInTheWay(recorded: ReadonlyArray<readonly number[] | null>): string {
+  const named = recorded.map((brokers) => `broker(s) ${brokers?.join(', ') ?? '?'}`).join('; ');
+  return `a maintenance of ${named} is recorded; name exactly those brokers (kubectl kafka maintenance list shows them)`;
+}
+
+export function noMaintenanceRecorded(target: string): string {
+  return `no maintenance of ${target} is recorded; kubectl kafka maintenance list shows the ones that are`;
+}
+
+export function maintenanceRecorded(configMap: string, key: string): string {
+  return `recorded in ConfigMap ${configMap} (key ${key}) what this maintenance changes`;
+}
+
+export function leadershipMovedOffBrokers(partitions: number, brokers: readonly number[]): string {
+  return `leadership of ${partitions} partition(s) moved off broker(s) ${brokers.join(', ')}`;
+}
+
+export function throttleSweepFailed(error: string): string {
+  return `sweeping throttles failed: ${error}; run \`kubectl kafka throttles --clear\``;
+}
+
+export function brokerHasNoPod(broker: number): string {
+  return `broker ${broker} has no pod`;
+}
+
+export function brokerPodNotReady(pod: string, broker: number): string {
+  return `pod ${pod} of broker ${broker} is not Ready`;
+}
+
+export function brokerNotRegistered(broker: number): string {
+  return `broker ${broker} is not registered with Kafka`;
+}
+
+export function nodeUncordoned(node: string): string {
+  return `node ${node} uncordoned`;
+}
+
+export function waitingForBrokersBack(notBack: readonly string[]): string {
+  return `waiting for the brokers to be back: ${notBack.join('; ')}`;
+}
+
+export function brokersToBeBack(brokers: readonly number[]): string {
+  return `broker(s) ${brokers.join(', ')} to be back (pod Ready, registered with Kafka); nothing was moved back, run this again once they are`;
+}
+
+export function brokersBack(brokers: readonly number[]): string {
+  return `broker(s) ${brokers.join(', ')} are back`;
+}
+
+export function movingBackBeforeMaintenance(partitions: number): string {
+  return `moving ${partitions} partition(s) back to their replicas before the maintenance`;
+}
+
+export function brokersInSync(brokers: readonly number[], inSync: number, total: number): string {
+  return `broker(s) ${brokers.join(', ')}: ${inSync}/${total} partitions in sync`;
+}
+
+// ---- move ----
+
+export function podRunsNoBroker(pod: string): string {
+  return `${pod} runs no broker`;
+}
+
+export function podNotFound(pod: string): string {
+  return `pod ${pod} not found`;
+}
+
+export function notAStatefulSetPod(pod: string): string {
+  return `pod ${pod} is not a StatefulSet pod; kubectl kafka move places StatefulSet brokers`;
+}
+
+export function statefulSetOfPodMissing(statefulSet: string, pod: string): string {
+  return `StatefulSet ${statefulSet} of pod ${pod} does not exist`;
+}
+
+export function dataLocationUnknown(pod: string, reason: string | undefined): string {
+  return `cannot tell where the data of ${pod} lives (${reason ?? 'no volume found'}); nothing was changed`;
+}
+
+export function volumeNotAttachable(pod: string, volume: string, node: string, reason: string): string {
+  return `the volume of ${pod} (${volume}) cannot be attached on node ${node}: ${reason}. Choose a node it can reach`;
+}
+
+export function alreadyOnNode(pod: string, node: string): string {
+  return `${pod} already runs on ${node}`;
+}
+
+export function nodeIsCordoned(node: string): string {
+  return `node ${node} is cordoned; uncordon it or choose another node`;
+}
+
+export function nodeNotReady(node: string): string {
+  return `node ${node} is not Ready`;
+}
+
+export function nodeHasBroker(node: string, pod: string): string {
+  return `node ${node} already runs broker pod ${pod}; brokers do not share nodes. Choose a node without one`;
+}
+
+export function nodeAffinityUnmet(node: string, statefulSet: string): string {
+  return `node ${node} does not satisfy the node selector / required node affinity of StatefulSet ${statefulSet}`;
+}
+
+const safeNow = (allowed: boolean) => (allowed ? 'safe' : 'NOT safe');
+
+/** Why a network-volume move only restarts the broker; `volumeReason` says what the volume is. */
+export function networkMoveWhy(volumeReason: string, toNode: string): string {
+  return `${volumeReason}: the data goes with the claim, so the broker only restarts on ${toNode}`;
+}
+
+export function networkMoveSteps(m: { broker: number; allowed: boolean; statefulSet: string; pod: string; toNode: string }): string[] {
+  return [
+    `check that broker ${m.broker} may go down (it is ${safeNow(m.allowed)} now)`,
+    `move the leadership of its partitions to other in-sync replicas`,
+    `pin StatefulSet ${m.statefulSet}'s pods to ${m.toNode} (update strategy OnDelete while pinned), delete ${m.pod}`,
+    `once the new pod is scheduled on ${m.toNode}, take the pin out again`,
+    `wait until it is Ready, broker ${m.broker} registered and every partition it hosts in sync; restore its preferred leaders`,
+  ];
+}
+
+export function nodeLocalMoveWhy(volumeReason: string, broker: number, toNode: string): string {
+  return `${volumeReason}: the data cannot follow the pod, so broker ${broker} is drained, recreated empty on ${toNode} with the same id, and refilled`;
+}
+
+export function nodeLocalMoveSteps(m: {
+  broker: number;
+  allowed: boolean;
+  moving: number;
+  rebuilt: number;
+  statefulSet: string;
+  pod: string;
+  toNode: string;
+  claims: readonly string[];
+}): string[] {
+  return [
+    `drain broker ${m.broker}: ${m.moving} partition(s) move to other brokers` +
+      (m.rebuilt > 0 ? `; ${m.rebuilt} have a replica on every other broker and are rebuilt from their leader (${safeNow(m.allowed)} now)` : ''),
+    `pin StatefulSet ${m.statefulSet}'s pods to ${m.toNode}; delete PersistentVolumeClaim(s) ${listOr(m.claims, '(none)')} and pod ${m.pod}`,
+    `once the new pod is scheduled on ${m.toNode}, take the pin out again; its new volume is provisioned there`,
+    `wait until broker ${m.broker} registers (empty), then move the drained partitions back to their original replicas`,
+    'wait until every partition it hosts is in sync; restore its preferred leaders',
+  ];
+}
+
+/** The break-glass reason a node-local move puts on its pod (the webhook shows it in an Event). */
+export function moveBreakGlassReason(pod: string, toNode: string): string {
+  return `kubectl kafka move ${pod} --to-node ${toNode}: its node-local volume is recreated on the target node`;
+}
+
+export function earlierPinUndone(statefulSet: string, pod: string, node: string): string {
+  return `undid the pin an interrupted move left on StatefulSet ${statefulSet} (${pod} -> ${node})`;
+}
+
+export function notMoving(pod: string, verdict: Verdict): string {
+  return `not moving ${pod}: ${reasonsOf(verdict)}`;
+}
+
+export function leadershipMovedOffBroker(partitions: number, broker: number): string {
+  return `leadership of ${partitions} partition(s) moved off broker ${broker}`;
+}
+
+export function statefulSetPinned(statefulSet: string, node: string): string {
+  return `StatefulSet ${statefulSet} pinned to ${node}`;
+}
+
+export function podDeletedWaiting(pod: string): string {
+  return `pod ${pod} deleted; waiting for it to stop`;
+}
+
+export function claimToBeDeleted(claim: string): string {
+  return `claim ${claim} to be deleted`;
+}
+
+export function newPodToBeScheduled(pod: string): string {
+  return `the new ${pod} to be scheduled`;
+}
+
+export function pinRemoved(statefulSet: string): string {
+  return `pin removed from StatefulSet ${statefulSet}`;
+}
+
+export function scheduledElsewhere(pod: string, node: string, wanted: string): string {
+  return `${pod} was scheduled on ${node}, not ${wanted}`;
+}
+
+export function scheduledWaitingReady(pod: string, node: string): string {
+  return `${pod} scheduled on ${node}; waiting for it to be Ready`;
+}
+
+export function brokerBackOn(broker: number, node: string, downMs: number): string {
+  return `broker ${broker} is back on ${node} after ${formatDuration(downMs)}`;
+}
+
+export function brokerInSync(broker: number, inSync: number, total: number): string {
+  return `broker ${broker}: ${inSync}/${total} partitions in sync`;
+}
+
+export function claimDeletedWithPod(claim: string): string {
+  return `PersistentVolumeClaim ${claim} deleted (it goes once the pod has)`;
+}
+
+export function claimDeleteRefusedMovingBack(claim: string): string {
+  return `deleting ${claim} was refused; moving the drained partitions back`;
+}
+
+export function claimDeleteRefused(claim: string, error: string, pod: string, fromNode: string): string {
+  return (
+    `the apiserver refused to delete PersistentVolumeClaim ${claim}: ${error}. The drained partitions were moved back and ` +
+    `${pod} still runs on ${fromNode}. Allow this one deletion and run the move again`
+  );
+}
+
+export function movingBackToOriginal(partitions: number): string {
+  return `moving ${partitions} partition(s) back to their original replicas`;
+}
+
+// ---- pins ----
+
+export function pinUnreadable(statefulSet: string, annotation: string, raw: string): string {
+  return `StatefulSet ${statefulSet} carries an unreadable ${annotation} annotation (${raw}); remove it and check the template's node affinity by hand`;
+}
+
+export function statefulSetGone(namespace: string, statefulSet: string): string {
+  return `StatefulSet ${namespace}/${statefulSet} is gone`;
+}
+
+export function alreadyPinned(statefulSet: string, annotation: string): string {
+  return `StatefulSet ${statefulSet} is already pinned by another move (annotation ${annotation})`;
+}
+
+export function restoredTemplateTaken(statefulSet: string): string {
+  return `StatefulSet ${statefulSet} to take the restored template`;
+}
+
+// ---- restart ----
+
+export function noPodToRestart(broker: number): string {
+  return `broker ${broker} has no pod to restart`;
+}
+
+/** `restarted`: the pods restarted before this one. */
+export function notRestarting(pod: string, verdict: Verdict, restarted: readonly string[]): string {
+  const finished = restarted.length === 0 ? '' : ` (restarted so far: ${restarted.join(', ')})`;
+  return `not restarting ${pod}: ${reasonsOf(verdict)}${finished}`;
+}
+
+export function leadershipMovedForRestart(pod: string, partitions: number, stuck: number): string {
+  return `${pod}: leadership of ${partitions} partition(s) moved to other brokers` + (stuck > 0 ? `; ${stuck} have no other in-sync replica` : '');
+}
+
+export function newPodScheduled(pod: string, node: string): string {
+  return `${pod}: new pod scheduled on ${node}`;
+}
+
+export function podReadyWaitingInSync(pod: string, downMs: number, partitions: number): string {
+  return `${pod}: Ready after ${formatDuration(downMs)}; waiting for its ${partitions} partition(s) to be in sync`;
+}
+
+export function podInSync(pod: string, inSync: number, total: number): string {
+  return `${pod}: ${inSync}/${total} partitions in sync`;
+}
+
+export function podBackInSync(pod: string, totalMs: number, leadersRestored: number): string {
+  return `${pod}: back in sync after ${formatDuration(totalMs)}; ${leadersRestored} preferred leader(s) restored`;
+}
+
+// ---- scale ----
+
+export function statefulSetMissing(namespace: string, statefulSet: string): string {
+  return `StatefulSet ${namespace}/${statefulSet} does not exist`;
+}
+
+export function statefulSetNotOfPolicy(statefulSet: string, policy: string, selector: string): string {
+  return `StatefulSet ${statefulSet} does not run brokers of policy ${policy} (its pod labels do not match spec.brokers.selector ${selector})`;
+}
+
+export function brokerIdsUnknown(pods: readonly string[]): string {
+  return `cannot tell the broker ids of ${pods.join(', ')} (no such pod, and idFrom is not ordinal); nothing was changed`;
+}
+
+export function cannotScale(statefulSet: string, replicas: number, planMessage: string): string {
+  return `cannot scale ${statefulSet} to ${replicas}: ${planRefused(planMessage)}`;
+}
+
+export function notScaling(verdict: Verdict): string {
+  return `not scaling: ${reasonsOf(verdict)} Run the command again`;
+}
+
+export function scaledDownWaiting(statefulSet: string, replicas: number, pods: readonly string[]): string {
+  return `StatefulSet ${statefulSet} scaled to ${replicas}; waiting for ${pods.join(', ')} to go`;
+}
+
+export function brokersUnregistered(brokers: readonly number[]): string {
+  return `broker(s) ${brokers.join(', ')} unregistered from Kafka`;
+}
+
+export function claimDeleted(claim: string): string {
+  return `deleted PersistentVolumeClaim ${claim}`;
+}
+
+export function scaledUpWaiting(statefulSet: string, replicas: number, pods: readonly string[]): string {
+  return `StatefulSet ${statefulSet} scaled to ${replicas}; waiting for ${pods.join(', ')}`;
+}
+
+export function podScheduledOn(pod: string, node: string): string {
+  return `pod ${pod} scheduled on ${node}`;
+}
+
+export function podsWithoutBrokerId(pods: readonly string[]): string {
+  return `pods ${pods.join(', ')} have no broker id under the policy's idFrom`;
+}
+
+export function brokersToRegister(brokers: readonly number[]): string {
+  return `brokers ${brokers.join(', ')} to register with Kafka`;
+}
+
+export function brokersRegistered(brokers: readonly number[]): string {
+  return `brokers ${brokers.join(', ')} registered; planning the rebalance`;
+}
