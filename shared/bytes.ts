@@ -1,3 +1,5 @@
+import { parseQuantity } from './k8s/quantity.js';
+
 /** Byte counts on screen, the same in the plugin, the planner's messages and the webhook's warnings. */
 
 /** 1536 -> "1.50 KiB"; binary units, three significant digits. */
@@ -14,14 +16,9 @@ export function formatBytes(bytes: number): string {
   return `${text} ${units[unit] ?? 'B'}`;
 }
 
-/** Kubernetes quantities for storage, e.g. "10Gi", "500M", "1e9" -> bytes; null when unreadable. */
+/** Kubernetes quantities for storage, e.g. "10Gi", "500M", "1e9" -> bytes (shared/k8s/quantity.ts's grammar); null when unreadable. */
 export function quantityBytes(text: string | null): number | null {
   if (text === null) return null;
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(text.trim());
-  if (match?.[1] === undefined) return null;
-  const factors: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  };
-  return Number(match[1]) * (match[2] === undefined ? 1 : factors[match[2]] ?? 1);
+  const parsed = parseQuantity(text.trim());
+  return parsed.ok ? Number(parsed.bytes) : null;
 }
