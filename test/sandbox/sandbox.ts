@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
@@ -15,7 +16,7 @@ import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js
 import { addZookeeperScramUser, bootstrapServers, newClusterId, secureBootstrapServers, startZookeeper, type KafkaSecurity } from './kafka-broker.js';
 import { demoNamespace, demoObjects, demoPolicy, kafkaSecrets, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
-import { isAlive, killRecorded, portFree, portOpen, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
+import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
 import { startWebhook } from './webhook.js';
 
 export interface Sandbox {
@@ -150,7 +151,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
       const zk = await zookeeperDistribution(cfg, log);
       log(`starting ZooKeeper ${zk.version} on 127.0.0.1:${cfg.ports.zookeeper} (Kafka ${dist.version} in ZooKeeper mode)`);
       zookeeper = startZookeeper(cfg, zk, paths.zookeeperData, join(paths.logs, 'zookeeper'), paths.pidFile);
-      await waitFor('ZooKeeper to accept connections', () => portOpen(cfg.ports.zookeeper),
+      await waitFor('ZooKeeper to serve requests', () => zookeeperServing(cfg.ports.zookeeper),
         { timeoutMs: 60_000, intervalMs: 500, process: zookeeper, logFile: zookeeper.logFile });
       await addZookeeperScramUser(cfg, dist, security.scram);
     }
@@ -211,6 +212,18 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     await stop();
     throw err;
   }
+}
+
+/** ZooKeeper's `srvr` four-letter word: a server that is up but not serving says so instead of its mode. */
+function zookeeperServing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('srvr'));
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('data', (d: Buffer) => { reply += d.toString(); });
+    socket.on('close', () => resolve(/^Mode: standalone$/m.test(reply)));
+    socket.on('error', () => resolve(false));
+  });
 }
 
 /** Stops a sandbox started by another process (`npm run sandbox -- --stop`). */
