@@ -52,7 +52,7 @@ test('activeControllerId: the quorum leader in KRaft, Metadata\'s controller on 
 test('activeControllerId: a broker that cannot be reached is an error, never taken for ZooKeeper mode', async () => {
   const api: KafkaApi = {
     requestTimeoutMs: 1000,
-    call: async () => { throw new KafkaUnreachableError('no broker answered'); },
+    call: async () => { throw new KafkaUnreachableError([{ address: '127.0.0.1:9092', error: 'ECONNREFUSED' }]); },
   };
   await assert.rejects(activeControllerId(api, metadata(1)), KafkaUnreachableError);
 });
@@ -70,4 +70,16 @@ test('unregisterBrokers: KRaft forgets each broker; ZooKeeper has nothing to for
 
   const refused = cluster({ UnregisterBroker: () => ({ errorCode: 29, errorMessage: 'not authorized' }) });
   await assert.rejects(unregisterBrokers(refused.api, [3]), /unregistering broker 3 failed: .*\(not authorized\)/);
+});
+
+test('unsupportedMessage: an API the brokers lack names the Kafka (or mode) that has it', async () => {
+  const { unsupportedMessage } = await import('./client.js');
+  const { AlterPartitionReassignments, DescribeQuorum, UnregisterBroker, DescribeConfigs } = await import('./protocol.js');
+  assert.equal(
+    unsupportedMessage('k-0:9092', AlterPartitionReassignments, undefined),
+    'broker k-0:9092 offers AlterPartitionReassignments (API key 45) no version at all; kafka-guard speaks 0-1, which needs Kafka 2.4 or newer',
+  );
+  assert.match(unsupportedMessage('k-0:9092', DescribeQuorum, undefined), /DescribeQuorum \(API key 55\) no version at all; .*needs a KRaft cluster \(Kafka 3\.3 or newer\); not on ZooKeeper clusters$/);
+  assert.match(unsupportedMessage('k-0:9092', UnregisterBroker, undefined), /needs a KRaft cluster; not on ZooKeeper clusters$/);
+  assert.match(unsupportedMessage('k-0:9092', DescribeConfigs, { minVersion: 0, maxVersion: 0 }), /offers DescribeConfigs \(API key 32\) versions 0-0; kafka-guard speaks 1-4, which needs Kafka 1\.1 or newer$/);
 });
