@@ -14,7 +14,7 @@ import { createKafkaAdmin, type KafkaAdmin } from '../../shared/kafka/client.js'
 import { unregisterBrokers } from '../../shared/kafka/operations.js';
 import { loadSandboxConfig } from '../sandbox/config.js';
 import { eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, waitForHealthyCluster } from './helpers.js';
-import { expectPlugin } from './plugin-helpers.js';
+import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 
 const exec = promisify(execFile);
 const cfg = loadSandboxConfig();
@@ -33,6 +33,7 @@ const KRAFT_RELEASES = ['3.9.1', '4.0.2', '4.1.1', '4.4.0'];
 before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
+  await applyTestPolicy();
   client = createKafkaAdmin({ bootstrapServers: sandboxEnv().bootstrap }, { log: () => undefined });
 });
 
@@ -40,6 +41,7 @@ after(async () => {
   await kubectl(['delete', 'statefulset', EXTRA.name, '-n', NAMESPACE, '--ignore-not-found', '--wait=true']);
   await kubectl(['delete', 'pvc', `data-${EXTRA.name}-0`, '-n', NAMESPACE, '--ignore-not-found']);
   if (MODE === 'kraft') await unregisterBrokers(client, [EXTRA.id]).catch(() => undefined);
+  await deleteTestPolicy();
   await client.disconnect();
   await admin.disconnect();
 });
@@ -99,10 +101,13 @@ function brokerProcessOf(pod: string, uid: string): string | null {
 
 async function readyPodRunning(release: string, previousUid: string | null): Promise<string> {
   const { core } = kubeClients();
+  let seen = 'no pod';
   const pod = await eventually(`pod ${EXTRA.name}-0 of image apache/kafka:${release} Ready`, async () => {
-    const p = await core.readNamespacedPod({ name: `${EXTRA.name}-0`, namespace: NAMESPACE }).catch(() => null);
-    return p && p.metadata?.uid !== previousUid && !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === `apache/kafka:${release}` && isReady(p) ? p : null;
-  }, 240_000);
+    const p = await core.readNamespacedPod({ name: `${EXTRA.name}-0`, namespace: NAMESPACE }).catch((err: unknown) => { seen = String(err); return null; });
+    if (!p) return null;
+    seen = `uid ${p.metadata?.uid}, image ${p.spec?.containers[0]?.image}, ready ${isReady(p)}, deleting ${Boolean(p.metadata?.deletionTimestamp)}`;
+    return p.metadata?.uid !== previousUid && !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === `apache/kafka:${release}` && isReady(p) ? p : null;
+  }, 240_000).catch((err: unknown) => { throw new Error(`${(err as Error).message}; last seen: ${seen}`); });
   const uid = pod.metadata?.uid ?? '';
   const classpath = brokerProcessOf(`${EXTRA.name}-0`, uid);
   const expected = cfg.kafkaHome ? `${LIBS}/*` : `${join(cfg.cacheDir, `kafka-${release}`, 'libs')}/*`;
