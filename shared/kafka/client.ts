@@ -25,6 +25,7 @@ import {
   Metadata,
   negotiateVersion,
   type ApiSpec,
+  type ApiVersionRange,
   type MetadataResponse,
 } from './protocol.js';
 
@@ -233,6 +234,13 @@ export interface KafkaApi {
   call<Request, Response>(target: BrokerTarget, spec: ApiSpec<Request, Response>, request: Request): Promise<Response>;
 }
 
+/** Why a broker cannot serve an API as kafka-guard speaks it, naming what it offers and the Kafka that would. */
+export function unsupportedMessage(address: string, spec: Pick<ApiSpec<unknown, unknown>, 'name' | 'key' | 'minVersion' | 'maxVersion' | 'needs'>, offered: ApiVersionRange | undefined): string {
+  const what = offered ? `versions ${offered.minVersion}-${offered.maxVersion}` : 'no version at all';
+  return `broker ${address} offers ${spec.name} (API key ${spec.key}) ${what}; kafka-guard speaks ${spec.minVersion}-${spec.maxVersion}` +
+    (spec.needs ? `, which needs ${spec.needs}` : '');
+}
+
 /** The top-level error code of responses that carry one (0 otherwise), for retry decisions. */
 function topLevelErrorCode(response: unknown): number {
   if (typeof response === 'object' && response !== null && 'errorCode' in response && typeof response.errorCode === 'number') {
@@ -372,13 +380,7 @@ export class KafkaAdmin implements KafkaApi {
     await connection.connect();
     const brokerRange = connection.apiVersions(spec.key);
     const version = negotiateVersion(spec, brokerRange);
-    if (version === null) {
-      const offered = brokerRange ? `versions ${brokerRange.minVersion}-${brokerRange.maxVersion}` : 'no version at all';
-      throw new KafkaUnsupportedError(
-        `broker ${connection.address} offers ${spec.name} (API key ${spec.key}) ${offered}; ` +
-          `kafka-guard speaks ${spec.minVersion}-${spec.maxVersion}`,
-      );
-    }
+    if (version === null) throw new KafkaUnsupportedError(unsupportedMessage(connection.address, spec, brokerRange));
     return connection.send({
       apiKey: spec.key,
       apiName: spec.name,

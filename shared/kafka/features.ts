@@ -44,6 +44,7 @@ export const ApiVersionsFeatures: ApiSpec<Record<string, never>, FeaturesInfo> =
   maxVersion: 3,
   flexibleFrom: 3,
   responseHeaderV0: true,
+  needs: 'Kafka 2.4 or newer',
   encode(w) {
     w.string(SOFTWARE.name).string(SOFTWARE.version).tags();
   },
@@ -101,6 +102,7 @@ export const UpdateFeatures: ApiSpec<{ timeoutMs: number; updates: FeatureUpdate
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 0,
+  needs: 'Kafka 2.7 or newer',
   encode(w, v, { timeoutMs, updates, validateOnly }) {
     w.int32(timeoutMs);
     w.array(updates, (w, u) => {

@@ -268,6 +268,8 @@ export interface ApiSpec<Request, Response> {
   flexibleFrom: number;
   /** ApiVersions only: its response header stays v0 (no tagged fields) even in flexible versions. */
   responseHeaderV0?: boolean;
+  /** The Kafka that first offers the versions spoken here, for a refusal on an older or other-mode cluster. */
+  needs?: string;
   encode(writer: ProtocolWriter, version: number, request: Request): void;
   decode(reader: ProtocolReader, version: number): Response;
 }
@@ -341,6 +343,7 @@ export interface MetadataResponse {
 export const Metadata: ApiSpec<MetadataRequest, MetadataResponse> = {
   key: 3,
   name: 'Metadata',
+  needs: 'Kafka 1.0 or newer',
   // v5 is the first with offline replicas; v13 is Kafka 4.1's newest.
   minVersion: 5,
   maxVersion: 13,
@@ -432,6 +435,7 @@ export interface ConfigResourceResult {
 export const DescribeConfigs: ApiSpec<{ resources: DescribeConfigsResource[] }, ConfigResourceResult[]> = {
   key: 32,
   name: 'DescribeConfigs',
+  needs: 'Kafka 1.1 or newer',
   minVersion: 1,
   maxVersion: 4,
   flexibleFrom: 4,
@@ -498,6 +502,7 @@ export interface AlterConfigsResult {
 export const IncrementalAlterConfigs: ApiSpec<{ resources: AlterConfigsResource[] }, AlterConfigsResult[]> = {
   key: 44,
   name: 'IncrementalAlterConfigs',
+  needs: 'Kafka 2.3 or newer',
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 1,
@@ -577,6 +582,7 @@ function readPartitionResults(r: ProtocolReader): PartitionResult[] {
 export const AlterPartitionReassignments: ApiSpec<AlterPartitionReassignmentsRequest, TopLevelResult<PartitionResult>> = {
   key: 45,
   name: 'AlterPartitionReassignments',
+  needs: 'Kafka 2.4 or newer',
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 0,
@@ -619,6 +625,7 @@ export const ListPartitionReassignments: ApiSpec<
 > = {
   key: 46,
   name: 'ListPartitionReassignments',
+  needs: 'Kafka 2.4 or newer',
   minVersion: 0,
   maxVersion: 0,
   flexibleFrom: 0,
@@ -670,6 +677,7 @@ export interface ElectLeadersRequest {
 export const ElectLeaders: ApiSpec<ElectLeadersRequest, TopLevelResult<PartitionResult>> = {
   key: 43,
   name: 'ElectLeaders',
+  needs: 'Kafka 2.2 or newer',
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 2,
@@ -710,6 +718,7 @@ export const KRAFT_METADATA_TOPIC = '__cluster_metadata';
 export const DescribeQuorum: ApiSpec<Record<string, never>, QuorumInfo> = {
   key: 55,
   name: 'DescribeQuorum',
+  needs: 'a KRaft cluster (Kafka 3.3 or newer); not on ZooKeeper clusters',
   minVersion: 0,
   maxVersion: 2,
   flexibleFrom: 0,
@@ -794,6 +803,7 @@ export interface DescribeLogDirsResponse {
 export const DescribeLogDirs: ApiSpec<{ partitions: Array<{ topic: string; partition: number }> | null }, DescribeLogDirsResponse> = {
   key: 35,
   name: 'DescribeLogDirs',
+  needs: 'Kafka 2.0 or newer',
   minVersion: 1,
   maxVersion: 4,
   flexibleFrom: 2,
@@ -840,6 +850,7 @@ export const DescribeLogDirs: ApiSpec<{ partitions: Array<{ topic: string; parti
 export const UnregisterBroker: ApiSpec<{ brokerId: number }, { errorCode: number; errorMessage: string | null }> = {
   key: 64,
   name: 'UnregisterBroker',
+  needs: 'a KRaft cluster; not on ZooKeeper clusters',
   minVersion: 0,
   maxVersion: 0,
   flexibleFrom: 0,

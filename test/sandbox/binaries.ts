@@ -62,30 +62,68 @@ export interface KafkaDistribution {
   version: string;
 }
 
-export async function kafkaDistribution(cfg: SandboxConfig, log: (line: string) => void): Promise<KafkaDistribution> {
+/**
+ * The jars of one Kafka release: KAFKA_HOME's when set (one release only),
+ * otherwise `version` (default: the sandbox's KAFKA_GUARD_KAFKA_VERSION)
+ * fetched once from Maven Central into ~/.cache/kafka-guard/kafka-<version>/.
+ * Concurrent calls for one release share one fetch (two brokers whose pods
+ * name the same new image start together).
+ */
+export function kafkaDistribution(cfg: SandboxConfig, log: (line: string) => void, version: string = cfg.kafkaVersion): Promise<KafkaDistribution> {
+  const key = `${cfg.cacheDir}\0${cfg.kafkaHome ?? ''}\0${version}`;
+  let pending = fetches.get(key);
+  if (!pending) {
+    pending = resolveKafka(cfg, log, version);
+    fetches.set(key, pending);
+    pending.catch(() => fetches.delete(key)); // a failed fetch may be retried
+  }
+  return pending;
+}
+
+const fetches = new Map<string, Promise<KafkaDistribution>>();
+
+async function resolveKafka(cfg: SandboxConfig, log: (line: string) => void, version: string): Promise<KafkaDistribution> {
   if (cfg.kafkaHome) {
     const libsDir = join(cfg.kafkaHome, 'libs');
     const core = existsSync(libsDir) ? readdirSync(libsDir).find((f) => /^kafka_2\.13-.*\.jar$/.test(f) && !f.includes('test')) : undefined;
     if (!core) throw new SandboxError(`KAFKA_HOME=${cfg.kafkaHome} has no libs/kafka_2.13-*.jar`, 'point KAFKA_HOME at an unpacked Kafka distribution, or unset it');
     return { libsDir, version: core.replace(/^kafka_2\.13-|\.jar$/g, '') };
   }
-  const { pom, version, dir } = kafkaCache(cfg);
+  const { pom, dir } = kafkaCache(cfg, version);
   const libsDir = join(dir, 'libs');
-  const marker = join(dir, '.complete');
-  if (!existsSync(marker)) {
-    log(`fetching Kafka ${version} jars from Maven Central (first run only)`);
-    try {
-      await runRecorded({
-        name: 'mvn dependency:copy-dependencies', command: 'mvn', pidFile: statePaths(cfg).pidFile,
-        args: ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libsDir}`, '-DincludeScope=runtime'],
-      });
-      writeFileSync(marker, '');
-    } catch (err) {
-      const out = (err as { stdout?: string }).stdout ?? '';
-      throw new SandboxError(`fetching Kafka jars failed:\n${out.split('\n').slice(-15).join('\n')}`, 'check Maven can reach Maven Central, or set KAFKA_HOME');
-    }
-  }
+  await mavenFetch(cfg, log, { what: `Kafka ${version}`, pom, dir, property: `-Dkafka.version=${version}`,
+    hint: `check Maven can reach Maven Central and that Kafka ${version} is released (org.apache.kafka:kafka_2.13), or set KAFKA_HOME` });
   return { libsDir, version };
+}
+
+export interface ZookeeperDistribution {
+  libsDir: string;
+  version: string;
+}
+
+/** ZooKeeper's server jars (org.apache.zookeeper:zookeeper), for the sandbox's ZooKeeper mode, cached like Kafka's. */
+export async function zookeeperDistribution(cfg: SandboxConfig, log: (line: string) => void): Promise<ZookeeperDistribution> {
+  const { pom, version, dir } = zookeeperCache(cfg);
+  await mavenFetch(cfg, log, { what: `ZooKeeper ${version}`, pom, dir, property: `-Dzookeeper.version=${version}`,
+    hint: 'check Maven can reach Maven Central' });
+  return { libsDir: join(dir, 'libs'), version };
+}
+
+/** Resolves a pom's runtime jars into dir/libs once; dir/.complete marks a finished fetch. */
+async function mavenFetch(cfg: SandboxConfig, log: (line: string) => void, job: { what: string; pom: string; dir: string; property: string; hint: string }): Promise<void> {
+  const marker = join(job.dir, '.complete');
+  if (existsSync(marker)) return;
+  log(`fetching ${job.what} jars from Maven Central (first run only)`);
+  try {
+    await runRecorded({
+      name: 'mvn dependency:copy-dependencies', command: 'mvn', pidFile: statePaths(cfg).pidFile,
+      args: ['-q', '-B', '-f', job.pom, job.property, 'dependency:copy-dependencies', `-DoutputDirectory=${join(job.dir, 'libs')}`, '-DincludeScope=runtime'],
+    });
+    writeFileSync(marker, '');
+  } catch (err) {
+    const out = (err as { stdout?: string }).stdout ?? '';
+    throw new SandboxError(`fetching ${job.what} jars failed:\n${out.split('\n').slice(-15).join('\n')}`, job.hint);
+  }
 }
 
 /**
@@ -98,7 +136,8 @@ export async function requireTools(cfg: SandboxConfig): Promise<void> {
     await requireTool('go', 'version', 'install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory with etcd, kube-apiserver, kube-controller-manager and kube-scheduler');
   }
   await requireTool('java', '-version', 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)');
-  if (!cfg.kafkaHome && !existsSync(join(kafkaCache(cfg).dir, '.complete'))) {
+  const zookeeperMissing = cfg.kafkaMode === 'zookeeper' && !existsSync(join(zookeeperCache(cfg).dir, '.complete'));
+  if ((!cfg.kafkaHome && !existsSync(join(kafkaCache(cfg, cfg.kafkaVersion).dir, '.complete'))) || zookeeperMissing) {
     await requireTool('mvn', '-v', 'install Maven (apt-get install maven), or set KAFKA_HOME to an unpacked Kafka distribution');
   }
   await requireTool('openssl', 'version', 'install openssl (apt-get install openssl)');
@@ -114,11 +153,15 @@ async function controlPlaneCached(cfg: SandboxConfig): Promise<boolean> {
   }
 }
 
-function kafkaCache(cfg: SandboxConfig): { pom: string; version: string; dir: string } {
-  const pom = join(cfg.repoRoot, 'test/sandbox/build/kafka/pom.xml');
-  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(pom, 'utf8'))?.[1];
-  if (!version) throw new SandboxError(`no <kafka.version> in ${pom}`);
-  return { pom, version, dir: join(cfg.cacheDir, `kafka-${version}`) };
+function kafkaCache(cfg: SandboxConfig, version: string): { pom: string; dir: string } {
+  return { pom: join(cfg.repoRoot, 'test/sandbox/build/kafka/pom.xml'), dir: join(cfg.cacheDir, `kafka-${version}`) };
+}
+
+function zookeeperCache(cfg: SandboxConfig): { pom: string; version: string; dir: string } {
+  const pom = join(cfg.repoRoot, 'test/sandbox/build/zookeeper/pom.xml');
+  const version = /<zookeeper\.version>([^<]+)<\/zookeeper\.version>/.exec(readFileSync(pom, 'utf8'))?.[1];
+  if (!version) throw new SandboxError(`no <zookeeper.version> in ${pom}`);
+  return { pom, version, dir: join(cfg.cacheDir, `zookeeper-${version}`) };
 }
 
 async function requireTool(tool: string, versionArg: string, hint: string): Promise<void> {

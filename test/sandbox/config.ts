@@ -15,6 +15,10 @@ export interface SandboxConfig {
   stateDir: string;
   kubebuilderAssets: string | null;
   kafkaHome: string | null;
+  /** The Kafka release the brokers run unless a broker pod's image names another (KAFKA_GUARD_KAFKA_VERSION). */
+  kafkaVersion: string;
+  /** How the brokers keep their metadata (KAFKA_GUARD_KAFKA_MODE): a KRaft quorum, or a ZooKeeper the sandbox starts (3.x only). */
+  kafkaMode: KafkaMode;
   ports: {
     etcdClient: number;
     etcdPeer: number;
@@ -26,11 +30,50 @@ export interface SandboxConfig {
     kafkaBase: number;
     kafkaSecureBase: number;
     controllerBase: number;
+    /** ZooKeeper's client port (ZooKeeper mode only). */
+    zookeeper: number;
   };
   nodes: Array<{ name: string; zone: string }>;
   /** Broker ids that are KRaft controllers (static quorum). */
   controllerIds: number[];
   brokerHeapMb: number;
+}
+
+export type KafkaMode = 'kraft' | 'zookeeper';
+
+/**
+ * The Kafka release the sandbox runs by default: the newest the compatibility
+ * matrix passes (test/compat.ts lists the others; docs/sandbox.md).
+ */
+export const DEFAULT_KAFKA_VERSION = '4.1.1';
+
+/** A Kafka release number as Maven Central names it, e.g. 3.9.1 or 4.0.2. */
+export function parseKafkaVersion(raw: string): { major: number; minor: number; patch: number } | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(raw);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : null;
+}
+
+/** Checks KAFKA_GUARD_KAFKA_VERSION and KAFKA_GUARD_KAFKA_MODE together: ZooKeeper mode exists only before Kafka 4.0. */
+export function kafkaSetting(versionRaw: string | undefined, modeRaw: string | undefined): { kafkaVersion: string; kafkaMode: KafkaMode } {
+  const kafkaVersion = versionRaw || DEFAULT_KAFKA_VERSION;
+  const version = parseKafkaVersion(kafkaVersion);
+  if (!version || version.major < 3) {
+    throw new SandboxError(
+      `KAFKA_GUARD_KAFKA_VERSION=${kafkaVersion} is not a Kafka release the sandbox can run`,
+      `give a release number such as 3.9.1, 4.0.2 or 4.4.0 (3.x or newer), or unset it for ${DEFAULT_KAFKA_VERSION}`,
+    );
+  }
+  const mode = (modeRaw || 'kraft').toLowerCase();
+  if (mode !== 'kraft' && mode !== 'zookeeper') {
+    throw new SandboxError(`KAFKA_GUARD_KAFKA_MODE=${modeRaw} is not a mode`, 'use kraft (the default) or zookeeper (Kafka 3.x only)');
+  }
+  if (mode === 'zookeeper' && version.major >= 4) {
+    throw new SandboxError(
+      `KAFKA_GUARD_KAFKA_MODE=zookeeper with Kafka ${kafkaVersion}: Kafka 4.0 and newer have no ZooKeeper mode (KRaft only)`,
+      'use KAFKA_GUARD_KAFKA_VERSION=3.9.1 for ZooKeeper mode, or unset KAFKA_GUARD_KAFKA_MODE for KRaft',
+    );
+  }
+  return { kafkaVersion, kafkaMode: mode };
 }
 
 export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): SandboxConfig {
@@ -52,6 +95,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
     stateDir: env.KAFKA_GUARD_SANDBOX_DIR ?? join(cacheDir, 'sandbox'),
     kubebuilderAssets: env.KUBEBUILDER_ASSETS || null,
     kafkaHome: env.KAFKA_HOME || null,
+    ...kafkaSetting(env.KAFKA_GUARD_KAFKA_VERSION, env.KAFKA_GUARD_KAFKA_MODE),
     ports: {
       etcdClient: base + 2379,
       etcdPeer: base + 2380,
@@ -62,6 +106,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       kafkaBase: base + 9092,
       controllerBase: base + 9192,
       kafkaSecureBase: base + 9292,
+      zookeeper: base + 2181,
     },
     nodes: [
       { name: 'node-a1', zone: 'zone-a' },
@@ -86,5 +131,6 @@ export function statePaths(cfg: SandboxConfig) {
     volumes: join(s, 'volumes'),
     kubeconfig: join(s, 'kubeconfig'),
     kafkaClusterIdFile: join(s, 'kafka-cluster-id'),
+    zookeeperData: join(s, 'zookeeper'),
   };
 }

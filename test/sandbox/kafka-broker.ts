@@ -1,6 +1,7 @@
 /**
- * One real Kafka broker JVM (KRaft, combined broker+controller for the
- * quorum members), started by the node agent for a broker pod. Its log
+ * One real Kafka broker JVM, started by the node agent for a broker pod: in
+ * KRaft mode a combined broker+controller for the quorum members, in
+ * ZooKeeper mode (Kafka 3.x) a broker of the sandbox's ZooKeeper. Its log
  * directory lives on the pod's volume, so its data goes where the volume goes.
  */
 import { execFile } from 'node:child_process';
@@ -64,22 +65,48 @@ export function secureBootstrapServers(cfg: SandboxConfig): string {
 /** A JAAS option value, quoted (the passwords are hex, but quote anyway). */
 const jaasString = (value: string) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 
-function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security: KafkaSecurity): string {
+/** How the broker finds its cluster's metadata: KRaft's controller quorum, or ZooKeeper (where any broker may become the controller). */
+function metadataProperties(cfg: SandboxConfig, spec: BrokerSpec): { roles: string[]; listeners: string[]; protocols: string[] } {
+  if (cfg.kafkaMode === 'zookeeper') {
+    return {
+      roles: [
+        `broker.id=${spec.id}`,
+        `zookeeper.connect=127.0.0.1:${cfg.ports.zookeeper}`,
+        // A broker that dies leaves ZooKeeper (and so the cluster) quickly, as broker.session.timeout.ms does in KRaft.
+        'zookeeper.session.timeout.ms=6000',
+        'zookeeper.connection.timeout.ms=18000',
+      ],
+      listeners: [],
+      protocols: [],
+    };
+  }
   const isController = cfg.controllerIds.includes(spec.id);
   const voters = cfg.controllerIds.map((id) => `${id}@127.0.0.1:${cfg.ports.controllerBase + id}`).join(',');
+  return {
+    roles: [
+      `process.roles=${isController ? 'broker,controller' : 'broker'}`,
+      `node.id=${spec.id}`,
+      `controller.quorum.voters=${voters}`,
+      'controller.listener.names=CONTROLLER',
+      'broker.session.timeout.ms=9000',
+      'broker.heartbeat.interval.ms=1000',
+    ],
+    listeners: isController ? [`CONTROLLER://127.0.0.1:${cfg.ports.controllerBase + spec.id}`] : [],
+    protocols: ['CONTROLLER:PLAINTEXT'],
+  };
+}
+
+export function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security: KafkaSecurity): string {
+  const metadata = metadataProperties(cfg, spec);
   const plaintext = `PLAINTEXT://127.0.0.1:${brokerPort(cfg, spec.id)}`;
   const secure = `SASL_SSL://127.0.0.1:${secureBrokerPort(cfg, spec.id)}`;
-  const listeners = [plaintext, secure];
-  if (isController) listeners.push(`CONTROLLER://127.0.0.1:${cfg.ports.controllerBase + spec.id}`);
+  const listeners = [plaintext, secure, ...metadata.listeners];
   const { plain } = security;
   return [
-    `process.roles=${isController ? 'broker,controller' : 'broker'}`,
-    `node.id=${spec.id}`,
-    `controller.quorum.voters=${voters}`,
+    ...metadata.roles,
     `listeners=${listeners.join(',')}`,
     `advertised.listeners=${plaintext},${secure}`,
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    `listener.security.protocol.map=${['PLAINTEXT:PLAINTEXT', ...metadata.protocols, 'SASL_SSL:SASL_SSL'].join(',')}`,
     'inter.broker.listener.name=PLAINTEXT',
     'listener.name.sasl_ssl.ssl.keystore.type=PEM',
     `listener.name.sasl_ssl.ssl.keystore.location=${security.keystorePem}`,
@@ -101,8 +128,6 @@ function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security: KafkaS
     'auto.create.topics.enable=false',
     // A stopped broker drops out of the ISR quickly, so tests see it without long waits.
     'replica.lag.time.max.ms=10000',
-    'broker.session.timeout.ms=9000',
-    'broker.heartbeat.interval.ms=1000',
     'num.network.threads=2',
     'num.io.threads=2',
     'num.replica.fetchers=1',
@@ -145,7 +170,8 @@ export async function prepareBroker(
   mkdirSync(spec.dataDir, { recursive: true });
   const props = join(spec.workDir, 'server.properties');
   writeFileSync(props, serverProperties(cfg, spec, security));
-  if (!existsSync(join(spec.dataDir, 'kafka-logs', 'meta.properties'))) {
+  // A ZooKeeper-mode broker needs no format: it registers in ZooKeeper and writes meta.properties itself.
+  if (cfg.kafkaMode === 'kraft' && !existsSync(join(spec.dataDir, 'kafka-logs', 'meta.properties'))) {
     // SCRAM credentials live in the cluster metadata; the first format of the quorum seeds them
     // (a later format of a fresh disk joins the existing metadata and ignores them).
     const { username, password } = security.scram;
@@ -174,4 +200,47 @@ export async function newClusterId(dist: KafkaDistribution): Promise<string> {
   const id = stdout.trim().split('\n').pop()?.trim() ?? '';
   if (!/^[A-Za-z0-9_-]{22}$/.test(id)) throw new SandboxError(`kafka-storage random-uuid printed ${JSON.stringify(stdout)}`);
   return id;
+}
+
+/** ZooKeeper for the sandbox's ZooKeeper mode: one standalone server on 127.0.0.1, data in the state directory. */
+export function startZookeeper(cfg: SandboxConfig, zk: { libsDir: string }, dataDir: string, logDir: string, pidFile: string): Supervised {
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const config = join(logDir, 'zoo.cfg');
+  writeFileSync(config, [
+    `dataDir=${dataDir}`,
+    `clientPort=${cfg.ports.zookeeper}`,
+    'clientPortAddress=127.0.0.1',
+    'tickTime=2000',
+    'maxClientCnxns=0',
+    // No AdminServer: it would take port 8080, outside the sandbox's port base.
+    'admin.enableServer=false',
+    '4lw.commands.whitelist=ruok,srvr',
+    '',
+  ].join('\n'));
+  const log4j = join(logDir, 'log4j2.properties');
+  writeFileSync(log4j, LOG4J2);
+  return startProcess({
+    name: 'zookeeper',
+    command: 'java',
+    args: ['-Xms64m', '-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${logDir}`,
+      '-cp', `${zk.libsDir}/*`, 'org.apache.zookeeper.server.ZooKeeperServerMain', config],
+    logFile: join(logDir, 'stdout.log'),
+    pidFile,
+  });
+}
+
+/**
+ * ZooKeeper mode keeps SCRAM credentials in ZooKeeper; they are written there
+ * before the brokers start, as an operator bootstraps a ZooKeeper cluster
+ * (kafka-configs --zookeeper; KRaft seeds them when formatting instead).
+ */
+export async function addZookeeperScramUser(cfg: SandboxConfig, dist: KafkaDistribution, user: SaslUser): Promise<void> {
+  const config = ['SCRAM-SHA-256', 'SCRAM-SHA-512'].map((m) => `${m}=[password=${user.password}]`).join(',');
+  try {
+    await run('java', ['-Xmx128m', '-cp', `${dist.libsDir}/*`, 'kafka.admin.ConfigCommand', '--zookeeper', `127.0.0.1:${cfg.ports.zookeeper}`,
+      '--alter', '--entity-type', 'users', '--entity-name', user.username, '--add-config', config]);
+  } catch (err) {
+    throw new SandboxError(`adding SCRAM user ${user.username} in ZooKeeper failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+  }
 }

@@ -113,11 +113,12 @@ export function demoObjects(cfg: SandboxConfig, replicas = 3): KubernetesObject[
             },
             containers: [{
               name: 'kafka',
-              image: 'apache/kafka:4.1.1',
+              // The node agent runs the Kafka release this tag names (node-agent.ts kafkaVersionOfImage).
+              image: `apache/kafka:${cfg.kafkaVersion}`,
               ports: [{ name: 'kafka', containerPort: 9092 }],
               env: [
                 { name: 'KAFKA_NODE_ID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } },
-                { name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' },
+                ...(cfg.kafkaMode === 'kraft' ? [{ name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' }] : []),
               ],
               resources: { requests: { cpu: '100m', memory: `${cfg.brokerHeapMb * 2}Mi` }, limits: { memory: `${cfg.brokerHeapMb * 2}Mi` } },
               volumeMounts: [{ name: 'data', mountPath: '/var/lib/kafka/data' }],

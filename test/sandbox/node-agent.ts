@@ -15,7 +15,10 @@
  *   JVM on the pod's volume, marks the pod Running, and Ready once the broker
  *   has registered with the cluster; on deletion stops the JVM with SIGTERM
  *   (controlled shutdown) and then completes the deletion. Other pods are
- *   simply marked Running and Ready.
+ *   simply marked Running and Ready. A broker runs the Kafka release its
+ *   image's tag names (`apache/kafka:4.0.2`), fetched and cached like the
+ *   sandbox's own, so `kubectl set image` and a restart really upgrade it;
+ *   an image without a release number runs the sandbox's release.
  */
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,8 +28,9 @@ import {
   type V1Pod, type V1PersistentVolumeClaim, type V1PersistentVolume, type V1Node, type Informer, type ObjectCache, type KubernetesObject,
 } from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaDistribution } from './binaries.js';
-import { statePaths, type SandboxConfig } from './config.js';
+import { kafkaDistribution, type KafkaDistribution } from './binaries.js';
+import { parseKafkaVersion, statePaths, type SandboxConfig } from './config.js';
+import { versionOfImage } from '../../shared/k8s/kafka-image.js';
 import { prepareBroker, startBroker, bootstrapServers, type KafkaSecurity } from './kafka-broker.js';
 import { stopProcess, type Supervised } from './process.js';
 import { parseQuantity } from '../../shared/k8s/quantity.js';
@@ -360,12 +364,29 @@ export class NodeAgent {
     const rack = rackOf(pod) ?? zone;
     const spec = { id: brokerId, rack, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
     await this.setStatus(entry, { running: true, ready: false });
-    const props = await prepareBroker(this.cfg, this.dist, spec, this.clusterId, this.security);
-    const proc = startBroker(this.cfg, this.dist, spec, props, statePaths(this.cfg).pidFile);
+    const dist = await this.distributionFor(pod);
+    const props = await prepareBroker(this.cfg, dist, spec, this.clusterId, this.security);
+    const proc = startBroker(this.cfg, dist, spec, props, statePaths(this.cfg).pidFile);
     entry.process = proc;
-    this.log(`node-agent: started broker ${brokerId} for pod ${entry.namespace}/${entry.name} on ${node} (${zone}, rack ${JSON.stringify(rack)}), data ${dataDir}`);
+    this.log(`node-agent: started broker ${brokerId} (Kafka ${dist.version}) for pod ${entry.namespace}/${entry.name} on ${node} (${zone}, rack ${JSON.stringify(rack)}), data ${dataDir}`);
     void proc.exited.then((code) => this.enqueue(`pod/${entry.uid}`, () => this.brokerExited(entry, pod, node, code)));
     void this.watchRegistration(entry, proc);
+  }
+
+  /**
+   * The Kafka release a broker pod runs: the one its image's tag names, else
+   * the sandbox's. KAFKA_HOME holds one release only, so with it every broker
+   * runs that one.
+   */
+  private async distributionFor(pod: V1Pod): Promise<KafkaDistribution> {
+    const image = pod.spec?.containers?.[0]?.image ?? '';
+    const version = kafkaVersionOfImage(image);
+    if (version === null || version === this.dist.version || this.cfg.kafkaHome) return this.dist;
+    if (this.cfg.kafkaMode === 'zookeeper' && (parseKafkaVersion(version)?.major ?? 0) >= 4) {
+      // Stays Running, not Ready, like a broker that cannot start; the log says why.
+      throw new Error(`pod ${pod.metadata?.name}'s image ${image} names Kafka ${version}, which has no ZooKeeper mode; this sandbox runs ZooKeeper mode (a ZooKeeper cluster must move to KRaft before Kafka 4)`);
+    }
+    return kafkaDistribution(this.cfg, this.log, version);
   }
 
   private async watchRegistration(entry: RunningPod, proc: Supervised): Promise<void> {
@@ -516,6 +537,17 @@ export function rackOf(pod: V1Pod): string | null {
   if (!m?.[1] || !m[2]) return '';
   const source = m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations;
   return source?.[m[2]] ?? '';
+}
+
+/**
+ * The Kafka release an image's tag names, as the webhook's version guard reads
+ * it (shared/k8s/kafka-image.ts), with a patch number: the node agent fetches
+ * that release's jars. null for a tag without one (`latest`, a digest only,
+ * `my-kafka:prod`, `apache/kafka:4.1`).
+ */
+export function kafkaVersionOfImage(image: string): string | null {
+  const version = versionOfImage(image);
+  return version !== null && /^\d+\.\d+\.\d+$/.test(version.text) ? version.text : null;
 }
 
 export function brokerIdOf(pod: V1Pod): number | null {

@@ -5,14 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { controlPlaneBinaries, kafkaDistribution, requireTools } from './binaries.js';
+import { controlPlaneBinaries, kafkaDistribution, requireTools, zookeeperDistribution } from './binaries.js';
 import { makeCerts, type SandboxCerts } from './certs.js';
-import { loadSandboxConfig, statePaths, type SandboxConfig } from './config.js';
+import { loadSandboxConfig, parseKafkaVersion, statePaths, type KafkaMode, type SandboxConfig } from './config.js';
 import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js';
-import { bootstrapServers, newClusterId, secureBootstrapServers, type KafkaSecurity } from './kafka-broker.js';
+import { addZookeeperScramUser, bootstrapServers, newClusterId, secureBootstrapServers, startZookeeper, type KafkaSecurity } from './kafka-broker.js';
 import { demoNamespace, demoObjects, demoPolicy, kafkaSecrets, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
 import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
@@ -29,6 +30,7 @@ export interface Sandbox {
   secureBootstrapServers: string;
   kafkaLibs: string;
   kafkaVersion: string;
+  kafkaMode: KafkaMode;
   certs: SandboxCerts;
   agent: NodeAgent;
   /** `export` lines for a shell. */
@@ -66,6 +68,7 @@ async function preflight(cfg: SandboxConfig): Promise<void> {
     ...[0, 1, 2, 3, 4].map((id): [string, number] => [`kafka broker ${id}`, cfg.ports.kafkaBase + id]),
     ...[0, 1, 2, 3, 4].map((id): [string, number] => [`kafka broker ${id} (SASL_SSL)`, cfg.ports.kafkaSecureBase + id]),
     ...cfg.controllerIds.map((id): [string, number] => [`kafka controller ${id}`, cfg.ports.controllerBase + id]),
+    ...(cfg.kafkaMode === 'zookeeper' ? [['zookeeper', cfg.ports.zookeeper] as [string, number]] : []),
   ];
   for (const [what, port] of ports) {
     if (!(await portFree(port))) {
@@ -105,9 +108,12 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
   let controlPlane: ControlPlane | null = null;
   let agent: NodeAgent | null = null;
   let webhook: Supervised | null = null;
+  let zookeeper: Supervised | null = null;
   const stop = async () => {
     if (agent) await agent.stop().catch(() => undefined);
     if (webhook) await stopProcess(webhook, 10_000);
+    // After the brokers: their controlled shutdown goes through ZooKeeper.
+    if (zookeeper) await stopProcess(zookeeper, 10_000);
     for (const p of [...(controlPlane?.processes ?? [])].reverse()) await stopProcess(p, 10_000);
     await killRecorded(paths.pidFile, 10_000);
     rmSync(paths.ownerFile, { force: true });
@@ -121,6 +127,10 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     if (fetched.status === 'rejected') throw fetched.reason;
     const bins = built.value;
     const dist = fetched.value;
+    if (cfg.kafkaMode === 'zookeeper' && (parseKafkaVersion(dist.version)?.major ?? 4) >= 4) {
+      throw new SandboxError(`KAFKA_GUARD_KAFKA_MODE=zookeeper, but KAFKA_HOME holds Kafka ${dist.version}, which has no ZooKeeper mode`,
+        'point KAFKA_HOME at a Kafka 3.x distribution, or unset KAFKA_HOME and set KAFKA_GUARD_KAFKA_VERSION=3.9.1');
+    }
     const certs = await makeCerts(paths.certs);
     controlPlane = await startControlPlane(cfg, bins, certs, log);
     const kc = new KubeConfig();
@@ -138,6 +148,14 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
     };
     await applyObjects(kc, [demoNamespace(), ...kafkaSecrets(security)]);
 
+    if (cfg.kafkaMode === 'zookeeper') {
+      const zk = await zookeeperDistribution(cfg, log);
+      log(`starting ZooKeeper ${zk.version} on 127.0.0.1:${cfg.ports.zookeeper} (Kafka ${dist.version} in ZooKeeper mode)`);
+      zookeeper = startZookeeper(cfg, zk, paths.zookeeperData, join(paths.logs, 'zookeeper'), paths.pidFile);
+      await waitFor('ZooKeeper to serve requests', () => zookeeperServing(cfg.ports.zookeeper),
+        { timeoutMs: 60_000, intervalMs: 500, process: zookeeper, logFile: zookeeper.logFile });
+      await addZookeeperScramUser(cfg, dist, security.scram);
+    }
     const clusterId = await newClusterId(dist);
     writeFileSync(paths.kafkaClusterIdFile, clusterId);
     agent = new NodeAgent(cfg, dist, kc, clusterId, security, log);
@@ -180,19 +198,34 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
       `export PATH=${bins.binDir}:$PATH`,
       // The Kafka jars, for tests that cross-check with Kafka's own tools.
       `export KAFKA_LIBS=${dist.libsDir}`,
+      // What the brokers run, for tests whose expectations differ by release or mode.
+      `export KAFKA_GUARD_KAFKA_VERSION=${dist.version}`,
+      `export KAFKA_GUARD_KAFKA_MODE=${cfg.kafkaMode}`,
     ];
     writeFileSync(paths.readyFile, exports.join('\n') + '\n');
     log('sandbox is ready');
     return {
       cfg, kubeconfig: controlPlane.kubeconfig, kubectl: bins.kubectl, binDir: bins.binDir, bootstrapServers: bootstrap,
       secureBootstrapServers: secureBootstrapServers(cfg),
-      kafkaLibs: dist.libsDir, kafkaVersion: dist.version, certs, agent, exports, stop,
+      kafkaLibs: dist.libsDir, kafkaVersion: dist.version, kafkaMode: cfg.kafkaMode, certs, agent, exports, stop,
     };
   } catch (err) {
     log(`start-up failed; stopping everything it started`);
     await stop();
     throw err;
   }
+}
+
+/** ZooKeeper's `srvr` four-letter word: a server that is up but not serving says so instead of its mode. */
+function zookeeperServing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('srvr'));
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.on('data', (d: Buffer) => { reply += d.toString(); });
+    socket.on('close', () => resolve(/^Mode: standalone$/m.test(reply)));
+    socket.on('error', () => resolve(false));
+  });
 }
 
 /** Stops a sandbox started by another process (`npm run sandbox -- --stop`). */

@@ -1,0 +1,139 @@
+/**
+ * The compatibility matrix: a subset of the end-to-end tests against each
+ * Kafka release and metadata mode users run (issue 14), one fresh sandbox per
+ * leg, one leg after the other. The full suite runs on the sandbox's default
+ * release; with --skip-default the leg of that release is left out, as CI does
+ * right after the full suite ran on it.
+ *
+ *   node --import tsx test/compat.ts [--skip-default] [VERSION/MODE ...]
+ *   e.g. node --import tsx test/compat.ts 3.9.1/zookeeper
+ *
+ * The last line is `compat: N passed, N failed` over every leg; before it, a
+ * table of each leg's outcome and time.
+ */
+import { spawn } from 'node:child_process';
+import { kafkaSetting, loadSandboxConfig, type KafkaMode } from './sandbox/config.js';
+
+export interface Leg {
+  version: string;
+  mode: KafkaMode;
+}
+
+/** 3.9 is the last release with ZooKeeper (and the bridge release for migrating), 4.0 the first KRaft-only one. */
+export const LEGS: readonly Leg[] = [
+  { version: '3.9.1', mode: 'zookeeper' },
+  { version: '3.9.1', mode: 'kraft' },
+  { version: '4.0.2', mode: 'kraft' },
+  { version: '4.4.0', mode: 'kraft' },
+];
+
+/**
+ * The subset, by file and test name: the webhook's eviction, delete and
+ * scale-down refusals; status; drain (on 4 brokers, as it must be with RF 3
+ * topics); restart; move; the zero-loss check with Kafka's own
+ * VerifiableProducer/Consumer (maintenance under load); and what differs
+ * between releases and modes (compat-*.e2e.test.ts, whole).
+ */
+export const SUBSET: ReadonlyArray<{ file: string; tests: readonly string[] | 'all' }> = [
+  { file: 'test/e2e/webhook-guards.e2e.test.ts', tests: ['an RF 1 partition on broker 2: delete and drain are refused', 'kubectl scale and kubectl patch of replicas are refused'] },
+  { file: 'test/e2e/plugin-basics.e2e.test.ts', tests: ['status: '] },
+  { file: 'test/e2e/plugin-drain.e2e.test.ts', tests: ['scale kafka --replicas 4: ', 'drain kafka-2 --evict: '] },
+  { file: 'test/e2e/plugin-restart.e2e.test.ts', tests: ['restart --all: '] },
+  { file: 'test/e2e/plugin-move.e2e.test.ts', tests: ['move kafka-0 (network volume)'] },
+  { file: 'test/e2e/plugin-maintenance.e2e.test.ts', tests: ['an RF1 topic on broker 2 beside RF3 topics'] },
+  { file: 'test/e2e/compat-modes.e2e.test.ts', tests: 'all' },
+];
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The arguments for test/run-all.ts: the files, and one name pattern matching exactly the chosen tests. */
+export function subsetArgs(subset = SUBSET): string[] {
+  const names = subset.flatMap((s) => (s.tests === 'all' ? [] : s.tests.map((t) => `^${escape(t)}`)));
+  // A file taken whole has its tests matched by a pattern of their own: every test name in it starts with its topic.
+  const whole = subset.filter((s) => s.tests === 'all').map(() => '^compat: ');
+  return ['--e2e', `--test-name-pattern=${[...names, ...whole].join('|')}`, ...subset.map((s) => s.file)];
+}
+
+/** Counts from node:test's spec reporter summary (`ℹ pass 3`). */
+export function summaryCounts(output: string): { pass: number; fail: number; skipped: number } | null {
+  const count = (label: string) => {
+    const m = new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(output);
+    return m?.[1] === undefined ? null : Number(m[1]);
+  };
+  const pass = count('pass');
+  const fail = count('fail');
+  if (pass === null || fail === null) return null;
+  return { pass, fail: fail + (count('cancelled') ?? 0), skipped: count('skipped') ?? 0 };
+}
+
+export function parseLegs(args: readonly string[]): Leg[] {
+  const wanted = args.filter((a) => !a.startsWith('--'));
+  if (wanted.length === 0) return [...LEGS];
+  return wanted.map((arg) => {
+    const [version, mode, extra] = arg.split('/');
+    if (!version || extra !== undefined) throw new Error(`${JSON.stringify(arg)} is not a leg: write VERSION or VERSION/MODE, e.g. 3.9.1/zookeeper or 4.0.2/kraft`);
+    const setting = kafkaSetting(version, mode ?? 'kraft'); // the sandbox's own check, with its message
+    return { version: setting.kafkaVersion, mode: setting.kafkaMode };
+  });
+}
+
+interface LegResult {
+  leg: Leg;
+  outcome: 'passed' | 'failed';
+  pass: number;
+  fail: number;
+  seconds: number;
+}
+
+function runLeg(leg: Leg, stateDir: string): Promise<LegResult> {
+  const started = Date.now();
+  process.stdout.write(`\n[compat] Kafka ${leg.version} ${leg.mode}: starting a sandbox and the subset\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs()], {
+      cwd: loadSandboxConfig().repoRoot,
+      // Its own state directory: never a running sandbox of another release reused by mistake.
+      env: { ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode, KAFKA_GUARD_SANDBOX_DIR: `${stateDir}-compat` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); process.stdout.write(d); });
+    child.on('exit', (code) => {
+      const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 }; // no summary: the sandbox did not start
+      const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
+      resolve({ leg, outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) });
+    });
+  });
+}
+
+const minutes = (s: number) => `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const cfg = loadSandboxConfig();
+  let legs = parseLegs(args);
+  const results: LegResult[] = [];
+  const lines: string[] = [];
+  if (args.includes('--skip-default')) {
+    const covered = legs.filter((l) => l.version === cfg.kafkaVersion && l.mode === cfg.kafkaMode);
+    legs = legs.filter((l) => !covered.includes(l));
+    for (const l of covered) lines.push(`compat: Kafka ${l.version} ${l.mode.padEnd(9)} covered by the full suite (the sandbox's default)`);
+  }
+  for (const leg of legs) results.push(await runLeg(leg, cfg.stateDir));
+  process.stdout.write('\n');
+  for (const r of results) {
+    lines.push(`compat: Kafka ${r.leg.version} ${r.leg.mode.padEnd(9)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`);
+  }
+  for (const line of lines) process.stdout.write(`${line}\n`);
+  const pass = results.reduce((n, r) => n + r.pass, 0);
+  const fail = results.reduce((n, r) => n + r.fail, 0);
+  process.stdout.write(`compat: ${pass} passed, ${fail} failed\n`);
+  return fail === 0 && results.length > 0 ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then((code) => process.exit(code), (err: unknown) => {
+    process.stderr.write(`[compat] error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stdout.write('compat: 0 passed, 1 failed\n');
+    process.exit(1);
+  });
+}
