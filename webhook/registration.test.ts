@@ -63,7 +63,9 @@ describe('webhook registrations: matchConditions', () => {
     ['a replicas decrease', 'sts-scale', () => undefined, true],
     ['a replicas increase', 'sts-scale', (r) => (r.object.spec.replicas = 4), false],
     ['a label added', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.metadata.labels = { team: 'data' }; }, false],
-    ['an image bump', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.template.spec.containers[0].image = 'apache/kafka:4.1.1'; }, false],
+    // The image may name another Kafka release: statefulset-kafka-version looks at it.
+    ['an image bump', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.template.spec.containers[0].image = 'apache/kafka:4.1.1'; }, true],
+    ['an annotation on the StatefulSet itself', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.metadata.annotations = { note: 'x' }; }, false],
     ['a volumeClaimTemplate resized', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '50Gi'; }, true],
     ['a volumeClaimTemplate added', 'sts-scale', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates.push({ metadata: { name: 'logs' } }); }, true],
     ['volumeClaimTemplates removed', 'sts-scale', (r) => { r.object.spec.replicas = 3; delete r.object.spec.volumeClaimTemplates; }, true],
@@ -165,7 +167,7 @@ describe('webhook registrations: nothing a rule refuses is filtered out', () => 
   const updates: Array<[string, (r: Review) => void]> = [
     ['a replicas decrease', () => undefined],
     ['a label added', (r) => { r.object.spec.replicas = 3; r.object.metadata.labels = { team: 'data' }; }],
-    ['an image bump', (r) => { r.object.spec.replicas = 3; r.object.spec.template.spec.containers[0].image = 'apache/kafka:4.1.1'; }],
+    ['an annotation on the StatefulSet itself', (r) => { r.object.spec.replicas = 3; r.object.metadata.annotations = { note: 'x' }; }],
     ['a volumeClaimTemplate shrunk', (r) => { r.object.spec.replicas = 3; r.object.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '50Gi'; }],
     ['whenScaled set to Delete', (r) => { r.object.spec.replicas = 3; r.object.spec.persistentVolumeClaimRetentionPolicy.whenScaled = 'Delete'; }],
     ['a label added while whenDeleted already was Delete', (r) => {

@@ -63,7 +63,9 @@ const REPLICAS = ['spec', 'replicas'] as const;
  * refuse it: fewer replicas (statefulset-scale-down), changed
  * volumeClaimTemplates (statefulset-volume-templates refuses only a changed
  * template) or a changed persistentVolumeClaimRetentionPolicy
- * (statefulset-retention-policy refuses only a change to Delete). The scale
+ * (statefulset-retention-policy refuses only a change to Delete), changed
+ * containers or pod-template annotations (statefulset-kafka-version: the image
+ * or the version annotation may name another Kafka release). The scale
  * subresource only when it lowers replicas (statefulset-scale-subresource).
  * CREATE always passes: every template and retention setting is new.
  */
@@ -76,6 +78,8 @@ export const STATEFULSET_MATCH_CONDITION = {
       `${celIntOr('object', REPLICAS, 1)} < ${celIntOr('oldObject', REPLICAS, 1)}`,
       celFieldChanged(['spec', 'volumeClaimTemplates']),
       celFieldChanged(['spec', 'persistentVolumeClaimRetentionPolicy']),
+      celFieldChanged(['spec', 'template', 'spec', 'containers']),
+      celFieldChanged(['spec', 'template', 'metadata', 'annotations']),
     ].join(' || ')}))`,
   ].join(' || '),
 };
