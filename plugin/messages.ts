@@ -663,11 +663,6 @@ export function upgradePlanLines(statefulSet: string, plan: UpgradePlan, dryRun:
   ];
 }
 
-/** The preflight failed; `changedNothing` adds that nothing was changed (not said on a dry run). */
-export function notUpgrading(statefulSet: string, problems: readonly string[], changedNothing: boolean): string {
-  return `not upgrading ${statefulSet}: ${problems.join('; ')}${changedNothing ? '. Nothing was changed.' : ''}`;
-}
-
 export function upgradeConfirm(): string {
   return 'Proceed with the upgrade?';
 }

@@ -1,12 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import type { FinalizePlan } from '../../shared/plan/upgrade.js';
 import { executeFinalize, executeUpgrade, prepareFinalize, prepareUpgrade, type UpgradePlan } from '../../shared/ops/upgrade.js';
+import { notUpgrading } from '../../shared/ops/messages.js';
 import type { RestartStep } from '../../shared/ops/restart.js';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
 import { renderTable } from '../output/table.js';
-import { describeFinalize, finalizeConfirm, finalizeWarning, flagInvalid, imageInvalid, notUpgrading, upgradeConfirm, upgradeInterrupted, upgradeModeMissing, upgradePlanLines } from '../messages.js';
+import { describeFinalize, finalizeConfirm, finalizeWarning, flagInvalid, imageInvalid, upgradeConfirm, upgradeInterrupted, upgradeModeMissing, upgradePlanLines } from '../messages.js';
 import type { Session } from '../lib/session.js';
 
 export interface UpgradeResult {
