@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, UsageError } from '../lib/errors.js';
-import { renderResizePlan, renderResizeResult, RESIZE_HELP, RESIZE_INTERRUPTED, type ResizePlanView } from '../lib/resize-text.js';
 import { parseDuration } from '../lib/units.js';
+import { flagInvalid, renderResizePlan, renderResizeResult, RESIZE_HELP, RESIZE_INTERRUPTED, templateNameInvalid, type ResizePlanView } from '../messages.js';
 import type { OperationContext } from '../lib/operation.js';
 import type { Session } from '../lib/session.js';
 import { executeResize, prepareResize, type ResizeOutcome } from '../../shared/ops/resize.js';
@@ -44,11 +44,11 @@ export default class Resize extends KafkaCommand {
     const storage = parseStorageSize(flags.storage);
     if (!storage.ok) throw new UsageError(storage.error);
     const onlineWait = parseDuration(flags['online-resize-wait']);
-    if (!onlineWait.ok) throw new UsageError(`--online-resize-wait: ${onlineWait.error}`);
+    if (!onlineWait.ok) throw new UsageError(flagInvalid('--online-resize-wait', onlineWait.error));
     const timeout = parseDuration(flags.timeout);
-    if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
+    if (!timeout.ok) throw new UsageError(flagInvalid('--timeout', timeout.error));
     if (flags.template !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(flags.template)) {
-      throw new UsageError(`--template ${JSON.stringify(flags.template)} is not a volumeClaimTemplate name (lower-case letters, digits and '-')`);
+      throw new UsageError(templateNameInvalid(flags.template));
     }
 
     const session = await this.connect(flags);

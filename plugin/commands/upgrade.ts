@@ -1,12 +1,13 @@
 import { Args, Flags } from '@oclif/core';
-import { levelName } from '../../shared/kafka/features.js';
 import type { FinalizePlan } from '../../shared/plan/upgrade.js';
 import { executeFinalize, executeUpgrade, prepareFinalize, prepareUpgrade, type UpgradePlan } from '../../shared/ops/upgrade.js';
+import { notUpgrading } from '../../shared/ops/messages.js';
 import type { RestartStep } from '../../shared/ops/restart.js';
 import { KafkaCommand, mutatingFlags } from '../lib/base-command.js';
 import { InterruptedError, RefusedError, UsageError } from '../lib/errors.js';
 import { formatDuration, parseDuration } from '../lib/units.js';
 import { renderTable } from '../output/table.js';
+import { describeFinalize, finalizeConfirm, finalizeWarning, flagInvalid, imageInvalid, upgradeConfirm, upgradeInterrupted, upgradeModeMissing, upgradePlanLines } from '../messages.js';
 import type { Session } from '../lib/session.js';
 
 export interface UpgradeResult {
@@ -50,9 +51,9 @@ so after it the previous version can no longer run the cluster (the webhook refu
   public async run(): Promise<UpgradeResult> {
     const { args, flags } = await this.parse(Upgrade);
     const timeout = parseDuration(flags.timeout);
-    if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
-    if (flags.finalize === (flags.image !== undefined)) throw new UsageError('give either --image IMAGE (roll the brokers onto it) or --finalize (raise metadata.version afterwards)');
-    if (flags.image !== undefined && !/^[^\s]{1,512}$/.test(flags.image)) throw new UsageError(`--image ${JSON.stringify(flags.image.slice(0, 80))} is not an image reference`);
+    if (!timeout.ok) throw new UsageError(flagInvalid('--timeout', timeout.error));
+    if (flags.finalize === (flags.image !== undefined)) throw new UsageError(upgradeModeMissing());
+    if (flags.image !== undefined && !/^[^\s]{1,512}$/.test(flags.image)) throw new UsageError(imageInvalid(flags.image));
     const session = await this.connect(flags);
     return flags.finalize
       ? this.finalize(args.statefulset, flags['dry-run'], flags.yes, flags.output, timeout.value, session)
@@ -63,25 +64,20 @@ so after it the previous version can no longer run the cluster (the webhook refu
     const prepared = await prepareUpgrade(session, statefulSet, image);
     const { plan } = prepared;
     const result: UpgradeResult = { dryRun, mode: 'roll', plan, finalize: null, steps: [] };
-    const lines = [
-      `${dryRun ? 'plan (dry run, nothing changes)' : 'plan'}: ${plan.resuming ? 'resume the upgrade of' : 'upgrade'} ${statefulSet} from ${plan.fromImage} to ${plan.toImage} (Kafka ${plan.toVersion}); ` +
-        `metadata.version ${plan.metadataVersion === null ? 'none (ZooKeeper mode)' : levelName(plan.metadataVersion)}`,
-      plan.restart.length === 0 ? 'no broker to restart' : `restart ${plan.restart.map((b) => `${b.pod ?? '?'} (broker ${b.id})`).join(', then ')}`,
-      plan.problems.length === 0 ? 'preflight: passed' : `preflight: ${plan.problems.join('; ')}`,
-    ];
+    const lines = upgradePlanLines(statefulSet, plan, dryRun);
     if (dryRun) {
       this.print(result, output, () => lines.join('\n'));
-      if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(`not upgrading ${statefulSet}: ${plan.problems.join('; ')}`);
+      if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(notUpgrading(statefulSet, plan.problems, false));
       return result;
     }
     this.reporter.event(lines.join('\n'));
-    if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(`not upgrading ${statefulSet}: ${plan.problems.join('; ')}. Nothing was changed.`);
-    await this.confirmOrStop('Proceed with the upgrade?', yes);
+    if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(notUpgrading(statefulSet, plan.problems, true));
+    await this.confirmOrStop(upgradeConfirm(), yes);
     const signal = this.interruptSignal();
     try {
       result.steps = (await executeUpgrade({ session, reporter: this.reporter, signal, throttleBytesPerSecond: null, timeoutMs, maxMovesPerBroker: 1 }, prepared)).steps;
     } catch (error) {
-      if (signal.aborted) throw new InterruptedError(`interrupted: run the same command again to finish the upgrade (recorded on StatefulSet ${statefulSet})`);
+      if (signal.aborted) throw new InterruptedError(upgradeInterrupted(statefulSet));
       throw error;
     }
     this.print(result, output, (r) =>
@@ -96,15 +92,10 @@ so after it the previous version can no longer run the cluster (the webhook refu
   private async finalize(statefulSet: string, dryRun: boolean, yes: boolean, output: string, timeoutMs: number, session: Session): Promise<UpgradeResult> {
     const prepared = await prepareFinalize(session, statefulSet);
     const result: UpgradeResult = { dryRun, mode: 'finalize', plan: null, finalize: prepared.plan, steps: [] };
-    const describe = (): string => {
-      const p = prepared.plan;
-      if (p.action === 'none') return `nothing to finalize: ${p.reason}`;
-      if (p.action === 'refuse') return `not finalizing: ${p.reason}`;
-      return `${dryRun ? 'Kafka accepts (dry run, nothing changed)' : 'finalized'}: metadata.version ${levelName(p.from)} -> ${levelName(p.to)}`;
-    };
+    const describe = (): string => describeFinalize(prepared.plan, dryRun);
     if (prepared.plan.action === 'raise' && !dryRun) {
-      this.reporter.event(`finalize: metadata.version ${levelName(prepared.plan.from)} -> ${levelName(prepared.plan.to)}; this cannot be undone`);
-      await this.confirmOrStop('Finalize?', yes);
+      this.reporter.event(finalizeWarning(prepared.plan.from, prepared.plan.to));
+      await this.confirmOrStop(finalizeConfirm(), yes);
     }
     await executeFinalize(session, prepared, dryRun, timeoutMs);
     this.print(result, output, describe);

@@ -493,3 +493,172 @@ export function brokersToRegister(brokers: readonly number[]): string {
 export function brokersRegistered(brokers: readonly number[]): string {
   return `brokers ${brokers.join(', ')} registered; planning the rebalance`;
 }
+
+// ---- resize ----
+
+export function resizeRecordUnreadable(key: string, namespace: string, configMap: string, statefulSet: string): string {
+  return (
+    `the resize record ${key} in ConfigMap ${namespace}/${configMap} cannot be read; look at it (kubectl get configmap ${configMap} -o yaml), ` +
+    'make sure StatefulSet ' + statefulSet + ' exists, then remove that key and run the command again'
+  );
+}
+
+export function statefulSetDeletedByOthers(namespace: string, statefulSet: string): string {
+  return `StatefulSet ${namespace}/${statefulSet} is being deleted, and not by kubectl kafka resize (nothing is recorded to create it again from); nothing was changed`;
+}
+
+/** No template named and not exactly one to choose. */
+export function templateNotChosen(statefulSet: string, templates: readonly string[]): string {
+  return templates.length === 0
+    ? `StatefulSet ${statefulSet} has no volumeClaimTemplates: its brokers have no claims made from it to grow`
+    : `StatefulSet ${statefulSet} has ${templates.length} volumeClaimTemplates (${templates.join(', ')}); choose one with --template NAME`;
+}
+
+export function templateNotFound(template: string, statefulSet: string, templates: readonly string[]): string {
+  return `--template ${template}: StatefulSet ${statefulSet} has no such volumeClaimTemplate; it has ${templates.join(', ') || 'none'}`;
+}
+
+export function notResizing(namespace: string, statefulSet: string, reasons: readonly string[]): string {
+  return `not resizing StatefulSet ${namespace}/${statefulSet}:\n- ${reasons.join('\n- ')}\nNothing was changed`;
+}
+
+export function claimRequested(claim: string, from: string | null, to: string): string {
+  return `claim ${claim}: request ${from ?? '?'} -> ${to}`;
+}
+
+export function statefulSetDisappeared(namespace: string, statefulSet: string): string {
+  return `StatefulSet ${namespace}/${statefulSet} disappeared before kubectl kafka resize deleted it; nothing to re-create it from`;
+}
+
+export function statefulSetDeletingNotRecreated(namespace: string, statefulSet: string): string {
+  return `StatefulSet ${namespace}/${statefulSet} is being deleted by someone else; not re-creating it`;
+}
+
+export function statefulSetRecordedAndDeleted(statefulSet: string, configMap: string, key: string): string {
+  return `StatefulSet ${statefulSet} recorded in ConfigMap ${configMap} (key ${key}) and deleted with --cascade=orphan: its pods keep running`;
+}
+
+export function statefulSetFromRecord(statefulSet: string, configMap: string, key: string, recordedAt: string | null): string {
+  return `StatefulSet ${statefulSet} is gone; creating it again from ConfigMap ${configMap} (key ${key}), recorded ${recordedAt ?? '?'}`;
+}
+
+export function noResizeRecord(namespace: string, statefulSet: string): string {
+  return `no record of StatefulSet ${namespace}/${statefulSet} to create it from`;
+}
+
+export function waitStatefulSetDeleted(statefulSet: string): string {
+  return `StatefulSet ${statefulSet} to be deleted (the garbage collector orphans its pods first)`;
+}
+
+/** `size`: the template size the other creator gave, formatted, or null. */
+export function statefulSetRecreatedByOthers(namespace: string, statefulSet: string, template: string, size: string | null, storage: string, configMap: string, key: string): string {
+  return (
+    `StatefulSet ${namespace}/${statefulSet} was created again by someone else with volumeClaimTemplate ${template} at ` +
+    `${size === null ? 'no size' : size}; its manifest for ${storage} stays in ConfigMap ${configMap} (key ${key})`
+  );
+}
+
+export function statefulSetRecreated(statefulSet: string, template: string, storage: string, withoutMs: number): string {
+  return `StatefulSet ${statefulSet} created again with volumeClaimTemplate ${template} at ${storage} (${formatDuration(withoutMs)} without it)`;
+}
+
+export function waitClaimsGrow(claims: readonly string[], storage: string): string {
+  return `claims ${claims.join(', ')} to grow to ${storage}`;
+}
+
+export function waitFileSystemsGrow(claims: readonly string[]): string {
+  return `the file systems of ${claims.join(', ')} to grow after their pods restarted`;
+}
+
+export function claimResizeFailed(claim: string, failure: string, namespace: string): string {
+  return `claim ${claim} did not grow: ${failure}. kubectl describe pvc ${claim} -n ${namespace} says more; run this again once it is fixed`;
+}
+
+/** `restartedPod`: the pod whose restart grew it, or null (grown online). */
+export function claimGrown(claim: string, capacity: string, restartedPod: string | null): string {
+  return `claim ${claim}: ${capacity}${restartedPod === null ? '' : ` after ${restartedPod} restarted`}`;
+}
+
+export function claimFileSystemPending(claim: string): string {
+  return `claim ${claim}: volume grown, its file system grows on the node (FileSystemResizePending)`;
+}
+
+export function claimRestartNeeded(claim: string, waitedMs: number, pod: string): string {
+  return `claim ${claim}: file system still not grown after ${formatDuration(waitedMs)} with ${pod} running; ${pod} restarts for it`;
+}
+
+/** What a claim wait last saw of one claim. */
+export function claimWaitState(claim: string, capacity: string | null, fileSystemResizePending: boolean): string {
+  return `${claim}: capacity ${capacity ?? '?'}${fileSystemResizePending ? ', FileSystemResizePending' : ''}`;
+}
+
+export function podWithoutBrokerIdToRestart(pod: string): string {
+  return `pod ${pod} has no broker id under the policy's idFrom; restart it yourself (kubectl kafka restart ${pod})`;
+}
+
+export function restartingForResize(pods: readonly (string | null)[]): string {
+  return `restarting ${pods.join(', ')} (guarded, one at a time, controller last) so their file systems grow`;
+}
+
+// ---- upgrade ----
+
+export function statefulSetNotBrokersOf(statefulSet: string, policy: string): string {
+  return `StatefulSet ${statefulSet} does not run brokers of policy ${policy}`;
+}
+
+export function containerMissing(statefulSet: string, container: string): string {
+  return `StatefulSet ${statefulSet} has no container ${container}`;
+}
+
+export function upgradeRecordUnreadable(annotation: string, statefulSet: string): string {
+  return `the annotation ${annotation} on StatefulSet ${statefulSet} cannot be read; fix or remove it, then run the upgrade again`;
+}
+
+export function otherUpgradeUnfinished(statefulSet: string, image: string, startedAt: string): string {
+  return `an upgrade of ${statefulSet} to ${image} started at ${startedAt} and is not finished: run it again with --image ${image} to finish it first`;
+}
+
+export function upgradeVersionUnknown(reason: string): string {
+  return `${reason}: kafka-guard upgrades only to a version it can read`;
+}
+
+/** The preflight failed; `changedNothing` adds that nothing was changed (not said on a dry run). */
+export function notUpgrading(statefulSet: string, problems: readonly string[], changedNothing: boolean): string {
+  return `not upgrading ${statefulSet}: ${problems.join('; ')}${changedNothing ? '. Nothing was changed.' : ''}`;
+}
+
+export function alreadyUpgraded(statefulSet: string, image: string): string {
+  return `every broker of ${statefulSet} already runs ${image}`;
+}
+
+export function upgradeStarted(statefulSet: string, image: string, annotation: string): string {
+  return `StatefulSet ${statefulSet}: image ${image}, updateStrategy OnDelete while the upgrade rolls (recorded in annotation ${annotation})`;
+}
+
+export function waitTemplateObserved(statefulSet: string): string {
+  return `StatefulSet ${statefulSet} to observe the new template`;
+}
+
+export function upgradeRestarting(statefulSet: string, pods: readonly (string | null)[], image: string): string {
+  return pods.length === 0 ? `every pod of ${statefulSet} runs the new template` : `restarting ${pods.join(', ')} onto ${image}, one at a time`;
+}
+
+export function podsOnPreviousTemplate(pods: readonly (string | undefined)[]): string {
+  return `pod(s) ${pods.join(', ')} still run the previous template; run the upgrade again to finish`;
+}
+
+export function upgradeDone(statefulSet: string, image: string): string {
+  return `StatefulSet ${statefulSet}: every broker runs ${image}; updateStrategy restored. When it has run well, finalize: kubectl kafka upgrade ${statefulSet} --finalize`;
+}
+
+export function upgradeStillRolling(statefulSet: string, annotation: string): string {
+  return `an upgrade of ${statefulSet} is still rolling (annotation ${annotation}): finish it first`;
+}
+
+export function brokersDownBeforeFinalize(brokers: readonly number[]): string {
+  return `${brokers.map((id) => `broker ${id} is down`).join(', ')}: every broker must run the new version`;
+}
+
+export function notFinalizing(reason: string): string {
+  return `not finalizing: ${reason}`;
+}

@@ -21,7 +21,6 @@
  * Every step reads what is there first, so running it again resumes.
  */
 import type { V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
-import { formatDuration } from '../duration.js';
 import { KubeApiError } from '../k8s/cluster.js';
 import { formatQuantity } from '../k8s/quantity.js';
 import { matchesSelector, selectorToString } from '../k8s/selector.js';
@@ -38,6 +37,33 @@ import {
   type StorageSize,
 } from '../plan/resize.js';
 import { RefusedError, UsageError } from './errors.js';
+import {
+  claimFileSystemPending,
+  claimGrown,
+  claimRequested,
+  claimResizeFailed,
+  claimRestartNeeded,
+  claimWaitState,
+  noResizeRecord,
+  notResizing,
+  podWithoutBrokerIdToRestart,
+  resizeRecordUnreadable,
+  restartingForResize,
+  statefulSetDeletedByOthers,
+  statefulSetDeletingNotRecreated,
+  statefulSetDisappeared,
+  statefulSetFromRecord,
+  statefulSetMissing,
+  statefulSetNotOfPolicy,
+  statefulSetRecordedAndDeleted,
+  statefulSetRecreated,
+  statefulSetRecreatedByOthers,
+  templateNotChosen,
+  templateNotFound,
+  waitClaimsGrow,
+  waitFileSystemsGrow,
+  waitStatefulSetDeleted,
+} from './messages.js';
 import type { BrokerRef, OperationContext, OperationSession } from './operation.js';
 import { restartBrokers, type RestartStep } from './restart.js';
 import { waitFor } from './wait.js';
@@ -90,35 +116,25 @@ export async function prepareResize(session: OperationSession, request: ResizeRe
   const key = resizeRecordKey(policy.metadata.name, name);
   const [live, stored] = await Promise.all([kube.readStatefulSet(namespace, name), readRecord(session, key)]);
   if (stored.raw !== undefined && stored.record === null) {
-    throw new UsageError(
-      `the resize record ${key} in ConfigMap ${namespace}/${RESIZE_CONFIGMAP} cannot be read; look at it (kubectl get configmap ${RESIZE_CONFIGMAP} -o yaml), ` +
-        'make sure StatefulSet ' + name + ' exists, then remove that key and run the command again',
-    );
+    throw new UsageError(resizeRecordUnreadable(key, namespace, RESIZE_CONFIGMAP, name));
   }
   const record = stored.record;
   const fromRecord = (live === null || isGoing(live)) && record !== null;
-  if (live === null && record === null) throw new UsageError(`StatefulSet ${namespace}/${name} does not exist`);
+  if (live === null && record === null) throw new UsageError(statefulSetMissing(namespace, name));
   if (isGoing(live) && record === null) {
-    throw new RefusedError(`StatefulSet ${namespace}/${name} is being deleted, and not by kubectl kafka resize (nothing is recorded to create it again from); nothing was changed`);
+    throw new RefusedError(statefulSetDeletedByOthers(namespace, name));
   }
   const base = (fromRecord ? record?.manifest : live) as V1StatefulSet;
   const labels = base.spec?.template?.metadata?.labels ?? {};
   if (!matchesSelector(labels, policy.spec.brokers.selector)) {
-    throw new UsageError(
-      `StatefulSet ${name} does not run brokers of policy ${namespace}/${policy.metadata.name} ` +
-        `(its pod labels do not match spec.brokers.selector ${selectorToString(policy.spec.brokers.selector)})`,
-    );
+    throw new UsageError(statefulSetNotOfPolicy(name, `${namespace}/${policy.metadata.name}`, selectorToString(policy.spec.brokers.selector)));
   }
   const templates = (base.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name ?? '').filter((t) => t !== '');
   const template = request.template ?? (templates.length === 1 ? templates[0] : undefined);
   if (template === undefined) {
-    throw new UsageError(
-      templates.length === 0
-        ? `StatefulSet ${name} has no volumeClaimTemplates: its brokers have no claims made from it to grow`
-        : `StatefulSet ${name} has ${templates.length} volumeClaimTemplates (${templates.join(', ')}); choose one with --template NAME`,
-    );
+    throw new UsageError(templateNotChosen(name, templates));
   }
-  if (!templates.includes(template)) throw new UsageError(`--template ${template}: StatefulSet ${name} has no such volumeClaimTemplate; it has ${templates.join(', ') || 'none'}`);
+  if (!templates.includes(template)) throw new UsageError(templateNotFound(template, name, templates));
 
   const replicas = base.spec?.replicas ?? 1;
   const start = base.spec?.ordinals?.start ?? 0;
@@ -145,7 +161,7 @@ export async function prepareResize(session: OperationSession, request: ResizeRe
     })),
     createFromRecord: fromRecord,
   });
-  if (plan.kind === 'refused') throw new RefusedError(`not resizing StatefulSet ${namespace}/${name}:\n- ${plan.reasons.join('\n- ')}\nNothing was changed`);
+  if (plan.kind === 'refused') throw new RefusedError(notResizing(namespace, name, plan.reasons));
   return { namespace, statefulSet: name, template, storage: request.storage, plan, live: fromRecord ? null : live, record, recordKey: key, claims };
 }
 
@@ -192,7 +208,7 @@ export async function executeResize(context: OperationContext, prepared: ResizeP
     context.signal.throwIfAborted();
     await session.kube.patchPvc(namespace, claim.claim, [{ op: 'replace', path: '/spec/resources/requests/storage', value: prepared.storage.quantity }]);
     expanded.push(claim.claim);
-    reporter.event(`claim ${claim.claim}: request ${claim.from ?? '?'} -> ${prepared.storage.quantity}`);
+    reporter.event(claimRequested(claim.claim, claim.from, prepared.storage.quantity));
   }
 
   let recreated = false;
@@ -233,9 +249,9 @@ async function recreateStatefulSet(context: OperationContext, prepared: ResizePr
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       const live = await kube.readStatefulSet(namespace, name);
-      if (live === null) throw new RefusedError(`StatefulSet ${namespace}/${name} disappeared before kubectl kafka resize deleted it; nothing to re-create it from`);
+      if (live === null) throw new RefusedError(statefulSetDisappeared(namespace, name));
       if (isGoing(live)) {
-        if (record === null) throw new RefusedError(`StatefulSet ${namespace}/${name} is being deleted by someone else; not re-creating it`);
+        if (record === null) throw new RefusedError(statefulSetDeletingNotRecreated(namespace, name));
         break;
       }
       oldUid = live.metadata?.uid ?? '';
@@ -256,15 +272,15 @@ async function recreateStatefulSet(context: OperationContext, prepared: ResizePr
         if (!(error instanceof KubeApiError && error.status === 409) || attempt >= 8) throw error;
       }
     }
-    reporter.event(`StatefulSet ${name} recorded in ConfigMap ${RESIZE_CONFIGMAP} (key ${key}) and deleted with --cascade=orphan: its pods keep running`);
+    reporter.event(statefulSetRecordedAndDeleted(name, RESIZE_CONFIGMAP, key));
   } else {
-    reporter.event(`StatefulSet ${name} is gone; creating it again from ConfigMap ${RESIZE_CONFIGMAP} (key ${key}), recorded ${record?.recordedAt ?? '?'}`);
+    reporter.event(statefulSetFromRecord(name, RESIZE_CONFIGMAP, key, record?.recordedAt ?? null));
   }
-  if (record === null) throw new RefusedError(`no record of StatefulSet ${namespace}/${name} to create it from`);
+  if (record === null) throw new RefusedError(noResizeRecord(namespace, name));
 
   const goneStarted = Date.now();
   let existing = await waitFor(
-    `StatefulSet ${name} to be deleted (the garbage collector orphans its pods first)`,
+    waitStatefulSetDeleted(name),
     async () => {
       const sts = await kube.readStatefulSet(namespace, name);
       if (sts === null) return { sts: null };
@@ -285,14 +301,11 @@ async function recreateStatefulSet(context: OperationContext, prepared: ResizePr
     // Someone (a GitOps controller, a Helm upgrade) created it first: fine when it has the new size.
     const size = templateStorage(existing.sts, template);
     if (size === null || size < storage.bytes) {
-      throw new RefusedError(
-        `StatefulSet ${namespace}/${name} was created again by someone else with volumeClaimTemplate ${template} at ` +
-          `${size === null ? 'no size' : formatQuantity(size)}; its manifest for ${storage.quantity} stays in ConfigMap ${RESIZE_CONFIGMAP} (key ${key})`,
-      );
+      throw new RefusedError(statefulSetRecreatedByOthers(namespace, name, template, size === null ? null : formatQuantity(size), storage.quantity, RESIZE_CONFIGMAP, key));
     }
   }
   await writeRecord(session, key, null);
-  reporter.event(`StatefulSet ${name} created again with volumeClaimTemplate ${template} at ${storage.quantity} (${formatDuration(Date.now() - goneStarted)} without it)`);
+  reporter.event(statefulSetRecreated(name, template, storage.quantity, Date.now() - goneStarted));
 }
 
 type Finished = 'done' | 'pending';
@@ -314,35 +327,35 @@ async function waitForClaims(
   const pendingSince = new Map<string, number>();
   const states = new Map<string, string>();
   if (claims.length === 0) return result;
+  const names = claims.map((c) => c.claim);
+  const waitingFor = phase === 'online' ? waitClaimsGrow(names, prepared.storage.quantity) : waitFileSystemsGrow(names);
   await waitFor(
-    phase === 'online'
-      ? `claims ${claims.map((c) => c.claim).join(', ')} to grow to ${prepared.storage.quantity}`
-      : `the file systems of ${claims.map((c) => c.claim).join(', ')} to grow after their pods restarted`,
+    waitingFor,
     async () => {
       for (const c of claims) {
         if (result.has(c.claim)) continue;
         const state = readClaimState(await session.kube.readPvc(prepared.namespace, c.claim), { claim: c.claim, ordinal: 0, pod: c.pod, broker: c.broker });
         if (state.resizeFailure !== null) {
-          throw new RefusedError(`claim ${c.claim} did not grow: ${state.resizeFailure}. kubectl describe pvc ${c.claim} -n ${prepared.namespace} says more; run this again once it is fixed`);
+          throw new RefusedError(claimResizeFailed(c.claim, state.resizeFailure, prepared.namespace));
         }
         const capacity = state.capacityBytes ?? 0n;
         if (capacity >= prepared.storage.bytes && !state.fileSystemResizePending) {
           result.set(c.claim, 'done');
-          reporter.event(`claim ${c.claim}: ${formatQuantity(capacity)}${phase === 'online' ? '' : ` after ${c.pod} restarted`}`);
+          reporter.event(claimGrown(c.claim, formatQuantity(capacity), phase === 'online' ? null : c.pod));
           continue;
         }
         if (state.fileSystemResizePending) {
           const since = pendingSince.get(c.claim) ?? Date.now();
           if (!pendingSince.has(c.claim)) {
             pendingSince.set(c.claim, since);
-            if (phase === 'online') reporter.event(`claim ${c.claim}: volume grown, its file system grows on the node (FileSystemResizePending)`);
+            if (phase === 'online') reporter.event(claimFileSystemPending(c.claim));
           }
           if (pendingAfterMs !== null && Date.now() - since >= pendingAfterMs) {
             result.set(c.claim, 'pending');
-            reporter.event(`claim ${c.claim}: file system still not grown after ${formatDuration(pendingAfterMs)} with ${c.pod} running; ${c.pod} restarts for it`);
+            reporter.event(claimRestartNeeded(c.claim, pendingAfterMs, c.pod));
           }
         }
-        states.set(c.claim, `${c.claim}: capacity ${state.capacityBytes === null ? '?' : formatQuantity(state.capacityBytes)}${state.fileSystemResizePending ? ', FileSystemResizePending' : ''}`);
+        states.set(c.claim, claimWaitState(c.claim, state.capacityBytes === null ? null : formatQuantity(state.capacityBytes), state.fileSystemResizePending));
       }
       return result.size === claims.length ? true : undefined;
     },
@@ -357,10 +370,10 @@ async function restartForResize(context: OperationContext, claims: readonly Clai
   const brokers: BrokerRef[] = [];
   for (const c of claims) {
     const id = c.broker ?? facts.directory.byPod.get(c.pod) ?? null;
-    if (id === null) throw new RefusedError(`pod ${c.pod} has no broker id under the policy's idFrom; restart it yourself (kubectl kafka restart ${c.pod})`);
+    if (id === null) throw new RefusedError(podWithoutBrokerIdToRestart(c.pod));
     const pod = facts.pods.find((p) => p.metadata?.name === c.pod);
     brokers.push({ id, pod: c.pod, node: pod?.spec?.nodeName ?? null });
   }
-  context.reporter.event(`restarting ${brokers.map((b) => b.pod).join(', ')} (guarded, one at a time, controller last) so their file systems grow`);
+  context.reporter.event(restartingForResize(brokers.map((b) => b.pod)));
   return restartBrokers(context, brokers);
 }

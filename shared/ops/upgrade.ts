@@ -28,6 +28,24 @@ import { templateKafkaVersion } from '../k8s/kafka-image.js';
 import { matchesSelector } from '../k8s/selector.js';
 import { parseUpgradeRecord, planFinalize, preflightProblems, UPGRADE_ANNOTATION, type FinalizePlan, type UpgradeRecord } from '../plan/upgrade.js';
 import { RefusedError, UsageError } from './errors.js';
+import {
+  alreadyUpgraded,
+  brokersDownBeforeFinalize,
+  containerMissing,
+  notFinalizing,
+  notUpgrading,
+  otherUpgradeUnfinished,
+  podsOnPreviousTemplate,
+  statefulSetMissing,
+  statefulSetNotBrokersOf,
+  upgradeDone,
+  upgradeRecordUnreadable,
+  upgradeRestarting,
+  upgradeStarted,
+  upgradeStillRolling,
+  upgradeVersionUnknown,
+  waitTemplateObserved,
+} from './messages.js';
 import type { BrokerRef, OperationContext, OperationSession } from './operation.js';
 import { REVISION_LABEL } from './pin.js';
 import { restartBrokers, restartOrder, type RestartStep } from './restart.js';
@@ -57,9 +75,9 @@ export interface UpgradePrepared {
 
 async function readBrokerStatefulSet(session: OperationSession, name: string): Promise<V1StatefulSet> {
   const sts = await session.kube.readStatefulSet(session.namespace, name);
-  if (sts === null) throw new UsageError(`StatefulSet ${session.namespace}/${name} does not exist`);
+  if (sts === null) throw new UsageError(statefulSetMissing(session.namespace, name));
   if (!matchesSelector(sts.spec?.template?.metadata?.labels ?? {}, session.policy.spec.brokers.selector)) {
-    throw new UsageError(`StatefulSet ${name} does not run brokers of policy ${session.policy.metadata.namespace}/${session.policy.metadata.name}`);
+    throw new UsageError(statefulSetNotBrokersOf(name, `${session.policy.metadata.namespace}/${session.policy.metadata.name}`));
   }
   return sts;
 }
@@ -67,7 +85,7 @@ async function readBrokerStatefulSet(session: OperationSession, name: string): P
 function containerIndex(sts: V1StatefulSet, containerName: string | undefined): number {
   const containers = sts.spec?.template?.spec?.containers ?? [];
   const index = containerName === undefined ? 0 : containers.findIndex((c) => c.name === containerName);
-  if (index < 0 || containers[index] === undefined) throw new UsageError(`StatefulSet ${sts.metadata?.name ?? ''} has no container ${containerName ?? ''}`);
+  if (index < 0 || containers[index] === undefined) throw new UsageError(containerMissing(sts.metadata?.name ?? '', containerName ?? ''));
   return index;
 }
 
@@ -94,16 +112,16 @@ export async function prepareUpgrade(session: OperationSession, statefulSet: str
   const raw = sts.metadata?.annotations?.[UPGRADE_ANNOTATION];
   const record = parseUpgradeRecord(raw);
   if (raw !== undefined && record === null) {
-    throw new UsageError(`the annotation ${UPGRADE_ANNOTATION} on StatefulSet ${statefulSet} cannot be read; fix or remove it, then run the upgrade again`);
+    throw new UsageError(upgradeRecordUnreadable(UPGRADE_ANNOTATION, statefulSet));
   }
   if (record !== null && record.image !== image) {
-    throw new UsageError(`an upgrade of ${statefulSet} to ${record.image} started at ${record.startedAt} and is not finished: run it again with --image ${record.image} to finish it first`);
+    throw new UsageError(otherUpgradeUnfinished(statefulSet, record.image, record.startedAt));
   }
   const template = structuredClone(sts.spec?.template ?? {});
   const container = template.spec?.containers?.[index];
   if (container !== undefined) container.image = image;
   const version = templateKafkaVersion(template, { containerName: session.policy.spec.brokers.containerName, versionAnnotation: session.policy.spec.brokers.versionAnnotation });
-  if (!version.known) throw new UsageError(`${version.reason}: kafka-guard upgrades only to a version it can read`);
+  if (!version.known) throw new UsageError(upgradeVersionUnknown(version.reason));
 
   const facts = await gatherFacts(session, { nodes: false });
   const admin = await session.kafka();
@@ -131,10 +149,10 @@ export interface UpgradeOutcome {
 export async function executeUpgrade(context: OperationContext, prepared: UpgradePrepared): Promise<UpgradeOutcome> {
   const { session, reporter } = context;
   const { plan } = prepared;
-  if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(`not upgrading ${plan.statefulSet}: ${plan.problems.join('; ')}. Nothing was changed.`);
+  if (plan.problems.length > 0 && !plan.resuming) throw new RefusedError(notUpgrading(plan.statefulSet, plan.problems, true));
   const name = plan.statefulSet;
   if (prepared.record === null && plan.fromImage === plan.toImage && plan.restart.length === 0) {
-    reporter.event(`every broker of ${name} already runs ${plan.toImage}`);
+    reporter.event(alreadyUpgraded(name, plan.toImage));
     return { steps: [] };
   }
   if (prepared.record === null) {
@@ -149,11 +167,11 @@ export async function executeUpgrade(context: OperationContext, prepared: Upgrad
       ops.push({ op: 'replace', path: `/spec/template/spec/containers/${index}/image`, value: plan.toImage });
       return ops;
     });
-    reporter.event(`StatefulSet ${name}: image ${plan.toImage}, updateStrategy OnDelete while the upgrade rolls (recorded in annotation ${UPGRADE_ANNOTATION})`);
+    reporter.event(upgradeStarted(name, plan.toImage, UPGRADE_ANNOTATION));
   }
   // The controller computes the new revision; the pods not on it are the ones to restart.
   const sts = await waitFor(
-    `StatefulSet ${name} to observe the new template`,
+    waitTemplateObserved(name),
     async () => {
       const current = await session.kube.readStatefulSet(session.namespace, name);
       return current !== null && (current.status?.observedGeneration ?? 0) >= (current.metadata?.generation ?? 0) ? current : undefined;
@@ -166,12 +184,12 @@ export async function executeUpgrade(context: OperationContext, prepared: Upgrad
     const id = facts.directory.byPod.get(p.metadata?.name ?? '');
     return id === undefined ? [] : [{ id, pod: p.metadata?.name ?? null, node: p.spec?.nodeName ?? null }];
   });
-  reporter.event(brokers.length === 0 ? `every pod of ${name} runs the new template` : `restarting ${brokers.map((b) => b.pod).join(', ')} onto ${plan.toImage}, one at a time`);
+  reporter.event(upgradeRestarting(name, brokers.map((b) => b.pod), plan.toImage));
   const steps = await restartBrokers(context, brokers);
 
   const done = await session.kube.readStatefulSet(session.namespace, name);
   const left = done === null ? [] : outdated(done, (await gatherFacts(session, { nodes: false })).pods);
-  if (left.length > 0) throw new RefusedError(`pod(s) ${left.map((p) => p.metadata?.name).join(', ')} still run the previous template; run the upgrade again to finish`);
+  if (left.length > 0) throw new RefusedError(podsOnPreviousTemplate(left.map((p) => p.metadata?.name)));
   await session.kube.patchStatefulSetFresh(session.namespace, name, (current) => {
     const record = parseUpgradeRecord(current.metadata?.annotations?.[UPGRADE_ANNOTATION]);
     const ops: JsonPatchOperation[] = [];
@@ -181,7 +199,7 @@ export async function executeUpgrade(context: OperationContext, prepared: Upgrad
     }
     return ops;
   });
-  reporter.event(`StatefulSet ${name}: every broker runs ${plan.toImage}; updateStrategy restored. When it has run well, finalize: kubectl kafka upgrade ${name} --finalize`);
+  reporter.event(upgradeDone(name, plan.toImage));
   return { steps };
 }
 
@@ -197,11 +215,10 @@ export async function prepareFinalize(session: OperationSession, statefulSet: st
   const features = await readFeatures(await session.kafka(), facts.view.brokers.map((b) => b.id));
   const inProgress = sts.metadata?.annotations?.[UPGRADE_ANNOTATION] !== undefined;
   const stale = outdated(sts, facts.pods).map((p) => p.metadata?.name ?? '?');
-  const down = facts.down.map((id) => `broker ${id} is down`);
   const plan: FinalizePlan = inProgress
-    ? { action: 'refuse', reason: `an upgrade of ${statefulSet} is still rolling (annotation ${UPGRADE_ANNOTATION}): finish it first` }
-    : down.length > 0
-      ? { action: 'refuse', reason: `${down.join(', ')}: every broker must run the new version` }
+    ? { action: 'refuse', reason: upgradeStillRolling(statefulSet, UPGRADE_ANNOTATION) }
+    : facts.down.length > 0
+      ? { action: 'refuse', reason: brokersDownBeforeFinalize(facts.down) }
       : planFinalize(features, stale);
   return { statefulSet, plan, features };
 }
@@ -209,7 +226,7 @@ export async function prepareFinalize(session: OperationSession, statefulSet: st
 /** Raises metadata.version; with `validateOnly`, Kafka checks and nothing changes. */
 export async function executeFinalize(session: OperationSession, prepared: FinalizePrepared, validateOnly: boolean, timeoutMs: number): Promise<void> {
   const { plan } = prepared;
-  if (plan.action === 'refuse') throw new RefusedError(`not finalizing: ${plan.reason}`);
+  if (plan.action === 'refuse') throw new RefusedError(notFinalizing(plan.reason));
   if (plan.action === 'none') return;
   await updateMetadataVersion(await session.kafka(), plan.to, { validateOnly, timeoutMs });
 }
