@@ -348,6 +348,11 @@ export function maintenanceInPlace(inPlace: number | null, moved: number): strin
   return `${inPlace ?? '?'}/${moved} in place`;
 }
 
+/** The heading of status's maintenance section. */
+export function maintenanceInProgress(count: number): string {
+  return `maintenance in progress: ${count}`;
+}
+
 export function noMaintenanceInProgress(): string {
   return 'no maintenance in progress';
 }

@@ -3,7 +3,8 @@ import { gatherFacts } from '../../shared/ops/snapshot.js';
 import { buildStatus, type StatusResult } from '../lib/status.js';
 import { formatBytes } from '../lib/units.js';
 import { renderFields, renderTable } from '../output/table.js';
-import { reassignmentsInFlight, statusNote, throttlesSummary } from '../messages.js';
+import { maintenanceInPlace, maintenanceInProgress, reassignmentsInFlight, statusNote, throttlesSummary } from '../messages.js';
+import { readRecords } from '../../shared/ops/maintenance.js';
 
 export default class Status extends KafkaCommand {
   static override summary = 'Show the brokers, where they run, what they hold, and whether each is safe to disrupt now.';
@@ -12,7 +13,8 @@ export default class Status extends KafkaCommand {
 readiness, replicas, leaders, under-replicated, under-min-ISR and sole-replica partitions, disk
 (replica data over capacity: the smaller of the volume claim and the log dir's file system), and
 whether taking it down now is safe (the same verdict the kafka-guard webhook gives), with the reason.
-Then cluster totals, reassignments in flight and replication throttles.`;
+Then cluster totals, reassignments in flight, replication throttles, and maintenances in progress
+(kubectl kafka maintenance start, or the webhook's evacuation of a cordoned node) with their phase.`;
 
   static override examples = [
     { description: 'Status of the Kafka cluster in the current namespace', command: 'kubectl kafka status' },
@@ -23,8 +25,8 @@ Then cluster totals, reassignments in flight and replication throttles.`;
   public async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
     const session = await this.connect(flags);
-    const facts = await gatherFacts(session, { volumes: true, sizes: true });
-    const result = buildStatus(facts, session.policy, session.namespace);
+    const [facts, records] = await Promise.all([gatherFacts(session, { volumes: true, sizes: true }), readRecords(session)]);
+    const result = buildStatus(facts, session.policy, session.namespace, records.flatMap((r) => (r.record === null ? [] : [r.record])));
     this.print(result, flags.output, renderStatus);
     return result;
   }
@@ -79,6 +81,15 @@ export function renderStatus(status: StatusResult): string {
     );
   }
   sections.push(throttlesSummary(status.throttles));
+  if (status.maintenance.length > 0) {
+    sections.push(
+      maintenanceInProgress(status.maintenance.length),
+      renderTable(
+        ['brokers', 'by', 'phase', 'moved partitions', 'cordoned'],
+        status.maintenance.map((m) => [m.brokers.join(', '), m.startedBy, m.phase, maintenanceInPlace(m.partitionsMoved, m.partitionsToMove), m.cordoned ?? '-']),
+      ),
+    );
+  }
   for (const note of status.notes) sections.push(statusNote(note));
   return sections.join('\n');
 }

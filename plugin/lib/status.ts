@@ -3,6 +3,8 @@
  * whether it may go down now (the webhook's verdict), cluster totals,
  * in-flight reassignments and throttles. Pure: built from ClusterFacts.
  */
+import { maintenanceProgress, type MaintenanceRecord } from '../../shared/plan/maintenance.js';
+import type { MaintenanceStatus } from '../../shared/policy/types.js';
 import type { BrokerVolume } from '../../shared/k8s/volumes.js';
 import type { ThrottleState } from '../../shared/kafka/types.js';
 import { bytesPerBroker } from '../../shared/kafka/replica-sizes.js';
@@ -73,6 +75,8 @@ export interface StatusResult {
   };
   reassignments: ReassignmentRow[];
   throttles: ThrottleState;
+  /** Maintenances in progress (kubectl kafka maintenance start, or an evacuation), measured against Kafka now. */
+  maintenance: MaintenanceStatus[];
   /** Pods without a broker id, sizes unknown, and the like. */
   notes: string[];
 }
@@ -84,7 +88,7 @@ function capacityOf(facts: ClusterFacts, id: number, pod: string | null): Pick<B
   return { capacityBytes: capacity?.bytes ?? null, capacitySource: capacity?.source ?? null };
 }
 
-export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, namespace: string): StatusResult {
+export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, namespace: string, records: readonly MaintenanceRecord[] = []): StatusResult {
   const { index, view, directory } = facts;
   const counts = countPartitions(index);
   const bytes = facts.sizes?.ok ? bytesPerBroker(facts.sizes.sizes) : null;
@@ -147,6 +151,7 @@ export function buildStatus(facts: ClusterFacts, policy: KafkaGuardPolicy, names
     },
     reassignments,
     throttles: view.throttles,
+    maintenance: records.map((record) => maintenanceProgress(record, index, facts.down)),
     notes,
   };
 }
