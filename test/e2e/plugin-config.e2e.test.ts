@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { brokerPods, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer } from './verifiable.js';
 
+const { ConfigResourceTypes } = kafkajs;
 const kafka = kafkaClient('e2e-plugin-config');
 const admin = kafka.admin();
 const topic = uniqueName('config-rf3');
