@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { brokerContainerIndex, envWith } from './config.js';
+import type { BrokerTarget, KafkaApi } from '../kafka/client.js';
+import { KafkaRequestError } from '../kafka/errors.js';
+import type { AlterConfigsResource, ApiSpec } from '../kafka/protocol.js';
+import type { ConfigSetPlan, KeyPlan } from '../plan/config.js';
+import { brokerContainerIndex, envWith, validateLiveChanges } from './config.js';
 import { RefusedError } from './errors.js';
 
 describe('envWith', () => {
@@ -23,4 +27,49 @@ describe('brokerContainerIndex', () => {
     ['else the first', [{ name: 'a', image: 'b' }], 0],
   ];
   for (const [name, containers, index] of cases) it(name, () => assert.equal(brokerContainerIndex(containers), index));
+});
+
+describe('validateLiveChanges', () => {
+  const plan = (keys: Array<Partial<KeyPlan> & { key: string }>): ConfigSetPlan => ({
+    target: { kind: 'cluster-default' },
+    refusals: [],
+    restartBrokers: [],
+    keys: keys.map((k) => ({ value: '1', mode: 'live', resource: '', envName: null, brokers: [], before: {}, warnings: [], ...k })),
+  });
+
+  class RecordingKafka implements KafkaApi {
+    readonly requestTimeoutMs = 1000;
+    readonly sent: Array<{ target: BrokerTarget; name: string; request: unknown }> = [];
+    constructor(private readonly refuse: Record<string, string> = {}) {}
+    async call<Request, Response>(target: BrokerTarget, spec: ApiSpec<Request, Response>, request: Request): Promise<Response> {
+      this.sent.push({ target, name: spec.name, request });
+      const { resources } = request as { resources: AlterConfigsResource[] };
+      return resources.map((r) => {
+        const message = this.refuse[r.name];
+        return { errorCode: message === undefined ? 0 : 42, errorMessage: message ?? null, type: r.type, name: r.name };
+      }) as Response;
+    }
+  }
+
+  it('asks Kafka with ValidateOnly, the cluster default anywhere and a broker value on that broker, one resource per level', async () => {
+    const kafka = new RecordingKafka();
+    await validateLiveChanges(kafka, plan([
+      { key: 'a', resource: '' },
+      { key: 'b', resource: '' },
+      { key: 'c', resource: '2', value: null },
+      { key: 'd', mode: 'restart', resource: null },
+      { key: 'e', mode: 'unchanged', resource: '' },
+    ]));
+    assert.deepEqual(kafka.sent.map((s) => s.target), ['controller', { broker: 2 }]);
+    assert.deepEqual(kafka.sent.map((s) => s.request), [
+      { validateOnly: true, resources: [{ type: 4, name: '', configs: [{ name: 'a', operation: 0, value: '1' }, { name: 'b', operation: 0, value: '1' }] }] },
+      { validateOnly: true, resources: [{ type: 4, name: '2', configs: [{ name: 'c', operation: 1, value: null }] }] },
+    ]);
+  });
+
+  it("throws Kafka's own message when it refuses, saying nothing changed", async () => {
+    const kafka = new RecordingKafka({ '0': 'Invalid value 0 for configuration num.io.threads' });
+    await assert.rejects(validateLiveChanges(kafka, plan([{ key: 'num.io.threads', resource: '0', value: '0' }])), (e: unknown) =>
+      e instanceof KafkaRequestError && /nothing was changed/.test(e.message) && /broker 0: .*Invalid value 0 for configuration num.io.threads/.test(e.message));
+  });
 });
