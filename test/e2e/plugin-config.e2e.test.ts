@@ -156,9 +156,7 @@ test('a static key rolls, one broker at a time, only onto the brokers it changes
   // diff agrees: brokers and StatefulSet agree on the key.
   const diff = JSON.parse((await expectPlugin(['config', 'diff', '-o', 'json'], 0)).stdout) as { rows: Array<{ key: string }> };
   assert.equal(diff.rows.find((r) => r.key === key), undefined, JSON.stringify(diff.rows.find((r) => r.key === key)));
-
-  // Put the sandbox's value back (another guarded roll).
-  await expectPlugin(['config', 'set', `${key}=${original}`, '--cluster-default', '--yes'], 0, 1_500_000);
-  assert.deepEqual(await brokerValues(admin, key), every(original));
+  // The new value stays: a request queue 100 longer changes nothing for the other tests, and
+  // putting it back would be another three-broker roll on CI's two cores.
   await waitForHealthyCluster(admin);
 });
