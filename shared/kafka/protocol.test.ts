@@ -4,6 +4,7 @@ import {
   AlterPartitionReassignments,
   decodeResponseBody,
   DescribeConfigs,
+  DescribeConfigsWithSynonyms,
   DescribeQuorum,
   ElectLeaders,
   encodeRequestBody,
@@ -310,5 +311,58 @@ describe('response decoding', () => {
     const decoded = decodeResponseBody(DescribeQuorum, 2, w.toBuffer());
     assert.equal(decoded.errorCode, 31);
     assert.equal(decoded.leaderId, -1);
+  });
+});
+
+describe('DescribeConfigs with synonyms and IncrementalAlterConfigs ValidateOnly', () => {
+  test('the request asks for synonyms (IncludeSynonyms true), v3+ not for documentation', () => {
+    const resources = [{ type: 4 as const, name: '1', keys: ['log.retention.ms'] }];
+    const v2 = encodeRequestBody(DescribeConfigsWithSynonyms, 2, { resources });
+    assert.equal(hex(v2), '00000001' + '04' + '000131' + '00000001' + '00106c6f672e726574656e74696f6e2e6d73' + '01');
+    const v3 = encodeRequestBody(DescribeConfigsWithSynonyms, 3, { resources });
+    assert.equal(hex(v3), hex(v2) + '00');
+  });
+
+  for (const version of [2, 4]) {
+    test(`v${version} keeps the read-only flag, the source, the synonyms${version >= 3 ? ' and the type' : ''}`, () => {
+      const flexible = version >= 4;
+      const w = new ProtocolWriter(flexible);
+      w.tags().int32(0);
+      w.array([0], (w) => {
+        w.int16(0).nullableString(null).int8(4).string('1');
+        w.array(
+          [
+            { name: 'log.retention.ms', value: '600000', readOnly: false, source: 3, synonyms: [{ n: 'log.retention.ms', v: '600000', s: 3 }, { n: 'log.retention.hours', v: '168', s: 5 }] },
+            { name: 'num.partitions', value: '1', readOnly: true, source: 4, synonyms: [{ n: 'num.partitions', v: '1', s: 4 }] },
+          ],
+          (w, c) => {
+            w.string(c.name).nullableString(c.value).bool(c.readOnly).int8(c.source).bool(false);
+            w.array(c.synonyms, (w, syn) => w.string(syn.n).nullableString(syn.v).int8(syn.s).tags());
+            if (version >= 3) w.int8(c.readOnly ? 3 : 5).nullableString('docs');
+            w.tags();
+          },
+        );
+        w.tags();
+      });
+      w.tags();
+      const [result] = decodeResponseBody(DescribeConfigsWithSynonyms, version, w.toBuffer());
+      assert.equal(result?.name, '1');
+      assert.deepEqual(result?.configs, [
+        {
+          name: 'log.retention.ms', value: '600000', readOnly: false, source: 3, sensitive: false, configType: version >= 3 ? 5 : 0,
+          synonyms: [{ name: 'log.retention.ms', value: '600000', source: 3 }, { name: 'log.retention.hours', value: '168', source: 5 }],
+        },
+        { name: 'num.partitions', value: '1', readOnly: true, source: 4, sensitive: false, configType: version >= 3 ? 3 : 0, synonyms: [{ name: 'num.partitions', value: '1', source: 4 }] },
+      ]);
+    });
+  }
+
+  test('IncrementalAlterConfigs sends ValidateOnly when asked, false otherwise', () => {
+    const resources = [{ type: 4 as const, name: '', configs: [{ name: 'r', operation: 0 as const, value: '1' }] }];
+    const applied = encodeRequestBody(IncrementalAlterConfigs, 1, { resources });
+    const validated = encodeRequestBody(IncrementalAlterConfigs, 1, { resources, validateOnly: true });
+    assert.equal(hex(applied).slice(-4), '0000');
+    assert.equal(hex(validated).slice(-4), '0100');
+    assert.equal(hex(applied).slice(0, -4), hex(validated).slice(0, -4));
   });
 });

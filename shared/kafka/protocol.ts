@@ -499,14 +499,14 @@ export interface AlterConfigsResult {
   name: string;
 }
 
-export const IncrementalAlterConfigs: ApiSpec<{ resources: AlterConfigsResource[] }, AlterConfigsResult[]> = {
+export const IncrementalAlterConfigs: ApiSpec<{ resources: AlterConfigsResource[]; validateOnly?: boolean }, AlterConfigsResult[]> = {
   key: 44,
   name: 'IncrementalAlterConfigs',
   needs: 'Kafka 2.3 or newer',
   minVersion: 0,
   maxVersion: 1,
   flexibleFrom: 1,
-  encode(w, _v, { resources }) {
+  encode(w, _v, { resources, validateOnly = false }) {
     w.array(resources, (w, res) => {
       w.int8(res.type).string(res.name);
       w.array(res.configs, (w, c) => {
@@ -514,7 +514,7 @@ export const IncrementalAlterConfigs: ApiSpec<{ resources: AlterConfigsResource[
       });
       w.tags();
     });
-    w.bool(false); // ValidateOnly
+    w.bool(validateOnly); // ValidateOnly: Kafka checks the change and applies nothing
     w.tags();
   },
   decode(r) {
@@ -864,5 +864,104 @@ export const UnregisterBroker: ApiSpec<{ brokerId: number }, { errorCode: number
     const errorMessage = r.nullableString();
     r.skipTags();
     return { errorCode, errorMessage };
+  },
+};
+
+// ---------------------------------------------------------------- DescribeConfigs (32) with synonyms
+// The same request as DescribeConfigs above, with IncludeSynonyms set, keeping what
+// `kubectl kafka config` needs: the read-only flag (read-only = static, the broker
+// must restart), every level a value is set at (synonyms: per-broker dynamic,
+// cluster-wide dynamic default, server.properties, Kafka's default) and, v3+, the
+// value's type. Layout from kafka-clients' common/message/DescribeConfigs{Request,
+// Response}.json, versions 1-4 (v4 flexible).
+
+/** The type of a config value (DescribeConfigs v3+); UNKNOWN where the broker does not say. */
+export const ConfigType = {
+  UNKNOWN: 0,
+  BOOLEAN: 1,
+  STRING: 2,
+  INT: 3,
+  SHORT: 4,
+  LONG: 5,
+  DOUBLE: 6,
+  LIST: 7,
+  CLASS: 8,
+  PASSWORD: 9,
+} as const;
+
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
+  source: number;
+}
+
+export interface DetailedConfigEntry {
+  name: string;
+  value: string | null;
+  /** Not changeable while the broker runs: a new value needs a restart. */
+  readOnly: boolean;
+  source: number;
+  sensitive: boolean;
+  /** Every level the value is set at, the one in force first. */
+  synonyms: ConfigSynonym[];
+  /** A ConfigType (v3+), UNKNOWN before. */
+  configType: number;
+}
+
+export interface DetailedConfigResult {
+  errorCode: number;
+  errorMessage: string | null;
+  type: number;
+  name: string;
+  configs: DetailedConfigEntry[];
+}
+
+export const DescribeConfigsWithSynonyms: ApiSpec<{ resources: DescribeConfigsResource[] }, DetailedConfigResult[]> = {
+  key: 32,
+  name: 'DescribeConfigs',
+  minVersion: 1,
+  maxVersion: 4,
+  flexibleFrom: 4,
+  encode(w, v, { resources }) {
+    w.array(resources, (w, res) => {
+      w.int8(res.type).string(res.name);
+      w.nullableArray(res.keys, (w, key) => w.string(key));
+      w.tags();
+    });
+    w.bool(true); // IncludeSynonyms
+    if (v >= 3) w.bool(false); // IncludeDocumentation
+    w.tags();
+  },
+  decode(r, v) {
+    r.int32(); // ThrottleTimeMs
+    const results = r.array((r): DetailedConfigResult => {
+      const errorCode = r.int16();
+      const errorMessage = r.nullableString();
+      const type = r.int8();
+      const name = r.string();
+      const configs = r.array((r): DetailedConfigEntry => {
+        const entryName = r.string();
+        const value = r.nullableString();
+        const readOnly = r.bool();
+        const source = r.int8();
+        const sensitive = r.bool();
+        const synonyms = r.array((r): ConfigSynonym => {
+          const synonym = { name: r.string(), value: r.nullableString(), source: r.int8() };
+          r.skipTags();
+          return synonym;
+        });
+        let configType: number = ConfigType.UNKNOWN;
+        if (v >= 3) {
+          configType = r.int8();
+          r.nullableString(); // Documentation (not requested)
+        }
+        r.skipTags();
+        return { name: entryName, value, readOnly, source, sensitive, synonyms, configType };
+      });
+      r.skipTags();
+      return { errorCode, errorMessage, type, name, configs };
+    });
+    r.skipTags();
+    return results;
   },
 };

@@ -43,7 +43,12 @@ export interface BrokerSpec {
   dataDir: string;
   /** Where to put server.properties and the broker's log. */
   workDir: string;
+  /** Settings from the pod's env, as the image would write them; they win over the sandbox's own. */
+  settings?: ReadonlyArray<readonly [key: string, value: string]>;
 }
+
+/** One java.util.Properties line (backslashes and line breaks escaped). */
+const propertyLine = ([key, value]: readonly [string, string]) => `${key}=${value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}`;
 
 export function brokerPort(cfg: SandboxConfig, id: number): number {
   return cfg.ports.kafkaBase + id;
@@ -132,6 +137,8 @@ export function serverProperties(cfg: SandboxConfig, spec: BrokerSpec, security:
     'num.io.threads=2',
     'num.replica.fetchers=1',
     'log.segment.bytes=16777216',
+    // Last, so they win (the last of duplicate keys does).
+    ...(spec.settings ?? []).map(propertyLine),
     '',
   ].join('\n');
 }

@@ -32,6 +32,7 @@ import { kafkaDistribution, type KafkaDistribution } from './binaries.js';
 import { parseKafkaVersion, statePaths, type SandboxConfig } from './config.js';
 import { versionOfImage } from '../../shared/k8s/kafka-image.js';
 import { prepareBroker, startBroker, bootstrapServers, type KafkaSecurity } from './kafka-broker.js';
+import { settingOfEnvName } from '../../shared/kafka/env-names.js';
 import { stopProcess, type Supervised } from './process.js';
 import { parseQuantity } from '../../shared/k8s/quantity.js';
 
@@ -362,13 +363,17 @@ export class NodeAgent {
     await this.growFileSystemsOf(pod);
     const zone = this.cfg.nodes.find((n) => n.name === node)?.zone ?? 'unknown';
     const rack = rackOf(pod) ?? zone;
-    const spec = { id: brokerId, rack, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`) };
+    const settings = brokerSettingsOf(pod);
+    const spec = { id: brokerId, rack, dataDir, workDir: join(statePaths(this.cfg).logs, 'brokers', `${entry.name}-${entry.uid.slice(0, 8)}`), settings };
     await this.setStatus(entry, { running: true, ready: false });
     const dist = await this.distributionFor(pod);
     const props = await prepareBroker(this.cfg, dist, spec, this.clusterId, this.security);
     const proc = startBroker(this.cfg, dist, spec, props, statePaths(this.cfg).pidFile);
     entry.process = proc;
-    this.log(`node-agent: started broker ${brokerId} (Kafka ${dist.version}) for pod ${entry.namespace}/${entry.name} on ${node} (${zone}, rack ${JSON.stringify(rack)}), data ${dataDir}`);
+    this.log(
+      `node-agent: started broker ${brokerId} (Kafka ${dist.version}) for pod ${entry.namespace}/${entry.name} on ${node} (${zone}, rack ${JSON.stringify(rack)}), data ${dataDir}` +
+        (settings.length > 0 ? `, settings from env: ${settings.map(([k, v]) => `${k}=${v}`).join(' ')}` : ''),
+    );
     void proc.exited.then((code) => this.enqueue(`pod/${entry.uid}`, () => this.brokerExited(entry, pod, node, code)));
     void this.watchRegistration(entry, proc);
   }
@@ -575,4 +580,35 @@ function storageBytes(value: unknown): bigint | null {
 
 function hasResizePending(pvc: V1PersistentVolumeClaim): boolean {
   return (pvc.status?.conditions ?? []).some((c) => c.type === 'FileSystemResizePending' && c.status === 'True');
+}
+
+/**
+ * Settings the sandbox decides itself, whatever the pod's env says: the
+ * broker's identity, addresses, storage, quorum and rack (the agent sets them
+ * from its own layout), and the two settings kafka-guard's kafkaSettings
+ * default injects that the sandbox's tests run without (they create RF 1
+ * topics, which a broker-wide min.insync.replicas=2 would make unwritable with
+ * acks=all).
+ */
+const SANDBOX_OWNED_SETTINGS = new Set([
+  'node.id', 'broker.id', 'process.roles', 'controller.quorum.voters', 'listeners', 'advertised.listeners',
+  'controller.listener.names', 'listener.security.protocol.map', 'inter.broker.listener.name', 'log.dirs', 'log.dir',
+  'broker.rack', 'min.insync.replicas', 'default.replication.factor',
+]);
+
+/**
+ * The broker settings of the pod's first container, read as the apache/kafka
+ * image reads them (KAFKA_<KEY>, the demo StatefulSet's image): literal values
+ * only, less the ones the sandbox owns. A static setting changed in the
+ * StatefulSet therefore takes effect when the pod is recreated, as on a real cluster.
+ */
+export function brokerSettingsOf(pod: V1Pod): Array<[string, string]> {
+  const settings: Array<[string, string]> = [];
+  for (const variable of pod.spec?.containers?.[0]?.env ?? []) {
+    if (variable.value === undefined) continue;
+    const key = settingOfEnvName('apache', variable.name);
+    if (key === null || SANDBOX_OWNED_SETTINGS.has(key) || key.startsWith('listener.name.')) continue;
+    settings.push([key, variable.value]);
+  }
+  return settings;
 }

@@ -1,20 +1,10 @@
 /** Environment variables of the broker container: what the user set, and how Kafka images read settings from env. */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import { ANNOTATIONS, type EnvConvention } from '../../shared/policy/types.js';
+import { ANNOTATIONS } from '../../shared/policy/types.js';
 import { ensureArray } from './shape.js';
 import type { BrokerContainer, DefaultName, DefaultTarget } from './types.js';
 
-/**
- * Env var name a Kafka image turns into the broker setting `setting`.
- * - apache (the `apache/kafka` image, same rule as Confluent's): `KAFKA_` +
- *   upper case, `.` -> `_`, `-` -> `__`, `_` -> `___`.
- * - bitnami: `KAFKA_CFG_` + upper case, `.` -> `_`.
- */
-export function kafkaSettingEnvName(convention: Exclude<EnvConvention, 'none'>, setting: string): string {
-  if (convention === 'bitnami') return `KAFKA_CFG_${setting.replaceAll('.', '_').toUpperCase()}`;
-  const escaped = setting.replace(/[._-]/g, (character) => (character === '.' ? '_' : character === '-' ? '__' : '___'));
-  return `KAFKA_${escaped.toUpperCase()}`;
-}
+export { kafkaSettingEnvName } from '../../shared/kafka/env-names.js';
 
 export function findEnv(broker: BrokerContainer, name: string): V1EnvVar | undefined {
   return (broker.container.env ?? []).find((variable) => variable.name === name);
