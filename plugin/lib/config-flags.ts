@@ -1,8 +1,8 @@
 /** The target flags of `kubectl kafka config`: --broker ID or --cluster-default. */
 import { Flags } from '@oclif/core';
 import type { ConfigTarget } from '../../shared/plan/config.js';
-import { TARGET_FLAG_TEXT } from './config-text.js';
 import { UsageError } from './errors.js';
+import { configTargetBoth, TARGET_FLAG_TEXT } from '../messages.js';
 import { parseBrokerId } from '../../shared/ops/target.js';
 
 export const configTargetFlags = {
@@ -12,7 +12,7 @@ export const configTargetFlags = {
 
 /** --broker ID or --cluster-default (at most one); null when neither. */
 export function configTargetOf(flags: { broker?: string | undefined; 'cluster-default'?: boolean }): ConfigTarget | null {
-  if (flags.broker !== undefined && flags['cluster-default']) throw new UsageError('give either --broker ID or --cluster-default, not both');
+  if (flags.broker !== undefined && flags['cluster-default']) throw new UsageError(configTargetBoth());
   if (flags.broker !== undefined) return { kind: 'broker', broker: parseBrokerId(flags.broker) };
   return flags['cluster-default'] ? { kind: 'cluster-default' } : null;
 }

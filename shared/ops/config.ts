@@ -26,6 +26,28 @@ import type { JsonPatchOperation, KubeCluster } from '../k8s/cluster.js';
 import { statefulSetNameOfPod } from '../k8s/identity.js';
 import type { BrokerConfigs, ConfigSetPlan, KeyPlan, StatefulSetConfigFacts } from '../plan/config.js';
 import { RefusedError } from './errors.js';
+import {
+  brokerDidNotTakeConfig,
+  brokerRunsConfig,
+  brokersInNoStatefulSet,
+  brokersInSeveralStatefulSets,
+  configResourceLabel,
+  describeConfigsHint,
+  kafkaRefusedConfig,
+  configAppliedLive,
+  configPinnedByMove,
+  configRollDone,
+  configRollStarted,
+  configRollUnreadable,
+  containerMissing,
+  envFromElsewhere,
+  liveKeyApplied,
+  otherConfigRollInProgress,
+  podAlreadyBehindTemplate,
+  statefulSetGone,
+  waitBrokersReportValues,
+  waitNewTemplate,
+} from './messages.js';
 import type { BrokerRef, OperationContext, OperationFacts, OperationSession } from './operation.js';
 import { restartBrokers, restartOrder, type RestartStep } from './restart.js';
 import { waitFor } from './wait.js';
@@ -47,7 +69,7 @@ export async function readBrokerConfigs(api: KafkaApi, brokerIds: readonly numbe
       return { broker: id, entries: new Map(result.configs.map((c) => [c.name, c])) };
     }),
   );
-  if (failures.length > 0) throw new KafkaRequestError('DescribeConfigs on brokers', failures, 'The Kafka principal needs DescribeConfigs on the cluster');
+  if (failures.length > 0) throw new KafkaRequestError('DescribeConfigs on brokers', failures, describeConfigsHint());
   return results.filter((r): r is BrokerConfigs => r !== null).sort((a, b) => a.broker - b.broker);
 }
 
@@ -79,11 +101,11 @@ export async function readConfigFacts(session: OperationSession, facts: Operatio
   const brokers = await readBrokerConfigs(admin, running, keys);
   const names = [...new Set(facts.pods.filter((p) => facts.directory.byPod.has(p.metadata?.name ?? '')).map((p) => statefulSetNameOfPod(p)))];
   if (names.length !== 1 || names[0] === undefined) {
-    const problem = names.length === 0 ? 'no broker pod belongs to a StatefulSet' : `the brokers belong to ${names.length} StatefulSets (${names.map((n) => n ?? 'none').join(', ')}); change each by hand`;
+    const problem = names.length === 0 ? brokersInNoStatefulSet() : brokersInSeveralStatefulSets(names.map((n) => n ?? 'none'));
     return { brokers, statefulSet: null, statefulSetProblem: problem };
   }
   const sts = await session.kube.readStatefulSet(session.namespace, names[0]);
-  if (sts === null) return { brokers, statefulSet: null, statefulSetProblem: `StatefulSet ${session.namespace}/${names[0]} is gone` };
+  if (sts === null) return { brokers, statefulSet: null, statefulSetProblem: statefulSetGone(session.namespace, names[0]) };
   const containers = sts.spec?.template?.spec?.containers ?? [];
   const containerIndex = brokerContainerIndex(containers);
   const env = new Map((containers[containerIndex]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']));
@@ -105,8 +127,6 @@ function liveResources(plan: ConfigSetPlan): AlterConfigsResource[] {
   return [...byResource.values()];
 }
 
-const resourceLabel = (name: string) => (name === '' ? 'cluster default' : `broker ${name}`);
-
 /** Sends the plan's live changes; with validateOnly Kafka only checks them. Kafka's refusals come back as a KafkaRequestError. */
 async function sendLive(api: KafkaApi, plan: ConfigSetPlan, validateOnly: boolean): Promise<void> {
   const failures: KafkaFailure[] = [];
@@ -114,11 +134,11 @@ async function sendLive(api: KafkaApi, plan: ConfigSetPlan, validateOnly: boolea
     // A broker's own configs only through that broker; the cluster-wide default through any.
     const target = resource.name === '' ? 'controller' : { broker: Number(resource.name) };
     for (const r of await api.call(target, IncrementalAlterConfigs, { resources: [resource], validateOnly })) {
-      if (r.errorCode !== ErrorCode.NONE) failures.push(failure(resourceLabel(r.name), r.errorCode, r.errorMessage));
+      if (r.errorCode !== ErrorCode.NONE) failures.push(failure(configResourceLabel(r.name), r.errorCode, r.errorMessage));
     }
   }
   if (failures.length > 0) {
-    throw new KafkaRequestError(validateOnly ? 'Kafka refused the change (nothing was changed)' : 'IncrementalAlterConfigs', failures);
+    throw new KafkaRequestError(validateOnly ? kafkaRefusedConfig() : 'IncrementalAlterConfigs', failures);
   }
 }
 
@@ -140,10 +160,10 @@ export async function applyLiveChanges(context: OperationContext, plan: ConfigSe
   if (live.length === 0) return { keys: [], durationMs: 0 };
   const admin = await context.session.kafka();
   await sendLive(admin, plan, false);
-  context.reporter.event(`applied live: ${live.map((k) => `${k.key}${k.value === null ? ' (unset)' : `=${k.value}`} on ${resourceLabel(k.resource ?? '')}`).join(', ')}`);
+  context.reporter.event(configAppliedLive(live.map((k) => liveKeyApplied(k.key, k.value, configResourceLabel(k.resource ?? '')))));
   const brokers = [...new Set(live.flatMap((k) => k.brokers))];
   await waitFor(
-    `brokers ${brokers.join(', ')} to report the new values`,
+    waitBrokersReportValues(brokers),
     async () => {
       const now = await readBrokerConfigs(admin, brokers, live.map((k) => k.key));
       return live.every((k) => k.value === null || now.every((b) => !k.brokers.includes(b.broker) || b.entries.get(k.key)?.value === k.value)) ? true : undefined;
@@ -167,7 +187,7 @@ function rollRecordOf(sts: V1StatefulSet): RollRecord | null {
   } catch {
     // fall through
   }
-  throw new RefusedError(`StatefulSet ${sts.metadata?.name ?? ''} carries an unreadable ${CONFIG_ROLL_ANNOTATION} annotation (${raw}); restore spec.updateStrategy by hand and remove it`);
+  throw new RefusedError(configRollUnreadable(sts.metadata?.name ?? '', CONFIG_ROLL_ANNOTATION, raw));
 }
 
 /** Pure: the broker container's env with the keys' variables set (added at the end when new). */
@@ -177,7 +197,7 @@ export function envWith(env: readonly V1EnvVar[], changes: ReadonlyArray<{ envNa
     const existing = next.find((e) => e.name === envName);
     if (existing === undefined) next.push({ name: envName, value });
     else if (existing.valueFrom !== undefined) {
-      throw new RefusedError(`${envName} takes its value from ${JSON.stringify(existing.valueFrom)}; change it there, then run kubectl kafka restart --all`);
+      throw new RefusedError(envFromElsewhere(envName, JSON.stringify(existing.valueFrom)));
     } else existing.value = value;
   }
   return next;
@@ -207,22 +227,25 @@ export async function rollStaticChanges(context: OperationContext, plan: ConfigS
 
   // 1. Record, switch to OnDelete, change the env: one patch, guarded by resourceVersion.
   const before = await kube.readStatefulSet(namespace, name);
-  if (before === null) throw new RefusedError(`StatefulSet ${namespace}/${name} is gone`);
+  if (before === null) throw new RefusedError(statefulSetGone(namespace, name));
   if (before.metadata?.annotations?.['kafkaguard.io/move-pin'] !== undefined) {
-    throw new RefusedError(`StatefulSet ${name} is pinned by a kubectl kafka move in progress; finish it first`);
+    throw new RefusedError(configPinnedByMove(name));
   }
   const existing = rollRecordOf(before);
   if (existing !== null && JSON.stringify(existing.keys) !== JSON.stringify(wanted)) {
     throw new RefusedError(
-      `StatefulSet ${name} has a config roll in progress for ${Object.entries(existing.keys).map(([k, v]) => `${k}=${v}`).join(', ')} ` +
-        `(annotation ${CONFIG_ROLL_ANNOTATION}); run kubectl kafka config set with those values to finish it first`,
+      otherConfigRollInProgress(
+        name,
+        Object.entries(existing.keys).map(([k, v]) => `${k}=${v}`),
+        CONFIG_ROLL_ANNOTATION,
+      ),
     );
   }
   const previousRevision = before.status?.updateRevision ?? null;
   const record: RollRecord = { keys: wanted, updateStrategy: existing?.updateStrategy ?? before.spec?.updateStrategy ?? { type: 'RollingUpdate' } };
   const patched = await kube.patchStatefulSetFresh(namespace, name, (fresh) => {
     const container = fresh.spec?.template?.spec?.containers?.[sts.containerIndex];
-    if (container === undefined) throw new RefusedError(`StatefulSet ${name} has no container ${sts.containerIndex}`);
+    if (container === undefined) throw new RefusedError(containerMissing(name, String(sts.containerIndex)));
     const ops: JsonPatchOperation[] = [];
     if (fresh.metadata?.annotations === undefined) ops.push({ op: 'add', path: '/metadata/annotations', value: {} });
     ops.push(
@@ -232,10 +255,10 @@ export async function rollStaticChanges(context: OperationContext, plan: ConfigS
     );
     return ops;
   });
-  reporter.event(`StatefulSet ${name}: ${restartKeys.map((k) => `${k.envName}=${k.value}`).join(', ')} set, update strategy OnDelete while the brokers restart one at a time`);
+  reporter.event(configRollStarted(name, restartKeys.map((k) => `${k.envName}=${k.value}`)));
   const generation = patched.metadata?.generation ?? 0;
   const revision = await waitFor(
-    `StatefulSet ${name} to take the new template`,
+    waitNewTemplate(name),
     async () => {
       const current = await kube.readStatefulSet(namespace, name);
       return (current?.status?.observedGeneration ?? 0) >= generation && current?.status?.updateRevision ? current.status.updateRevision : undefined;
@@ -260,7 +283,7 @@ export async function rollStaticChanges(context: OperationContext, plan: ConfigS
     const label = full?.metadata?.labels?.[REVISION_LABEL];
     if (podName === undefined || label === undefined || label === revision) continue;
     if (label !== previousRevision && existing === null) {
-      reporter.event(`${podName} was already behind StatefulSet ${name}'s template before this change; it is left as it was`);
+      reporter.event(podAlreadyBehindTemplate(podName, name));
       continue;
     }
     await kube.patchPod(namespace, podName, [{ op: 'replace', path: `/metadata/labels/${jsonPatch.escapePathComponent(REVISION_LABEL)}`, value: revision }]);
@@ -281,12 +304,15 @@ export async function rollStaticChanges(context: OperationContext, plan: ConfigS
     const notTaken = restartKeys.filter((k) => after?.entries.get(k.key)?.value !== k.value);
     if (notTaken.length > 0) {
       throw new RefusedError(
-        `broker ${next.id} restarted but runs ${notTaken.map((k) => `${k.key}=${after?.entries.get(k.key)?.value ?? '-'}`).join(', ')}, not the StatefulSet's value: ` +
-          `something else sets it (a mounted server.properties, the command line, another env var). The other brokers were not restarted; ` +
-          `StatefulSet ${name} stays OnDelete (annotation ${CONFIG_ROLL_ANNOTATION}) until the same command runs through`,
+        brokerDidNotTakeConfig(
+          next.id,
+          notTaken.map((k) => `${k.key}=${after?.entries.get(k.key)?.value ?? '-'}`),
+          name,
+          CONFIG_ROLL_ANNOTATION,
+        ),
       );
     }
-    reporter.event(`broker ${next.id} runs ${restartKeys.map((k) => `${k.key}=${k.value}`).join(', ')}`);
+    reporter.event(brokerRunsConfig(next.id, restartKeys.map((k) => `${k.key}=${k.value}`)));
   }
 
   // 4. The update strategy comes back; no pod is behind the template, so nothing rolls.
@@ -294,6 +320,6 @@ export async function rollStaticChanges(context: OperationContext, plan: ConfigS
     { op: 'add', path: '/spec/updateStrategy', value: record.updateStrategy },
     { op: 'remove', path: `/metadata/annotations/${jsonPatch.escapePathComponent(CONFIG_ROLL_ANNOTATION)}` },
   ]);
-  reporter.event(`StatefulSet ${name}: update strategy restored`);
+  reporter.event(configRollDone(name));
   return { statefulSet: name, steps, relabelled, durationMs: Date.now() - started };
 }

@@ -662,3 +662,90 @@ export function brokersDownBeforeFinalize(brokers: readonly number[]): string {
 export function notFinalizing(reason: string): string {
   return `not finalizing: ${reason}`;
 }
+
+// ---- config ----
+
+/** A live key as the progress line names it: KEY=VALUE, or KEY (unset), and where. */
+export function liveKeyApplied(key: string, value: string | null, resource: string): string {
+  return `${key}${value === null ? ' (unset)' : `=${value}`} on ${resource}`;
+}
+
+export function configAppliedLive(keys: readonly string[]): string {
+  return `applied live: ${keys.join(', ')}`;
+}
+
+export function waitBrokersReportValues(brokers: readonly number[]): string {
+  return `brokers ${brokers.join(', ')} to report the new values`;
+}
+
+export function configRollUnreadable(statefulSet: string, annotation: string, raw: string): string {
+  return `StatefulSet ${statefulSet} carries an unreadable ${annotation} annotation (${raw}); restore spec.updateStrategy by hand and remove it`;
+}
+
+export function envFromElsewhere(envName: string, valueFrom: string): string {
+  return `${envName} takes its value from ${valueFrom}; change it there, then run kubectl kafka restart --all`;
+}
+
+export function configPinnedByMove(statefulSet: string): string {
+  return `StatefulSet ${statefulSet} is pinned by a kubectl kafka move in progress; finish it first`;
+}
+
+/** `assignments` are KEY=VALUE of the roll recorded on the StatefulSet. */
+export function otherConfigRollInProgress(statefulSet: string, assignments: readonly string[], annotation: string): string {
+  return (
+    `StatefulSet ${statefulSet} has a config roll in progress for ${assignments.join(', ')} ` +
+    `(annotation ${annotation}); run kubectl kafka config set with those values to finish it first`
+  );
+}
+
+/** `assignments` are ENV=VALUE. */
+export function configRollStarted(statefulSet: string, assignments: readonly string[]): string {
+  return `StatefulSet ${statefulSet}: ${assignments.join(', ')} set, update strategy OnDelete while the brokers restart one at a time`;
+}
+
+export function waitNewTemplate(statefulSet: string): string {
+  return `StatefulSet ${statefulSet} to take the new template`;
+}
+
+export function podAlreadyBehindTemplate(pod: string, statefulSet: string): string {
+  return `${pod} was already behind StatefulSet ${statefulSet}'s template before this change; it is left as it was`;
+}
+
+/** `running` are KEY=VALUE as the broker runs them after its restart. */
+export function brokerDidNotTakeConfig(broker: number, running: readonly string[], statefulSet: string, annotation: string): string {
+  return (
+    `broker ${broker} restarted but runs ${running.join(', ')}, not the StatefulSet's value: ` +
+    `something else sets it (a mounted server.properties, the command line, another env var). The other brokers were not restarted; ` +
+    `StatefulSet ${statefulSet} stays OnDelete (annotation ${annotation}) until the same command runs through`
+  );
+}
+
+/** `assignments` are KEY=VALUE. */
+export function brokerRunsConfig(broker: number, assignments: readonly string[]): string {
+  return `broker ${broker} runs ${assignments.join(', ')}`;
+}
+
+export function configRollDone(statefulSet: string): string {
+  return `StatefulSet ${statefulSet}: update strategy restored`;
+}
+
+/** Where a config value is set: the cluster-wide default (resource '') or one broker. */
+export function configResourceLabel(resource: string): string {
+  return resource === '' ? 'cluster default' : `broker ${resource}`;
+}
+
+export function describeConfigsHint(): string {
+  return 'The Kafka principal needs DescribeConfigs on the cluster';
+}
+
+export function kafkaRefusedConfig(): string {
+  return 'Kafka refused the change (nothing was changed)';
+}
+
+export function brokersInNoStatefulSet(): string {
+  return 'no broker pod belongs to a StatefulSet';
+}
+
+export function brokersInSeveralStatefulSets(statefulSets: readonly string[]): string {
+  return `the brokers belong to ${statefulSets.length} StatefulSets (${statefulSets.join(', ')}); change each by hand`;
+}

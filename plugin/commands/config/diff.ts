@@ -1,5 +1,5 @@
 import { KafkaCommand } from '../../lib/base-command.js';
-import { DIFF_TEXT, renderDiffRows } from '../../lib/config-text.js';
+import { DIFF_TEXT, renderDiffRows } from '../../messages.js';
 import { readConfigFacts } from '../../../shared/ops/config.js';
 import { diffConfigs, type ConfigDiffRow } from '../../../shared/plan/config.js';
 

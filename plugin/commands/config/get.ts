@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { KafkaCommand } from '../../lib/base-command.js';
 import { configTargetFlags, configTargetOf } from '../../lib/config-flags.js';
-import { GET_TEXT, renderConfigRows } from '../../lib/config-text.js';
 import { UsageError } from '../../lib/errors.js';
+import { brokerNotRunning, configKeysUnknown, GET_TEXT, renderConfigRows } from '../../messages.js';
 import { readConfigFacts } from '../../../shared/ops/config.js';
 import { configRows, type ConfigRow, type ConfigTarget } from '../../../shared/plan/config.js';
 
@@ -29,10 +29,10 @@ export default class ConfigGet extends KafkaCommand {
     const facts = await session.snapshot();
     const config = await readConfigFacts(session, facts, keys.length > 0 ? keys : null);
     if (target?.kind === 'broker' && !config.brokers.some((b) => b.broker === target.broker)) {
-      throw new UsageError(`broker ${target.broker} is not running (running: ${config.brokers.map((b) => b.broker).join(', ') || 'none'})`);
+      throw new UsageError(brokerNotRunning(target.broker, config.brokers.map((b) => b.broker)));
     }
     const unknown = keys.filter((k) => !config.brokers.some((b) => b.entries.has(k)));
-    if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')}: not a broker config of this Kafka; kubectl kafka config get lists the set ones`);
+    if (unknown.length > 0) throw new UsageError(configKeysUnknown(unknown));
     const result: ConfigGetResult = { target, rows: configRows(config.brokers, keys, target) };
     this.print(result, flags.output, (r) => renderConfigRows(r.rows));
     return result;

@@ -1,9 +1,20 @@
 import { Args, Flags } from '@oclif/core';
 import { KafkaCommand, mutatingFlags } from '../../lib/base-command.js';
 import { configTargetFlags, configTargetOf } from '../../lib/config-flags.js';
-import { renderSetOutcome, renderSetPlan, SET_TEXT } from '../../lib/config-text.js';
 import { InterruptedError, RefusedError, UsageError } from '../../lib/errors.js';
 import { parseDuration } from '../../lib/units.js';
+import {
+  CONFIG_SET_INTERRUPTED,
+  configChangesMissing,
+  configRefused,
+  configSetConfirm,
+  configTargetMissing,
+  configTargetText,
+  renderSetOutcome,
+  renderSetPlan,
+  SET_TEXT,
+  timeoutInvalid,
+} from '../../messages.js';
 import { applyLiveChanges, readConfigFacts, rollStaticChanges, validateLiveChanges, type LiveOutcome, type RollOutcome } from '../../../shared/ops/config.js';
 import { parseAssignment, planConfigSet, type ConfigChange, type ConfigTarget, type KeyPlan } from '../../../shared/plan/config.js';
 
@@ -34,9 +45,9 @@ export default class ConfigSet extends KafkaCommand {
   public async run(): Promise<ConfigSetResult> {
     const { argv, flags } = await this.parse(ConfigSet);
     const target = configTargetOf(flags);
-    if (target === null) throw new UsageError('say where: --cluster-default (every broker) or --broker ID (one broker)');
+    if (target === null) throw new UsageError(configTargetMissing());
     const timeout = parseDuration(flags.timeout);
-    if (!timeout.ok) throw new UsageError(`--timeout: ${timeout.error}`);
+    if (!timeout.ok) throw new UsageError(timeoutInvalid(timeout.error));
     const changes: ConfigChange[] = [];
     for (const text of argv.map(String)) {
       const parsed = parseAssignment(text);
@@ -44,7 +55,7 @@ export default class ConfigSet extends KafkaCommand {
       changes.push(parsed.change);
     }
     for (const key of flags.unset ?? []) changes.push({ key, value: null });
-    if (changes.length === 0) throw new UsageError('give at least one KEY=VALUE (or --unset KEY), e.g. kubectl kafka config set log.retention.ms=259200000 --cluster-default');
+    if (changes.length === 0) throw new UsageError(configChangesMissing());
 
     const session = await this.connect(flags);
     const config = await readConfigFacts(session, await session.snapshot());
@@ -55,11 +66,11 @@ export default class ConfigSet extends KafkaCommand {
       statefulSet: config.statefulSet?.facts ?? null,
       ...(config.statefulSetProblem === undefined ? {} : { statefulSetProblem: config.statefulSetProblem }),
     });
-    if (plan.refusals.length > 0) throw new RefusedError(`nothing was changed: ${plan.refusals.join('; ')}`);
+    if (plan.refusals.length > 0) throw new RefusedError(configRefused(plan.refusals));
     // Kafka's own checks of the live values, before anything changes.
     await validateLiveChanges(await session.kafka(), plan);
 
-    const targetText = target.kind === 'broker' ? `broker ${target.broker}` : 'cluster default (every broker)';
+    const targetText = configTargetText(target);
     const result: ConfigSetResult = {
       target,
       dryRun: flags['dry-run'],
@@ -75,7 +86,7 @@ export default class ConfigSet extends KafkaCommand {
       return result;
     }
     this.reporter.event(planText);
-    await this.confirmOrStop(plan.restartBrokers.length > 0 ? `Apply, restarting broker(s) ${plan.restartBrokers.join(', ')} one at a time?` : 'Apply live?', flags.yes);
+    await this.confirmOrStop(configSetConfirm(plan.restartBrokers), flags.yes);
     const signal = this.interruptSignal();
     const context = { session, reporter: this.reporter, signal, throttleBytesPerSecond: null, timeoutMs: timeout.value, maxMovesPerBroker: 1 };
     try {
@@ -83,7 +94,7 @@ export default class ConfigSet extends KafkaCommand {
       if (config.statefulSet !== null && plan.keys.some((k) => k.mode === 'restart')) result.roll = await rollStaticChanges(context, plan, config.statefulSet);
     } catch (error) {
       if (signal.aborted) {
-        throw new InterruptedError('interrupted: live changes made so far stay; the broker being restarted comes back on its own. Run the same command again to finish');
+        throw new InterruptedError(CONFIG_SET_INTERRUPTED);
       }
       throw error;
     }
