@@ -440,46 +440,13 @@ export const DescribeConfigs: ApiSpec<{ resources: DescribeConfigsResource[] }, 
   maxVersion: 4,
   flexibleFrom: 4,
   encode(w, v, { resources }) {
-    w.array(resources, (w, res) => {
-      w.int8(res.type).string(res.name);
-      w.nullableArray(res.keys, (w, key) => w.string(key));
-      w.tags();
-    });
-    w.bool(false); // IncludeSynonyms
-    if (v >= 3) w.bool(false); // IncludeDocumentation
-    w.tags();
+    encodeDescribeConfigs(w, v, resources, false);
   },
   decode(r, v) {
-    r.int32(); // ThrottleTimeMs
-    const results = r.array((r): ConfigResourceResult => {
-      const errorCode = r.int16();
-      const errorMessage = r.nullableString();
-      const type = r.int8();
-      const name = r.string();
-      const configs = r.array((r): ConfigEntry => {
-        const entryName = r.string();
-        const value = r.nullableString();
-        r.bool(); // ReadOnly
-        const source = r.int8();
-        const sensitive = r.bool();
-        r.array((r) => {
-          r.string();
-          r.nullableString();
-          r.int8();
-          r.skipTags();
-        }); // Synonyms (not requested; skipped if sent)
-        if (v >= 3) {
-          r.int8(); // ConfigType
-          r.nullableString(); // Documentation
-        }
-        r.skipTags();
-        return { name: entryName, value, source, sensitive };
-      });
-      r.skipTags();
-      return { errorCode, errorMessage, type, name, configs };
-    });
-    r.skipTags();
-    return results;
+    return decodeDescribeConfigs(r, v).map((result) => ({
+      ...result,
+      configs: result.configs.map(({ name, value, source, sensitive }) => ({ name, value, source, sensitive })),
+    }));
   },
 };
 
@@ -919,49 +886,58 @@ export interface DetailedConfigResult {
 export const DescribeConfigsWithSynonyms: ApiSpec<{ resources: DescribeConfigsResource[] }, DetailedConfigResult[]> = {
   key: 32,
   name: 'DescribeConfigs',
+  needs: 'Kafka 1.1 or newer',
   minVersion: 1,
   maxVersion: 4,
   flexibleFrom: 4,
   encode(w, v, { resources }) {
-    w.array(resources, (w, res) => {
-      w.int8(res.type).string(res.name);
-      w.nullableArray(res.keys, (w, key) => w.string(key));
-      w.tags();
-    });
-    w.bool(true); // IncludeSynonyms
-    if (v >= 3) w.bool(false); // IncludeDocumentation
-    w.tags();
+    encodeDescribeConfigs(w, v, resources, true);
   },
-  decode(r, v) {
-    r.int32(); // ThrottleTimeMs
-    const results = r.array((r): DetailedConfigResult => {
-      const errorCode = r.int16();
-      const errorMessage = r.nullableString();
-      const type = r.int8();
-      const name = r.string();
-      const configs = r.array((r): DetailedConfigEntry => {
-        const entryName = r.string();
-        const value = r.nullableString();
-        const readOnly = r.bool();
-        const source = r.int8();
-        const sensitive = r.bool();
-        const synonyms = r.array((r): ConfigSynonym => {
-          const synonym = { name: r.string(), value: r.nullableString(), source: r.int8() };
-          r.skipTags();
-          return synonym;
-        });
-        let configType: number = ConfigType.UNKNOWN;
-        if (v >= 3) {
-          configType = r.int8();
-          r.nullableString(); // Documentation (not requested)
-        }
+  decode: decodeDescribeConfigs,
+};
+
+/** One DescribeConfigs request; synonyms only when asked for (the plain view skips them). */
+function encodeDescribeConfigs(w: ProtocolWriter, v: number, resources: readonly DescribeConfigsResource[], includeSynonyms: boolean): void {
+  w.array(resources, (w, res) => {
+    w.int8(res.type).string(res.name);
+    w.nullableArray(res.keys, (w, key) => w.string(key));
+    w.tags();
+  });
+  w.bool(includeSynonyms);
+  if (v >= 3) w.bool(false); // IncludeDocumentation
+  w.tags();
+}
+
+function decodeDescribeConfigs(r: ProtocolReader, v: number): DetailedConfigResult[] {
+
+  r.int32(); // ThrottleTimeMs
+  const results = r.array((r): DetailedConfigResult => {
+    const errorCode = r.int16();
+    const errorMessage = r.nullableString();
+    const type = r.int8();
+    const name = r.string();
+    const configs = r.array((r): DetailedConfigEntry => {
+      const entryName = r.string();
+      const value = r.nullableString();
+      const readOnly = r.bool();
+      const source = r.int8();
+      const sensitive = r.bool();
+      const synonyms = r.array((r): ConfigSynonym => {
+        const synonym = { name: r.string(), value: r.nullableString(), source: r.int8() };
         r.skipTags();
-        return { name: entryName, value, readOnly, source, sensitive, synonyms, configType };
+        return synonym;
       });
+      let configType: number = ConfigType.UNKNOWN;
+      if (v >= 3) {
+        configType = r.int8();
+        r.nullableString(); // Documentation (not requested)
+      }
       r.skipTags();
-      return { errorCode, errorMessage, type, name, configs };
+      return { name: entryName, value, readOnly, source, sensitive, synonyms, configType };
     });
     r.skipTags();
-    return results;
-  },
-};
+    return { errorCode, errorMessage, type, name, configs };
+  });
+  r.skipTags();
+  return results;
+}

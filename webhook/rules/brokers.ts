@@ -149,16 +149,6 @@ export function currentCapacity(pvc: PersistentVolumeClaimFact): bigint | null {
   return storageBytes(pvc.status?.capacity?.['storage']) ?? requestedStorage(pvc);
 }
 
-/** Bytes as a quantity a person reads: the largest binary unit, e.g. 100Gi, or 93.1Gi when not a whole number. */
-export function formatBytes(bytes: bigint): string {
-  const units: Array<[string, bigint]> = [['Ei', 60n], ['Pi', 50n], ['Ti', 40n], ['Gi', 30n], ['Mi', 20n], ['Ki', 10n]];
-  for (const [unit, shift] of units) {
-    const size = 1n << shift;
-    if (bytes < size) continue;
-    if (bytes % size === 0n) return `${bytes / size}${unit}`;
-    // One decimal is enough to tell sizes apart in a message.
-    return `${(Number(bytes) / Number(size)).toFixed(1)}${unit}`;
-  }
-  return `${bytes}`;
-}
+/** Bytes as a quantity a person reads (100Gi, 93.1Gi): shared/k8s/quantity.ts's formatQuantity. */
+export { formatQuantity as formatBytes } from '../../shared/k8s/quantity.js';
 
