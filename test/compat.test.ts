@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LEGS, parseLegs, SUBSET, subsetArgs, summaryCounts } from './compat.js';
+import { legPortBase, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM } from './compat.js';
 import { loadSandboxConfig } from './sandbox/config.js';
 
 const root = loadSandboxConfig({}).repoRoot;
@@ -28,6 +28,7 @@ test('subsetArgs: every listed file exists and every listed test name is a test 
 test('parseLegs: all by default; VERSION or VERSION/MODE; bad ones named with the sandbox\'s own check', () => {
   assert.deepEqual(parseLegs([]), [...LEGS]);
   assert.deepEqual(parseLegs(['--skip-default']), [...LEGS]);
+  assert.deepEqual(parseLegs(['--parallel', '2', '4.4.0']), [{ version: '4.4.0', mode: 'kraft' }]);
   assert.deepEqual(parseLegs(['3.9.1/zookeeper', '4.0.2']), [{ version: '3.9.1', mode: 'zookeeper' }, { version: '4.0.2', mode: 'kraft' }]);
   assert.throws(() => parseLegs(['4.0.2/zookeeper']), /Kafka 4\.0 and newer have no ZooKeeper mode/);
   assert.throws(() => parseLegs(['4.0']), /KAFKA_GUARD_KAFKA_VERSION=4\.0 is not a Kafka release/);
@@ -38,4 +39,40 @@ test('summaryCounts: node:test\'s spec summary; cancelled counts as failed; none
   const out = '✔ a (1ms)\nℹ tests 12\nℹ suites 0\nℹ pass 9\nℹ fail 1\nℹ cancelled 1\nℹ skipped 30\nℹ todo 0\n';
   assert.deepEqual(summaryCounts(out), { pass: 9, fail: 2, skipped: 30 });
   assert.equal(summaryCounts('[test] error: port 26583 is already in use\n'), null);
+});
+
+test('legSubset: the 4.0.2 leg ends with the real upgrade, matched whole; the others run the subset only', () => {
+  const upgrade = legSubset({ version: UPGRADE_FROM.version, mode: 'kraft' });
+  assert.deepEqual(upgrade.slice(0, -1), [...SUBSET]);
+  assert.deepEqual(upgrade.at(-1), { file: 'test/e2e/compat-upgrade.e2e.test.ts', tests: 'all' });
+  assert.ok(existsSync(join(root, UPGRADE_FROM.file)));
+  const args = subsetArgs(upgrade);
+  assert.equal(args.at(-1), UPGRADE_FROM.file);
+  const source = readFileSync(join(root, UPGRADE_FROM.file), 'utf8');
+  const names = [...source.matchAll(/^test\((['`])(.*?)\1/gm)].map((m) => m[2] ?? '');
+  assert.ok(names.length > 0 && names.every((n) => new RegExp((args[1] ?? '').replace(/^--test-name-pattern=/, '')).test(n)), 'every upgrade test is chosen');
+  assert.deepEqual(legSubset({ version: '3.9.1', mode: 'zookeeper' }), SUBSET);
+});
+
+test('parallelism: 1 by default; --parallel N from 1 to 4; anything else named with the fix', () => {
+  assert.equal(parallelism([]), 1);
+  assert.equal(parallelism(['--skip-default', '--parallel', '2']), 2);
+  for (const bad of [['--parallel'], ['--parallel', '0'], ['--parallel', '5'], ['--parallel', '1.5'], ['--parallel', 'two']]) {
+    assert.throws(() => parallelism(bad), /--parallel .*: give a whole number of legs from 1 to 4/, bad.join(' '));
+  }
+});
+
+test('legPortBase: legs side by side use no port of another leg', () => {
+  // Every port a sandbox takes: the fixed ones, and up to 6 brokers from each broker base.
+  const ports = (base: number) => {
+    const p = loadSandboxConfig({ KAFKA_GUARD_SANDBOX_PORT_BASE: String(base) }).ports;
+    const fixed = [p.etcdClient, p.etcdPeer, p.apiserver, p.controllerManager, p.scheduler, p.webhook, p.zookeeper];
+    return [...fixed, ...[p.kafkaBase, p.controllerBase, p.kafkaSecureBase].flatMap((b) => [0, 1, 2, 3, 4, 5].map((i) => b + i))];
+  };
+  for (let a = 0; a < LEGS.length; a += 1) {
+    for (let b = a + 1; b < LEGS.length; b += 1) {
+      const mine = new Set(ports(legPortBase(20000, a)));
+      assert.deepEqual(ports(legPortBase(20000, b)).filter((p) => mine.has(p)), [], `legs ${a} and ${b}`);
+    }
+  }
 });

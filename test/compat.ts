@@ -5,8 +5,12 @@
  * release; with --skip-default the leg of that release is left out, as CI does
  * right after the full suite ran on it.
  *
- *   node --import tsx test/compat.ts [--skip-default] [VERSION/MODE ...]
+ *   node --import tsx test/compat.ts [--skip-default] [--parallel N] [VERSION/MODE ...]
  *   e.g. node --import tsx test/compat.ts 3.9.1/zookeeper
+ *
+ * With --parallel N, N legs run at once, each on ports of its own (the base
+ * plus 40 per leg); a leg's output is printed whole when it ends. The 4.0.2
+ * leg ends with the real upgrade to 4.1.1 (compat-upgrade), on its sandbox.
  *
  * The last line is `compat: N passed, N failed` over every leg; before it, a
  * table of each leg's outcome and time.
@@ -46,12 +50,35 @@ export const SUBSET: ReadonlyArray<{ file: string; tests: readonly string[] | 'a
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The real upgrade from the leg's release, run last on that leg's sandbox (it leaves the brokers on the newer release). */
+export const UPGRADE_FROM = { version: '4.0.2', file: 'test/e2e/compat-upgrade.e2e.test.ts' } as const;
+
+/** The subset a leg runs: the 4.0.2 leg also upgrades its cluster to 4.1.1 at the end. */
+export function legSubset(leg: Leg): ReadonlyArray<{ file: string; tests: readonly string[] | 'all' }> {
+  return leg.version === UPGRADE_FROM.version ? [...SUBSET, { file: UPGRADE_FROM.file, tests: 'all' }] : SUBSET;
+}
+
 /** The arguments for test/run-all.ts: the files, and one name pattern matching exactly the chosen tests. */
 export function subsetArgs(subset = SUBSET): string[] {
   const names = subset.flatMap((s) => (s.tests === 'all' ? [] : s.tests.map((t) => `^${escape(t)}`)));
   // A file taken whole has its tests matched by a pattern of their own: every test name in it starts with its topic.
-  const whole = subset.filter((s) => s.tests === 'all').map(() => '^compat: ');
+  const whole = subset.some((s) => s.tests === 'all') ? ['^compat: '] : [];
   return ['--e2e', `--test-name-pattern=${[...names, ...whole].join('|')}`, ...subset.map((s) => s.file)];
+}
+
+/** --parallel N: how many legs run at once (1 unless given). */
+export function parallelism(args: readonly string[]): number {
+  const i = args.indexOf('--parallel');
+  if (i === -1) return 1;
+  const raw = args[i + 1];
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 4) throw new Error(`--parallel ${raw ?? ''}: give a whole number of legs from 1 to 4, e.g. --parallel 2`);
+  return n;
+}
+
+/** Each leg's sandbox ports: 40 above the previous leg's, clear of every port of the others (they sit at most 9,300 above a base, in gaps wider than 40). */
+export function legPortBase(base: number, index: number): number {
+  return base + 40 * index;
 }
 
 /** Counts from node:test's spec reporter summary (`ℹ pass 3`). */
@@ -67,7 +94,7 @@ export function summaryCounts(output: string): { pass: number; fail: number; ski
 }
 
 export function parseLegs(args: readonly string[]): Leg[] {
-  const wanted = args.filter((a) => !a.startsWith('--'));
+  const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel');
   if (wanted.length === 0) return [...LEGS];
   return wanted.map((arg) => {
     const [version, mode, extra] = arg.split('/');
@@ -85,19 +112,28 @@ interface LegResult {
   seconds: number;
 }
 
-function runLeg(leg: Leg, stateDir: string): Promise<LegResult> {
+function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: boolean }): Promise<LegResult> {
   const started = Date.now();
-  process.stdout.write(`\n[compat] Kafka ${leg.version} ${leg.mode}: starting a sandbox and the subset\n`);
+  const name = `Kafka ${leg.version} ${leg.mode}`;
+  process.stdout.write(`\n[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})\n`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs()], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs(legSubset(leg))], {
       cwd: loadSandboxConfig().repoRoot,
-      // Its own state directory: never a running sandbox of another release reused by mistake.
-      env: { ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode, KAFKA_GUARD_SANDBOX_DIR: `${stateDir}-compat` },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // Its own state directory and ports: never a running sandbox of another release reused by mistake.
+      env: {
+        ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode,
+        KAFKA_GUARD_SANDBOX_DIR: `${place.stateDir}-compat-${leg.version}-${leg.mode}`, KAFKA_GUARD_SANDBOX_PORT_BASE: String(place.portBase),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); process.stdout.write(d); });
+    // Alone, the leg prints as it goes; beside others, whole at its end, so the legs' lines do not interleave.
+    const show = (d: Buffer, to: NodeJS.WriteStream) => { if (place.alone) to.write(d); };
+    let errors = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); show(d, process.stdout); });
+    child.stderr.on('data', (d: Buffer) => { errors += d.toString(); show(d, process.stderr); });
     child.on('exit', (code) => {
+      if (!place.alone) process.stdout.write(`\n[compat] ${name}: output\n${errors}${output}`);
       const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 }; // no summary: the sandbox did not start
       const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
       resolve({ leg, outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) });
@@ -118,7 +154,15 @@ async function main(): Promise<number> {
     legs = legs.filter((l) => !covered.includes(l));
     for (const l of covered) lines.push(`compat: Kafka ${l.version} ${l.mode.padEnd(9)} covered by the full suite (the sandbox's default)`);
   }
-  for (const leg of legs) results.push(await runLeg(leg, cfg.stateDir));
+  const parallel = parallelism(args);
+  const base = Number(process.env.KAFKA_GUARD_SANDBOX_PORT_BASE ?? '20000');
+  const queue = legs.map((leg, index) => ({ leg, index }));
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      results[next.index] = await runLeg(next.leg, { stateDir: cfg.stateDir, portBase: legPortBase(base, next.index), alone: parallel === 1 });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, legs.length) }, worker));
   process.stdout.write('\n');
   for (const r of results) {
     lines.push(`compat: Kafka ${r.leg.version} ${r.leg.mode.padEnd(9)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`);

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { loadSandboxConfig, statePaths } from './sandbox/config.js';
 import { isAlive } from './sandbox/process.js';
 import { startSandbox, type Sandbox } from './sandbox/sandbox.js';
@@ -75,7 +75,8 @@ async function main(): Promise<number> {
       env = { ...env, ...reuse };
     } else {
       mkdirSync(cfg.cacheDir, { recursive: true });
-      const logPath = join(cfg.cacheDir, 'test-sandbox.log');
+      // One log per state directory: the compatibility matrix runs sandboxes side by side.
+      const logPath = join(cfg.cacheDir, cfg.stateDir === join(cfg.cacheDir, 'sandbox') ? 'test-sandbox.log' : `test-sandbox-${basename(cfg.stateDir)}.log`);
       const sandboxLog = createWriteStream(logPath);
       process.stderr.write(`[test] starting the sandbox (log: ${logPath})\n`);
       const started = Date.now();

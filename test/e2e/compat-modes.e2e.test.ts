@@ -99,25 +99,28 @@ function brokerProcessOf(pod: string, uid: string): string | null {
   return null;
 }
 
-async function readyPodRunning(release: string, previousUid: string | null): Promise<string> {
+async function readyPodRunning(image: string, release: string, previousUid: string | null): Promise<string> {
   const { core } = kubeClients();
   let seen = 'no pod';
-  const pod = await eventually(`pod ${EXTRA.name}-0 of image apache/kafka:${release} Ready`, async () => {
+  const pod = await eventually(`pod ${EXTRA.name}-0 of image ${image} Ready`, async () => {
     const p = await core.readNamespacedPod({ name: `${EXTRA.name}-0`, namespace: NAMESPACE }).catch((err: unknown) => { seen = String(err); return null; });
     if (!p) return null;
     seen = `uid ${p.metadata?.uid}, image ${p.spec?.containers[0]?.image}, ready ${isReady(p)}, deleting ${Boolean(p.metadata?.deletionTimestamp)}`;
-    return p.metadata?.uid !== previousUid && !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === `apache/kafka:${release}` && isReady(p) ? p : null;
+    return p.metadata?.uid !== previousUid && !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === image && isReady(p) ? p : null;
   }, 240_000).catch((err: unknown) => { throw new Error(`${(err as Error).message}; last seen: ${seen}`); });
   const uid = pod.metadata?.uid ?? '';
   const classpath = brokerProcessOf(`${EXTRA.name}-0`, uid);
   const expected = cfg.kafkaHome ? `${LIBS}/*` : `${join(cfg.cacheDir, `kafka-${release}`, 'libs')}/*`;
-  assert.equal(classpath, expected, `the broker of apache/kafka:${release} runs from ${classpath}`);
+  assert.equal(classpath, expected, `the broker of ${image} runs from ${classpath}`);
   return uid;
 }
 
 test('compat: a broker runs the Kafka release its image names, and kubectl set image moves it to another', async () => {
-  // Up to a newer release where the matrix has one (a broker can join a cluster of an older release), else the same.
+  // Up to a newer release where the matrix has one (a broker can join a cluster of an older release). Else
+  // (ZooKeeper mode, the newest release) the same release under a Bitnami tag: an image named another way
+  // still runs the release its tag names, and the pod is re-created, as any image change does.
   const target = MODE === 'kraft' ? KRAFT_RELEASES.find((r) => KRAFT_RELEASES.indexOf(r) > KRAFT_RELEASES.indexOf(VERSION)) ?? VERSION : VERSION;
+  const targetImage = target === VERSION ? `bitnami/kafka:${VERSION}-debian-12-r1` : `apache/kafka:${target}`;
   const labels = { app: EXTRA.name };
   const sts = {
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: EXTRA.name, namespace: NAMESPACE },
@@ -135,12 +138,12 @@ test('compat: a broker runs the Kafka release its image names, and kubectl set i
   };
   const { apps } = kubeClients();
   await apps.createNamespacedStatefulSet({ namespace: NAMESPACE, body: sts as never });
-  const first = await readyPodRunning(VERSION, null);
+  const first = await readyPodRunning(`apache/kafka:${VERSION}`, VERSION, null);
   await eventually(`broker ${EXTRA.id} registered`, async () => (await admin.describeCluster()).brokers.some((b) => b.nodeId === EXTRA.id));
 
-  const set = await kubectl(['set', 'image', `statefulset/${EXTRA.name}`, `kafka=apache/kafka:${target}`, '-n', NAMESPACE]);
+  const set = await kubectl(['set', 'image', `statefulset/${EXTRA.name}`, `kafka=${targetImage}`, '-n', NAMESPACE]);
   assert.equal(set.code, 0, set.stderr);
-  await readyPodRunning(target, first);
+  await readyPodRunning(targetImage, target, first);
   await eventually(`broker ${EXTRA.id} registered again on ${target}`, async () => (await admin.describeCluster()).brokers.some((b) => b.nodeId === EXTRA.id));
 });
 

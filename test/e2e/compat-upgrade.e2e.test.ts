@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { brokerPods, createAssignedTopic, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin } from './plugin-helpers.js';
-import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 import { createKafkaAdmin, resolveConnection } from '../../shared/kafka/client.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import { levelName, readFeatures } from '../../shared/kafka/features.js';
@@ -79,5 +79,5 @@ test('compat: upgrade 4.0 -> 4.1 under load, finalize, and the way back refused'
   assert.deepEqual(check.lost.slice(0, 10), [], `${check.lost.length} acknowledged messages lost`);
   assert.ok(check.acked > 100);
   for (const pod of await brokerPods()) assert.equal(pod.spec?.containers?.[0]?.image, TARGET);
-  console.log(`compat upgrade figures: 4.0 -> 4.1 roll ${rollMs} ms (${run.steps.map((s) => `${s.pod} down ${s.podDownMs} ms`).join(', ')}); metadata.version ${levelName(25)} -> ${levelName(27)}; ${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${check.duplicates} duplicates`);
+  console.log(`compat upgrade figures: 4.0 -> 4.1 roll ${rollMs} ms (${run.steps.map((s) => `${s.pod} down ${s.podDownMs} ms`).join(', ')}); metadata.version ${levelName(25)} -> ${levelName(27)}; ${zeroLossFigures(produced, check)}`);
 });

@@ -9,7 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { LEDGER_DEFAULTS, ledgerKey, parseLedger, type LedgerEntry } from '../../shared/k8s/ledger.js';
 import { loadSandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { sandboxWebhookTls, type WebhookTls } from '../sandbox/webhook.js';
@@ -87,6 +87,17 @@ export async function waitForHealthyCluster(admin: Admin, timeoutMs = 180_000): 
     const meta = await admin.fetchTopicMetadata({ topics });
     return meta.topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
   }, timeoutMs);
+}
+
+/**
+ * Deletes topics and creates them again under the same names. In ZooKeeper mode a
+ * deletion finishes after DeleteTopics answers: until then the topic is gone from
+ * Metadata but CreateTopics is refused as existing (kafkajs answers false), and a
+ * create that ignored that would leave no topic once the deletion ends.
+ */
+export async function recreateTopics(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
+  await admin.deleteTopics({ topics: topics.map((t) => t.topic) });
+  await eventually(`topics ${topics.map((t) => t.topic).join(', ')} created again`, () => admin.createTopics({ topics, waitForLeaders: true }), timeoutMs, 1000);
 }
 
 export function uniqueName(prefix: string): string {

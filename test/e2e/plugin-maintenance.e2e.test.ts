@@ -16,7 +16,7 @@ import {
   createAssignedTopic, evict, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { expectPlugin, podOf, replicasOf, runPlugin, throttlesLeft } from './plugin-helpers.js';
-import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 
 const kafka = kafkaClient('e2e-maintenance');
 const admin = kafka.admin();
@@ -112,7 +112,7 @@ test('an RF1 topic on broker 2 beside RF3 topics: eviction refused naming mainte
   for (const producer of producers.splice(0)) {
     const produced = await producer.stop();
     const check = await readBack(produced);
-    figures.push(`${produced.topic}: ${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${check.duplicates} duplicates`);
+    figures.push(`${produced.topic}: ${zeroLossFigures(produced, check)}`);
     assert.ok(check.acked > 100, `${produced.topic}: only ${check.acked} messages acknowledged`);
     assert.deepEqual(check.lost.slice(0, 10), [], `${produced.topic}: ${check.lost.length} acknowledged messages lost`);
     assert.deepEqual(check.outOfOrder, []);

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { consumeAll, kafkaClient, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, kafkaClient, kubectl, NAMESPACE, produceNumbered, recreateTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-move');
@@ -80,8 +80,7 @@ test('move kafka-0 (network volume): same broker id on the target node, same dat
   // so the plan must be unsafe until that partition has another replica.
   const refused = await expectPlugin(['move', 'kafka-0', '--to-node', await freeNode(), '--yes'], 1);
   assert.match(refused.stderr, /not moving kafka-0: .*offline.*Nothing was changed/);
-  await admin.deleteTopics({ topics: [rf1] });
-  await admin.createTopics({ topics: [{ topic: rf1, replicaAssignment: [{ partition: 0, replicas: [2] }, { partition: 1, replicas: [1] }] }], waitForLeaders: true });
+  await recreateTopics(admin, [{ topic: rf1, replicaAssignment: [{ partition: 0, replicas: [2] }, { partition: 1, replicas: [1] }] }]);
   await produceNumbered(kafka, rf1, MESSAGES);
 
   const target = await freeNode();

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAssignedTopic, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin, podOf } from './plugin-helpers.js';
-import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 
 const kafka = kafkaClient('e2e-resize');
 const admin = kafka.admin();
@@ -106,7 +106,7 @@ test('resize grows the template and every claim under load, restarting only the 
   assert.deepEqual(check.lost.slice(0, 10), [], `${check.lost.length} acknowledged messages lost`);
   t.diagnostic(
     `resize to ${target}: ${Math.round(elapsed / 1000)}s; restarts ${result.outcome.restarted.map((s) => `${s.pod} ${Math.round(s.totalMs / 1000)}s (pod down ${Math.round(s.podDownMs / 1000)}s)`).join(', ')}; ` +
-      `${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${produced.errors} send errors`,
+      `${zeroLossFigures(produced, check)}, ${produced.errors} send errors`,
   );
 
   // Run again: nothing to do.

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { brokerPods, createAssignedTopic, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin } from './plugin-helpers.js';
-import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 import { RELEASE_LEVELS } from '../../shared/kafka/features.js';
 import { versionOfImage } from '../../shared/k8s/kafka-image.js';
 
@@ -86,5 +86,5 @@ test('upgrade: preflight refuses what cannot run; the roll replaces every broker
   // A rerun has nothing left to do.
   const again = JSON.parse((await expectPlugin(['upgrade', 'kafka', '--image', image, '--yes', '-o', 'json', ...POLICY], 0)).stdout) as { steps: unknown[] };
   assert.deepEqual(again.steps, []);
-  console.log(`upgrade figures: roll ${rollMs} ms (${result.steps.map((s) => `${s.pod} down ${s.podDownMs} ms, in sync after ${s.totalMs} ms`).join('; ')}); ${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${check.duplicates} duplicates`);
+  console.log(`upgrade figures: roll ${rollMs} ms (${result.steps.map((s) => `${s.pod} down ${s.podDownMs} ms, in sync after ${s.totalMs} ms`).join('; ')}); ${zeroLossFigures(produced, check)}`);
 });

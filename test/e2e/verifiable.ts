@@ -61,6 +61,40 @@ export interface ProducedReport {
   /** Send errors the producer reported (not acknowledged, so not required to be read). */
   errors: number;
   durationMs: number;
+  /** The longest time a partition took no acknowledged write while the producer ran (see longestWriteGap). */
+  writeGap: WriteGap;
+}
+
+export interface WriteGap {
+  ms: number;
+  /** The partition of the longest gap (-1 when nothing was acknowledged). */
+  partition: number;
+}
+
+/**
+ * The longest time any partition refused writes, from the producer's ack
+ * times: records go to the partitions in turn (RoundRobinPartitioner), so each
+ * partition gets one every few milliseconds and a longer silence between two
+ * acknowledgements on it is time its leader was gone or its ISR too small. A
+ * write refused for a while is retried (idempotently) and acknowledged late,
+ * which closes the gap; one never acknowledged is not counted.
+ */
+export function longestWriteGap(acks: Iterable<{ partition: number; timestamp: number }>): WriteGap {
+  const last = new Map<number, number>();
+  let gap: WriteGap = { ms: 0, partition: -1 };
+  for (const { partition, timestamp } of acks) {
+    const previous = last.get(partition);
+    if (previous === undefined && gap.partition === -1) gap = { ms: 0, partition };
+    if (previous !== undefined && timestamp - previous > gap.ms) gap = { ms: timestamp - previous, partition };
+    last.set(partition, Math.max(timestamp, previous ?? timestamp));
+  }
+  return gap;
+}
+
+/** One line for an operation's figures: `N acknowledged, N read, N lost, N duplicates, longest write gap N ms (partition P)`. */
+export function zeroLossFigures(produced: ProducedReport, check: ReadBackReport): string {
+  return `${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${check.duplicates} duplicates, ` +
+    `longest write gap ${produced.writeGap.ms} ms (partition ${produced.writeGap.partition})`;
 }
 
 export interface ProducerRun {
@@ -80,7 +114,9 @@ export interface ProducerOptions {
 export async function startVerifiableProducer(options: ProducerOptions): Promise<ProducerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'kg-verifiable-'));
   const config = join(dir, 'producer.properties');
-  writeFileSync(config, ['enable.idempotence=true', 'acks=all', 'retries=2147483647', 'delivery.timeout.ms=120000', 'max.in.flight.requests.per.connection=5', 'linger.ms=5'].join('\n') + '\n');
+  writeFileSync(config, ['enable.idempotence=true', 'acks=all', 'retries=2147483647', 'delivery.timeout.ms=120000', 'max.in.flight.requests.per.connection=5', 'linger.ms=5',
+    // Every partition gets a record every few ms, so a silence on one measures its refused writes (longestWriteGap).
+    'partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner'].join('\n') + '\n');
   const started = Date.now();
   const child = javaTool('org.apache.kafka.tools.VerifiableProducer', [
     '--topic', options.topic,
@@ -91,12 +127,14 @@ export async function startVerifiableProducer(options: ProducerOptions): Promise
     '--value-prefix', '1',
     '--producer.config', config,
   ]);
-  const report: ProducedReport = { topic: options.topic, acked: new Map(), errors: 0, durationMs: 0 };
+  const report: ProducedReport = { topic: options.topic, acked: new Map(), errors: 0, durationMs: 0, writeGap: { ms: 0, partition: -1 } };
+  const ackTimes: Array<{ partition: number; timestamp: number }> = [];
   let first: () => void = () => undefined;
   const firstAck = new Promise<void>((resolve) => (first = resolve));
   const tail = followJson(child, (event) => {
     if (event.name === 'producer_send_success' && typeof event.value === 'string') {
       report.acked.set(event.value, { partition: Number(event.partition), offset: Number(event.offset) });
+      if (Number.isFinite(Number(event.timestamp))) ackTimes.push({ partition: Number(event.partition), timestamp: Number(event.timestamp) });
       first();
     } else if (event.name === 'producer_send_error') {
       report.errors += 1;
@@ -116,6 +154,7 @@ export async function startVerifiableProducer(options: ProducerOptions): Promise
       await exited;
       clearTimeout(timer);
       report.durationMs = Date.now() - started;
+      report.writeGap = longestWriteGap(ackTimes);
       return report;
     },
   };

@@ -14,7 +14,7 @@ import {
   brokerPods, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { replicasOf, runPlugin } from './plugin-helpers.js';
-import { readBack, startVerifiableProducer, type ProducerRun } from './verifiable.js';
+import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 import type { KafkaGuardPolicy, MaintenanceStatus } from '../../shared/policy/types.js';
 
 const kafka = kafkaClient('e2e-evacuation');
@@ -106,5 +106,5 @@ test('kubectl drain of the node of a broker holding an RF1 partition completes b
   const check = await readBack(produced);
   assert.ok(check.acked > 100, `only ${check.acked} acknowledged`);
   assert.deepEqual(check.lost.slice(0, 10), [], `${check.lost.length} acknowledged messages lost`);
-  console.log(`evacuation figures: kubectl drain completed in ${drainMs} ms; ${check.acked} acknowledged, ${check.read} read, ${check.lost.length} lost, ${check.duplicates} duplicates`);
+  console.log(`evacuation figures: kubectl drain completed in ${drainMs} ms; ${zeroLossFigures(produced, check)}`);
 });
