@@ -381,6 +381,18 @@ export function kafkaVersionBelowReason(next: Extract<ImageVersion, { known: tru
   };
 }
 
+export function kafkaVersionZookeeperSummary(namespace: string, sts: string, version: string): string {
+  return `kafka-guard refused StatefulSet ${namespace}/${sts}: Kafka ${version} cannot run a ZooKeeper-mode cluster.`;
+}
+
+export function kafkaVersionNoZookeeperReason(next: Extract<ImageVersion, { known: true }>): DenialReasonFields {
+  return {
+    rule: 'kafka-version-no-zookeeper',
+    message: `this cluster runs in ZooKeeper mode, and Kafka ${next.version.text} (${next.from}) has no ZooKeeper mode (Kafka 4 runs only KRaft): its brokers would not start.`,
+    remediation: 'keep the brokers on Kafka 3.x; migrate the cluster from ZooKeeper to KRaft on Kafka 3.9 first, then upgrade: kubectl kafka upgrade STATEFULSET --image IMAGE',
+  };
+}
+
 export function kafkaVersionUnknownWarning(reason: string): string {
   return `kafka-guard: the Kafka version of the broker image was not checked against the cluster's metadata.version: ${reason}.`;
 }

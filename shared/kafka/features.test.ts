@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ApiVersionsFeatures, levelName, levelsOf, parseKafkaVersion, UpdateFeatures, UpgradeType } from './features.js';
+import { ApiVersionsFeatures, levelName, levelsOf, metadataModeOf, parseKafkaVersion, UpdateFeatures, UpgradeType } from './features.js';
 import { decodeResponseBody, encodeRequestBody, ProtocolWriter } from './protocol.js';
 
 /** A tagged field: tag, size, then the bytes. */
@@ -49,6 +49,14 @@ describe('ApiVersions v3 features', () => {
   test('a broker without features (ZooKeeper mode, old Kafka) reads as none', () => {
     const decoded = decodeResponseBody(ApiVersionsFeatures, 3, apiVersionsV3(false));
     assert.deepEqual([decoded.supported, decoded.finalized, decoded.finalizedEpoch], [[], [], -1n]);
+  });
+
+  test('the API keys offered tell the metadata mode: LeaderAndIsr only on ZooKeeper brokers, DescribeQuorum on KRaft ones', () => {
+    assert.deepEqual(decodeResponseBody(ApiVersionsFeatures, 3, apiVersionsV3(true)).apiKeys, [3, 57]);
+    // As kafka-broker-api-versions shows them: 3.9.1 ZooKeeper brokers offer LeaderAndIsr(4) and no DescribeQuorum(55); 3.9.1 KRaft the reverse.
+    assert.equal(metadataModeOf([0, 1, 3, 4, 5, 6, 7, 18]), 'zookeeper');
+    assert.equal(metadataModeOf([0, 1, 3, 18, 55, 64]), 'kraft');
+    assert.equal(metadataModeOf([0, 1, 3, 18]), null, 'KRaft before 3.3 tells neither');
   });
 });
 

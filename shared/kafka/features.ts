@@ -32,6 +32,20 @@ export interface FeaturesInfo {
   /** The cluster's finalized levels as this broker knows them; -1 epoch when none. */
   finalizedEpoch: bigint;
   finalized: FinalizedFeature[];
+  /** The API keys this broker offers. */
+  apiKeys: number[];
+}
+
+/** LeaderAndIsr: sent by a ZooKeeper-mode controller, offered only by ZooKeeper-mode brokers. */
+const LEADER_AND_ISR = 4;
+/** DescribeQuorum: offered by KRaft brokers (Kafka 3.3 and newer). */
+const DESCRIBE_QUORUM = 55;
+
+/** How a broker keeps its metadata, from the APIs it offers; null when they tell neither (KRaft before 3.3). */
+export function metadataModeOf(apiKeys: readonly number[]): 'kraft' | 'zookeeper' | null {
+  if (apiKeys.includes(LEADER_AND_ISR)) return 'zookeeper';
+  if (apiKeys.includes(DESCRIBE_QUORUM)) return 'kraft';
+  return null;
 }
 
 /** The client's name and version Kafka asks for in ApiVersions v3+ (letters, digits, '-' and '.'). */
@@ -50,12 +64,12 @@ export const ApiVersionsFeatures: ApiSpec<Record<string, never>, FeaturesInfo> =
   },
   decode(r) {
     const errorCode = r.int16();
-    r.array((r) => {
-      r.int16(); // ApiKey
+    const apiKeys = r.array((r) => {
+      const key = r.int16();
       r.int16(); // MinVersion
       r.int16(); // MaxVersion
       r.skipTags();
-      return null;
+      return key;
     });
     r.int32(); // ThrottleTimeMs
     const tags = r.taggedFields();
@@ -70,7 +84,7 @@ export const ApiVersionsFeatures: ApiSpec<Record<string, never>, FeaturesInfo> =
       r.skipTags();
       return feature;
     });
-    return { errorCode, supported, finalizedEpoch, finalized };
+    return { errorCode, supported, finalizedEpoch, finalized, apiKeys };
   },
 };
 
@@ -136,6 +150,8 @@ export interface ClusterFeatures {
   metadataVersion: number | null;
   /** Per broker asked: the highest metadata.version its software supports (null: it reports none). */
   supportedByBroker: Map<number, number | null>;
+  /** ZooKeeper when any broker asked runs in ZooKeeper mode (a cluster mid-migration counts as ZooKeeper); null when unknown. */
+  mode: 'kraft' | 'zookeeper' | null;
 }
 
 /** Asks each broker for its features; the finalized level is the highest any reports (they converge within seconds). */
@@ -143,12 +159,14 @@ export async function readFeatures(api: KafkaApi, brokerIds: readonly number[]):
   const answers = await Promise.all(brokerIds.map(async (id) => [id, await api.call({ broker: id }, ApiVersionsFeatures, {})] as const));
   const supportedByBroker = new Map<number, number | null>();
   let metadataVersion: number | null = null;
+  const modes = answers.map(([, info]) => metadataModeOf(info.apiKeys));
+  const mode = modes.includes('zookeeper') ? 'zookeeper' : modes.length > 0 && modes.every((m) => m === 'kraft') ? 'kraft' : null;
   for (const [id, info] of answers) {
     supportedByBroker.set(id, info.supported.find((f) => f.name === METADATA_VERSION)?.maxVersion ?? null);
     const finalized = info.finalized.find((f) => f.name === METADATA_VERSION)?.maxVersionLevel;
     if (finalized !== undefined && finalized > 0) metadataVersion = Math.max(metadataVersion ?? 0, finalized);
   }
-  return { metadataVersion, supportedByBroker };
+  return { metadataVersion, supportedByBroker, mode };
 }
 
 /** Raises (or, safely, lowers) metadata.version; `validateOnly` asks Kafka whether it would. Throws with Kafka's own message when refused. */

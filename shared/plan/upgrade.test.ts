@@ -5,9 +5,10 @@ import { indexCluster } from '../safety/cluster-index.js';
 import { makeView } from '../../webhook/facts/fake.js';
 import { parseUpgradeRecord, planFinalize, preflightProblems } from './upgrade.js';
 
-const features = (finalized: number | null, supported: Array<number | null> = [27, 27, 27]): ClusterFeatures => ({
+const features = (finalized: number | null, supported: Array<number | null> = [27, 27, 27], mode: ClusterFeatures['mode'] = finalized === null ? null : 'kraft'): ClusterFeatures => ({
   metadataVersion: finalized,
   supportedByBroker: new Map(supported.map((s, i) => [i, s])),
+  mode,
 });
 const healthy = indexCluster(makeView([0, 1, 2], [{ name: 'orders', partitions: [{ replicas: [0, 1, 2] }] }]));
 const led = { errorCode: 0, errorMessage: null, leaderId: 0, leaderEpoch: 1, voters: [0, 1, 2], observers: [] };
@@ -28,6 +29,9 @@ describe('preflightProblems', () => {
   test('ZooKeeper mode (no quorum, no level): a 3.9 target passes, a 4.x target is refused', () => {
     assert.deepEqual(preflightProblems({ index: healthy, quorum: null, features: features(null), target: v('3.9.1'), down: [] }), []);
     assert.match(preflightProblems({ index: healthy, quorum: null, features: features(null), target: v('4.0.2'), down: [] })[0] ?? '', /ZooKeeper/);
+    // The brokers said they run ZooKeeper mode: the problem names the migration, not a guess between two causes.
+    assert.match(preflightProblems({ index: healthy, quorum: null, features: features(null, [null, null, null], 'zookeeper'), target: v('4.0.2'), down: [] })[0] ?? '',
+      /runs in ZooKeeper mode and Kafka 4\.0\.2 has none .*migrate the cluster to KRaft on Kafka 3\.9 first/);
   });
 });
 

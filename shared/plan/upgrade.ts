@@ -62,7 +62,9 @@ export function preflightProblems(input: PreflightInput): string[] {
   } else if (finalized !== null && finalized < levels.min) {
     problems.push(`Kafka ${input.target.text} needs metadata.version ${levels.min} or later and the cluster is at ${levelName(finalized)}: finalize on the current version first (kubectl kafka upgrade STS --finalize)`);
   } else if (finalized === null && levels.min > 1) {
-    problems.push(`the cluster reports no finalized metadata.version (ZooKeeper mode, or Kafka older than 3.3); Kafka ${input.target.text} runs only KRaft clusters at 3.3-IV3 or later`);
+    problems.push(input.features.mode === 'zookeeper'
+      ? `this cluster runs in ZooKeeper mode and Kafka ${input.target.text} has none (Kafka 4 runs only KRaft): migrate the cluster to KRaft on Kafka 3.9 first`
+      : `the cluster reports no finalized metadata.version (ZooKeeper mode, or Kafka older than 3.3); Kafka ${input.target.text} runs only KRaft clusters at 3.3-IV3 or later`);
   }
   return problems;
 }

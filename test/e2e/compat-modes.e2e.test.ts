@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createKafkaAdmin, type KafkaAdmin } from '../../shared/kafka/client.js';
+import { levelName, readFeatures, RELEASE_LEVELS } from '../../shared/kafka/features.js';
 import { unregisterBrokers } from '../../shared/kafka/operations.js';
 import { loadSandboxConfig } from '../sandbox/config.js';
 import { eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, waitForHealthyCluster } from './helpers.js';
@@ -81,6 +82,29 @@ test(`compat: kubectl kafka status names the active controller as Kafka ${VERSIO
     const quorum = await kafkaTool('org.apache.kafka.tools.MetadataQuorumCommand', ['--bootstrap-server', sandboxEnv().bootstrap[0] ?? '', 'describe', '--status']);
     assert.notEqual(quorum.code, 0, `DescribeQuorum answered on a ZooKeeper cluster:\n${quorum.out}`);
     assert.equal((await admin.describeCluster()).controller, truth);
+  }
+});
+
+test(`compat: kubectl set image is judged by what Kafka ${VERSION} (${MODE}) runs: its mode and finalized metadata.version`, async () => {
+  const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+  const features = await readFeatures(client, brokers);
+  assert.equal(features.mode, MODE, 'the mode read from the APIs the brokers offer');
+  const setImage = (to: string) => kubectl(['set', 'image', 'statefulset/kafka', `kafka=${to}`, '-n', NAMESPACE, '--dry-run=server']);
+  if (MODE === 'zookeeper') {
+    // Kafka 4 has no ZooKeeper mode: its brokers would not start on this cluster.
+    assert.equal(features.metadataVersion, null);
+    const res = await setImage('apache/kafka:4.0.2');
+    assert.notEqual(res.code, 0, `kubectl set image apache/kafka:4.0.2 was admitted on a ZooKeeper cluster:\n${res.stdout}`);
+    assert.match(res.stderr, /runs in ZooKeeper mode, and Kafka 4\.0\.2 .*has no ZooKeeper mode/);
+    assert.match(res.stderr, /migrate the cluster from ZooKeeper to KRaft on Kafka 3\.9 first/);
+    const same = await setImage(`mirror.example:5000/apache/kafka:${VERSION}`);
+    assert.equal(same.code, 0, same.stderr);
+  } else {
+    const level = features.metadataVersion ?? assert.fail('a KRaft cluster with no finalized metadata.version');
+    const older = [...RELEASE_LEVELS].reverse().find((r) => r.max < level) ?? assert.fail(`no release in the table runs below ${level}`);
+    const res = await setImage(`apache/kafka:${older.release}.0`);
+    assert.notEqual(res.code, 0, `kubectl set image apache/kafka:${older.release}.0 was admitted:\n${res.stdout}`);
+    assert.match(res.stderr, new RegExp(`finalized metadata\\.version ${levelName(level).replace(/[().]/g, '\\$&')}`));
   }
 });
 

@@ -5,11 +5,11 @@ import type { ImageVersion } from '../../shared/k8s/kafka-image.js';
 import { decideVersion, type VersionFacts } from './statefulset-kafka-version.js';
 
 const known = (v: string): ImageVersion => ({ known: true, version: parseKafkaVersion(v) ?? assert.fail(v), from: `image apache/kafka:${v}` });
-const facts = (next: ImageVersion, finalized: number | null, supported: number | null = 27): VersionFacts => ({
+const facts = (next: ImageVersion, finalized: number | null, supported: number | null = 27, mode: 'kraft' | 'zookeeper' | null = finalized === null ? null : 'kraft'): VersionFacts => ({
   namespace: 'kafka',
   statefulSetName: 'kafka',
   next,
-  features: { ok: true, features: { metadataVersion: finalized, supportedByBroker: new Map([[0, supported], [1, supported]]) } },
+  features: { ok: true, features: { metadataVersion: finalized, supportedByBroker: new Map([[0, supported], [1, supported]]), mode } },
 });
 const outcome = (f: VersionFacts) => {
   const v = decideVersion(f);
@@ -45,6 +45,17 @@ describe('decideVersion', () => {
     assert.deepEqual([unreachable.outcome.kind, unreachable.warnings.length], ['allow', 1]);
     assert.match(outcome(facts(known('4.1.1'), null)).warnings[0] ?? '', /ZooKeeper/);
     assert.deepEqual(outcome(facts(known('3.9.1'), null)).warnings, [], 'a 3.9 image on a ZooKeeper cluster is fine');
+  });
+
+  test('a ZooKeeper-mode cluster (3.9) to Kafka 4: refused, naming ZooKeeper and the migration; to another 3.x: admitted', () => {
+    const r = outcome(facts(known('4.0.2'), null, null, 'zookeeper'));
+    assert.equal(r.kind, 'deny');
+    assert.equal(r.reasons[0]?.rule, 'kafka-version-no-zookeeper');
+    assert.match(r.reasons[0]?.message ?? '', /ZooKeeper mode, and Kafka 4\.0\.2 \(image apache\/kafka:4\.0\.2\) has no ZooKeeper mode/);
+    assert.match(r.reasons[0]?.remediation ?? '', /migrate the cluster from ZooKeeper to KRaft on Kafka 3\.9 first/);
+    assert.deepEqual(outcome(facts(known('3.8.1'), null, null, 'zookeeper')), { kind: 'allow', warnings: [], reasons: [] });
+    // The mode unknown (KRaft before 3.3 tells neither): a warning, never a guess.
+    assert.equal(outcome(facts(known('4.0.2'), null, null, null)).kind, 'allow');
   });
 
   test('a newer 4.x than the table knows runs every level 4.4 runs', () => {

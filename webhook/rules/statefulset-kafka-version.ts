@@ -19,7 +19,7 @@ import { allow, deny, type AdmissionVerdict } from '../admission/verdict.js';
 import type { AdmissionRequest } from '../admission/types.js';
 import type { FactsSource, KafkaFeaturesResult } from '../facts/types.js';
 import {
-  kafkaVersionAboveReason, kafkaVersionBelowReason, kafkaVersionSummary, kafkaVersionUncheckedWarning, kafkaVersionUnknownWarning,
+  kafkaVersionAboveReason, kafkaVersionBelowReason, kafkaVersionNoZookeeperReason, kafkaVersionSummary, kafkaVersionZookeeperSummary, kafkaVersionUncheckedWarning, kafkaVersionUnknownWarning,
 } from '../messages.js';
 import { asStatefulSet, podTemplateLabels, statefulSetReference } from './brokers.js';
 import { RESOURCES, isResource, type GatherContext, type Located, type Rule } from './rule.js';
@@ -94,7 +94,11 @@ export function decideVersion(facts: VersionFacts): AdmissionVerdict {
   const levels = levelsOf(next.version);
   if (!levels.known) return allow().withWarnings(kafkaVersionUncheckedWarning(next.version.text, levels.reason));
   if (finalized === null) {
-    // ZooKeeper mode, or KRaft before 3.3: no finalized level to compare with. 4.x runs KRaft from 3.3-IV3 only.
+    // A ZooKeeper-mode cluster cannot run Kafka 4 at all (it has no ZooKeeper mode): its brokers would not start.
+    if (levels.min > 1 && facts.features.features.mode === 'zookeeper') {
+      return deny([kafkaVersionNoZookeeperReason(next)], { summary: kafkaVersionZookeeperSummary(facts.namespace, facts.statefulSetName, next.version.text) });
+    }
+    // KRaft before 3.3, or a mode the brokers do not tell: no finalized level to compare with. 4.x runs KRaft from 3.3-IV3 only.
     return levels.min > 1
       ? allow().withWarnings(kafkaVersionUncheckedWarning(next.version.text, 'the cluster reports no finalized metadata.version (ZooKeeper mode, or Kafka older than 3.3); Kafka 4 runs only KRaft clusters at 3.3-IV3 or later'))
       : allow();
