@@ -97,7 +97,7 @@ export async function waitForHealthyCluster(admin: Admin, timeoutMs = 180_000): 
  */
 export async function recreateTopics(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
   await admin.deleteTopics({ topics: topics.map((t) => t.topic) });
-  await eventually(`topics ${topics.map((t) => t.topic).join(', ')} created again`, () => admin.createTopics({ topics, waitForLeaders: true }), timeoutMs, 1000);
+  await eventually(`topics ${topics.map((t) => t.topic).join(', ')} created again`, () => createTopicsLed(admin, topics), timeoutMs, 1000);
 }
 
 export function uniqueName(prefix: string): string {
@@ -227,23 +227,31 @@ export async function webhookMetric(port: number, name: string, labels: Record<s
 }
 
 /**
+ * Creates topics and waits until every partition has a leader. kafkajs's own
+ * wait (waitForLeaders) fails at once when the broker it asks has not learned
+ * of the topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a loaded KRaft or
+ * ZooKeeper broker does for a moment: poll instead.
+ */
+export async function createTopicsLed(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  await eventually(`${names.join(', ')} to have leaders`, async () => {
+    const meta = await admin.fetchTopicMetadata({ topics: names });
+    return meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+  }, timeoutMs, 300);
+  return created;
+}
+
+/**
  * Creates a topic with the given replica assignment (one list of broker ids per
  * partition) and waits until every partition has a leader.
  */
 export async function createAssignedTopic(admin: Admin, topic: string, replicas: number[][], minIsr?: number): Promise<void> {
-  await admin.createTopics({
-    topics: [{
-      topic,
-      replicaAssignment: replicas.map((r, partition) => ({ partition, replicas: r })),
-      configEntries: minIsr ? [{ name: 'min.insync.replicas', value: String(minIsr) }] : [],
-    }],
-    // kafkajs's own wait fails when a broker answers before it has the topic: poll instead.
-    waitForLeaders: false,
-  });
-  await eventually(`${topic} to have leaders`, async () => {
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    return meta.topics[0]?.partitions.length === replicas.length && meta.topics[0].partitions.every((p) => p.leader >= 0);
-  }, 30_000, 300);
+  await createTopicsLed(admin, [{
+    topic,
+    replicaAssignment: replicas.map((r, partition) => ({ partition, replicas: r })),
+    configEntries: minIsr ? [{ name: 'min.insync.replicas', value: String(minIsr) }] : [],
+  }], 30_000);
 }
 
 // ------------------------------------------------------------------ the disruption ledger

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin } from './plugin-helpers.js';
 
 const SECURE = (process.env.KAFKA_SECURE_BOOTSTRAP_SERVERS ?? '').split(',').filter(Boolean);
@@ -61,7 +61,7 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   // Broker 2 holds the only replica: deleting kafka-2 would take it offline, so the webhook refuses.
-  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [2] }] }], waitForLeaders: true });
+  await createTopicsLed(admin, [{ topic, replicaAssignment: [{ partition: 0, replicas: [2] }] }]);
   await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: WRONG_SECRET, namespace: NAMESPACE }, stringData: { username: 'guard_scram', password: 'not-the-password' } });
   plaintext = await demoPolicyKafka();
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createKafkaAdmin } from '../../shared/kafka/client.js';
 import { setThrottles } from '../../shared/kafka/operations.js';
-import { kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createTopicsLed, kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, POLICY, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-basics');
@@ -18,14 +18,11 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   await applyTestPolicy();
-  await admin.createTopics({
-    topics: [
+  await createTopicsLed(admin, [
       { topic: rf3, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
       // One partition whose only replica is on broker 2: broker 2 is unsafe to disrupt, 0 and 1 are not affected by it.
       { topic: onlyOn2, replicaAssignment: [{ partition: 0, replicas: [2] }] },
-    ],
-    waitForLeaders: true,
-  });
+    ]);
 });
 
 after(async () => {

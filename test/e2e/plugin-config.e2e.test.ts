@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
-import { brokerPods, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { brokerPods, createTopicsLed, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, zeroLossFigures } from './verifiable.js';
 
@@ -45,10 +45,7 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   await applyTestPolicy();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    waitForLeaders: true,
-  });
+  await createTopicsLed(admin, [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }]);
 });
 
 after(async () => {

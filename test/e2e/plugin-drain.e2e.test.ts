@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consumeAll, eventually, kafkaClient, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster } from './helpers.js';
 import {
   applyTestPolicy,
   deleteTestPolicy,
@@ -45,7 +45,7 @@ async function readsEverything(topics: Array<[string, number]>): Promise<void> {
 /** A topic with 4 MB in each of 2 partitions, led by broker 2: a follower fetches up to 1 MiB
  * per partition at once, then waits out the throttle's window, so a slow throttle keeps it moving. */
 async function fillBroker2(topic: string): Promise<void> {
-  await admin.createTopics({ topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [2, 0] }, { partition: 1, replicas: [2, 1] }] }], waitForLeaders: true });
+  await createTopicsLed(admin, [{ topic, replicaAssignment: [{ partition: 0, replicas: [2, 0] }, { partition: 1, replicas: [2, 1] }] }]);
   const producer = kafka.producer();
   await producer.connect();
   const padding = 'x'.repeat(10_000);
@@ -63,13 +63,10 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   await applyTestPolicy();
-  await admin.createTopics({
-    topics: [
+  await createTopicsLed(admin, [
       { topic: rf3, numPartitions: 4, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
       { topic: rf1, numPartitions: 3, replicationFactor: 1 },
-    ],
-    waitForLeaders: true,
-  });
+    ]);
   await produceNumbered(kafka, rf3, MESSAGES);
   await produceNumbered(kafka, rf1, MESSAGES);
 });

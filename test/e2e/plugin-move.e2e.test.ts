@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { consumeAll, kafkaClient, kubectl, NAMESPACE, produceNumbered, recreateTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, kafkaClient, kubectl, NAMESPACE, produceNumbered, recreateTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-move');
@@ -55,14 +55,11 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   await applyTestPolicy();
-  await admin.createTopics({
-    topics: [
+  await createTopicsLed(admin, [
       { topic: rf3, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
       // The node-local broker holds the only copy of these: the move must drain them and bring them back.
       { topic: rf1, replicaAssignment: [{ partition: 0, replicas: [2] }, { partition: 1, replicas: [0] }] },
-    ],
-    waitForLeaders: true,
-  });
+    ]);
   await produceNumbered(kafka, rf3, MESSAGES);
   await produceNumbered(kafka, rf1, MESSAGES);
   stsBefore = await statefulSet();

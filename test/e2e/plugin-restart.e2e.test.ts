@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { consumeAll, kafkaClient, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, kafkaClient, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, podOf } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-restart');
@@ -18,10 +18,7 @@ before(async () => {
   await admin.connect();
   await waitForHealthyCluster(admin);
   await applyTestPolicy();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }],
-    waitForLeaders: true,
-  });
+  await createTopicsLed(admin, [{ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }]);
 });
 
 after(async () => {

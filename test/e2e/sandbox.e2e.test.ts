@@ -6,10 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  brokerPods, consumeAll, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, produceNumbered,
-  uniqueName, waitForHealthyCluster, withGuardsOff,
-} from './helpers.js';
+import { brokerPods, consumeAll, createTopicsLed, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster, withGuardsOff } from './helpers.js';
 
 const kafka = kafkaClient('e2e-sandbox');
 const admin = kafka.admin();
@@ -49,7 +46,7 @@ test('the StatefulSet controller made 3 broker pods that the scheduler put on 3 
 });
 
 test('kafkajs creates an RF 3 topic, produces and consumes', async () => {
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
+  await createTopicsLed(admin, [{ topic, numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }]);
   await produceNumbered(kafka, topic, MESSAGES);
   const values = await consumeAll(kafka, topic, MESSAGES);
   assert.equal(new Set(values).size, MESSAGES);
