@@ -115,6 +115,24 @@ export function templateShrinkWarning(template: string, templateSize: string, co
   return `kafka-guard: volumeClaimTemplate ${template} (${templateSize}) is smaller than ${count} existing broker volume(s).`;
 }
 
+export function brokerIdentitySummary(namespace: string, sts: string): string {
+  return `kafka-guard refused StatefulSet ${namespace}/${sts}: it changes the brokers' identity or data directory.`;
+}
+
+export function brokerIdentityReason(change: { setting: string; envName: string; before: string | null; after: string | null }): DenialReasonFields {
+  const shown = (v: string | null) => (v === null ? 'unset' : JSON.stringify(v));
+  const effect = change.setting.includes('dir')
+    ? 'each broker would start on an empty directory, its replicas rebuilt from the others or lost where it held the only copy'
+    : "a broker whose id or role no longer matches its data directory's meta.properties does not start";
+  return {
+    rule: 'broker-identity-change',
+    message: `${change.setting} (${change.envName}) goes from ${shown(change.before)} to ${shown(change.after)}: the StatefulSet would roll it onto every broker, and ${effect}.`,
+    remediation:
+      `put ${change.envName} back as it was; a broker keeps its id and data directory for life. To renumber or relocate brokers, add new ones and retire the old: ` +
+      'kubectl kafka scale STATEFULSET --replicas N (it drains the brokers it removes); other settings: kubectl kafka config set',
+  };
+}
+
 export function retentionReason(field: 'whenDeleted' | 'whenScaled'): DenialReasonFields {
   const when = field === 'whenDeleted' ? 'the StatefulSet is deleted' : 'the StatefulSet is scaled down';
   return {

@@ -23,7 +23,7 @@ const DEFAULTED_SPEC: KafkaGuardPolicySpec = {
   kafka: { bootstrapServers: ['kafka-0.kafka-headless.kafka.svc:9092'] },
   mode: 'Enforce',
   onKafkaUnreachable: 'Deny',
-  guards: { eviction: true, podDelete: true, scaleDown: true, volumes: true, versions: true },
+  guards: { eviction: true, podDelete: true, scaleDown: true, volumes: true, versions: true, identity: true },
   expendableTopics: [],
   evacuation: { onCordon: false, taints: ['ToBeDeletedByClusterAutoscaler'], throttleBytesPerSecond: 0 },
   defaults: {
@@ -62,7 +62,7 @@ const FULL_SPEC: KafkaGuardPolicySpec = {
   },
   mode: 'Warn',
   onKafkaUnreachable: 'Allow',
-  guards: { eviction: true, podDelete: false, scaleDown: true, volumes: false, versions: true },
+  guards: { eviction: true, podDelete: false, scaleDown: true, volumes: false, versions: true, identity: true },
   expendableTopics: ['scratch', 'tmp-*', '__consumer_offsets_test'],
   evacuation: { onCordon: true, taints: ['example.com/retiring'], throttleBytesPerSecond: 1048576 },
   defaults: {
@@ -113,7 +113,7 @@ describe('parsePolicy: valid policies', () => {
     input.spec.guards = { eviction: false };
     input.spec.defaults = { resources: { heapPercentOfLimit: 60 }, antiAffinity: { mode: 'required' } };
     const { spec } = parsedOk(input);
-    assert.deepEqual(spec.guards, { eviction: false, podDelete: true, scaleDown: true, volumes: true, versions: true });
+    assert.deepEqual(spec.guards, { eviction: false, podDelete: true, scaleDown: true, volumes: true, versions: true, identity: true });
     assert.deepEqual(spec.defaults.resources, { enabled: true, heapPercentOfLimit: 60 });
     assert.deepEqual(spec.defaults.antiAffinity, { enabled: true, mode: 'required' });
     assert.deepEqual(spec.defaults.readinessProbe, { enabled: true, port: 9092 });

@@ -310,6 +310,7 @@ export const policySpecSchema: SchemaNode = {
         scaleDown: guard('Check scaling a broker StatefulSet down.'),
         volumes: guard('Check shrinking or deleting broker volumes.'),
         versions: guard('Check a broker image change against the metadata.version the cluster has finalized.'),
+        identity: guard("Refuse a broker StatefulSet change of the brokers' id, role or data directory (node.id, broker.id, process.roles, log.dirs, metadata.log.dir)."),
       } satisfies Record<keyof GuardsSpec, SchemaNode>,
     },
     expendableTopics: {

@@ -51,6 +51,7 @@ export interface GuardsSpec {
   scaleDown: boolean;
   volumes: boolean;
   versions: boolean;
+  identity: boolean;
 }
 
 /** Image environment convention for Kafka settings injected as env vars. */

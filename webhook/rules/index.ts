@@ -10,6 +10,7 @@ import { policyValidate } from './policy-validate.js';
 import { pvcDelete } from './pvc-delete.js';
 import { pvcShrink } from './pvc-shrink.js';
 import type { Rule } from './rule.js';
+import { statefulSetBrokerIdentity } from './statefulset-broker-identity.js';
 import { statefulSetDefaults } from './statefulset-defaults.js';
 import { statefulSetKafkaVersion } from './statefulset-kafka-version.js';
 import { statefulSetRetentionPolicy } from './statefulset-retention-policy.js';
@@ -26,6 +27,7 @@ export const VALIDATING_RULES: readonly Rule[] = [
   statefulSetVolumeTemplates,
   statefulSetRetentionPolicy,
   statefulSetKafkaVersion,
+  statefulSetBrokerIdentity,
   pvcDelete,
   pvcShrink,
   policyValidate,
