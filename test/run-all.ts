@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   const namePatterns = args.filter((a) => a.startsWith('--test-name-pattern='));
   // Files run in the order the filters name them (the compatibility matrix runs its upgrade last), else by name.
   const rank = (f: string) => filters.findIndex((x) => f.includes(x));
-  const all = findTests(root).filter((f) => filters.length === 0 || rank(f) >= 0).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const all = findTests(root).filter((f) => filters.length === 0 || rank(f) >= 0).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   // compat-*.e2e.test.ts belong to the compatibility matrix (test/compat.ts names them); elsewhere only when a filter names them.
   const e2e = all.filter((f) => f.startsWith('test/e2e/') && (!f.startsWith('test/e2e/compat-') || filters.some((x) => x.includes('compat'))));
   const unit = all.filter((f) => !f.startsWith('test/e2e/'));
