@@ -97,7 +97,8 @@ export async function waitForHealthyCluster(admin: Admin, timeoutMs = 180_000): 
  */
 export async function recreateTopics(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<void> {
   await admin.deleteTopics({ topics: topics.map((t) => t.topic) });
-  await eventually(`topics ${topics.map((t) => t.topic).join(', ')} created again`, () => createTopicsLed(admin, topics), timeoutMs, 1000);
+  await eventually(`topics ${topics.map((t) => t.topic).join(', ')} created again`, () => admin.createTopics({ topics, waitForLeaders: false }), timeoutMs, 1000);
+  await waitForLeaders(admin, topics.map((t) => t.topic), timeoutMs);
 }
 
 export function uniqueName(prefix: string): string {
@@ -234,12 +235,16 @@ export async function webhookMetric(port: number, name: string, labels: Record<s
  */
 export async function createTopicsLed(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<boolean> {
   const created = await admin.createTopics({ topics, waitForLeaders: false });
-  const names = topics.map((t) => t.topic);
+  await waitForLeaders(admin, topics.map((t) => t.topic), timeoutMs);
+  return created;
+}
+
+/** Waits until every partition of the topics has a leader, as the broker asked sees them. */
+export async function waitForLeaders(admin: Admin, names: string[], timeoutMs = 60_000): Promise<void> {
   await eventually(`${names.join(', ')} to have leaders`, async () => {
     const meta = await admin.fetchTopicMetadata({ topics: names });
     return meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
   }, timeoutMs, 300);
-  return created;
 }
 
 /**
