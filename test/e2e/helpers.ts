@@ -122,15 +122,19 @@ export async function produceNumbered(kafka: Kafka, topic: string, count: number
 export async function consumeAll(kafka: Kafka, topic: string, expected: number, timeoutMs = 60_000): Promise<string[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('e2e-reader') });
   const values: string[] = [];
+  // Distinct values count: a consumer that re-fetches after a leader change delivers some records twice.
+  const distinct = new Set<string>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${expected} messages of ${topic} within ${timeoutMs / 1000}s`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`read ${distinct.size} of ${expected} messages of ${topic} within ${timeoutMs / 1000}s`)), timeoutMs);
       void consumer.run({
         eachMessage: async ({ message }) => {
-          values.push(message.value?.toString() ?? '');
-          if (values.length >= expected) { clearTimeout(timer); resolve(); }
+          const value = message.value?.toString() ?? '';
+          values.push(value);
+          distinct.add(value);
+          if (distinct.size >= expected) { clearTimeout(timer); resolve(); }
         },
       });
     });
