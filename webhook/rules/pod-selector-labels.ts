@@ -9,7 +9,8 @@
  * guards.podDelete: the edit is the first half of an unguarded delete.
  *
  * Break-glass (the pod's allow-disruption annotation) admits the edit with a
- * warning but is not consumed here: see selectorLabelBreakGlassWarning.
+ * warning but is not consumed here: see selectorLabelBreakGlassWarning. As for
+ * a disruption, its setter must be one the policy's spec.breakGlass allows now.
  */
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import { brokerIdOfPod } from '../../shared/k8s/identity.js';
