@@ -431,7 +431,7 @@ export function breakGlassSetWarnModeWarning(policyKey: string, namespace: strin
 export function breakGlassNotHonouredHint(breakGlass: BreakGlass, setBy: Identity | null, policyKey: string, allowed: string): string {
   return (
     `The break-glass annotation on pod ${breakGlass.pod.name} (${JSON.stringify(breakGlass.reason)}) was set by ${setterName(setBy)}, ` +
-    `and KafkaGuardPolicy ${policyKey} (spec.breakGlass) now allows only ${allowed} to set it, so it was not used. ` +
+    `and KafkaGuardPolicy ${policyKey} (spec.breakGlass) now allows ${allowed === 'nobody' ? 'nobody' : `only ${allowed}`} to set it, so it was not used. ` +
     `One of them can set it again: kubectl annotate pod ${breakGlass.pod.name} -n ${breakGlass.pod.namespace} --overwrite ${ANNOTATIONS.allowDisruption}="<new reason>"`
   );
 }
