@@ -11,6 +11,7 @@ import { ANNOTATIONS } from '../shared/policy/types.js';
 import type { AdmissionRequest } from './admission/types.js';
 import type { DenialReason, DenialReasonFields, VerdictOutcome } from './admission/verdict.js';
 import type { BreakGlass } from './rules/rule.js';
+import type { Identity } from '../shared/policy/break-glass.js';
 
 type DenyOutcome = Extract<VerdictOutcome, { kind: 'deny' }>;
 
@@ -213,10 +214,11 @@ export function warnModeWarnings(policyKey: string, outcome: DenyOutcome): strin
   return warnings;
 }
 
-export function breakGlassUsedWarning(breakGlass: BreakGlass, username: string): string {
+/** `setBy` null: the webhook never saw the annotation set (at the pod's creation, or before a policy governed it). */
+export function breakGlassUsedWarning(breakGlass: BreakGlass, setBy: Identity | null, username: string): string {
   return (
-    `kafka-guard: break-glass on pod ${breakGlass.pod.namespace}/${breakGlass.pod.name} used by ${username || 'an unknown user'} ` +
-    `(${JSON.stringify(breakGlass.reason)}); the guard was bypassed once and the annotation removed.`
+    `kafka-guard: break-glass on pod ${breakGlass.pod.namespace}/${breakGlass.pod.name} set by ${setterName(setBy)}, ` +
+    `used by ${username || 'an unknown user'} (${JSON.stringify(breakGlass.reason)}); the guard was bypassed once and the annotation is used up.`
   );
 }
 
@@ -228,7 +230,7 @@ export function breakGlassRetryWarning(namespace: string, pod: string): string {
 }
 
 export function breakGlassDryRunWarning(breakGlass: BreakGlass): string {
-  return `kafka-guard (dry run): the break-glass annotation on pod ${breakGlass.pod.name} would let this through and be removed.`;
+  return `kafka-guard (dry run): the break-glass annotation on pod ${breakGlass.pod.name} would let this through and be used up.`;
 }
 
 export function breakGlassRaceHint(pod: string): string {
@@ -417,4 +419,53 @@ export function kafkaVersionUnknownWarning(reason: string): string {
 
 export function kafkaVersionUncheckedWarning(version: string, reason: string): string {
   return `kafka-guard: Kafka ${version} was not checked against the cluster's metadata.version: ${reason}.`;
+}
+
+
+// ---- who may set the break-glass annotation (pod-break-glass, spec.breakGlass; issue 12) ----
+
+/** A person as the apiserver named them, with their groups (the ones RBAC adds to everyone left out). */
+function identityText(who: Identity): string {
+  const groups = who.groups.filter((g) => g !== 'system:authenticated');
+  return `${who.username || 'an unknown user'}${groups.length > 0 ? ` (groups: ${groups.join(', ')})` : ''}`;
+}
+
+function setterName(setBy: Identity | null): string {
+  return setBy === null ? 'an unknown user (not recorded: set when the pod was created, or while no policy governed it)' : identityText(setBy);
+}
+
+export function breakGlassSetSummary(namespace: string, pod: string): string {
+  return `kafka-guard refused to set the break-glass annotation ${ANNOTATIONS.allowDisruption} on pod ${namespace}/${pod}.`;
+}
+
+export function breakGlassSetReason(who: Identity, policyKey: string, allowed: string): DenialReasonFields {
+  return {
+    rule: 'break-glass-not-allowed',
+    message: `${identityText(who)} may not set it: KafkaGuardPolicy ${policyKey} (spec.breakGlass) allows ${allowed}.`,
+    remediation: `ask one of them to set it, or have spec.breakGlass of KafkaGuardPolicy ${policyKey} changed (kubectl edit kafkaguardpolicy ${policyKey.split('/')[1] ?? ''} -n ${policyKey.split('/')[0] ?? ''})`,
+  };
+}
+
+export function breakGlassSetWarning(namespace: string, pod: string, who: Identity, value: string): string {
+  return (
+    `kafka-guard: break-glass set on pod ${namespace}/${pod} by ${identityText(who)} (${JSON.stringify(value)}): ` +
+    'the next disruption of this pod a guard refuses is let through once.'
+  );
+}
+
+export function breakGlassSetWarnModeWarning(policyKey: string, namespace: string, pod: string, who: Identity, allowed: string): string {
+  return `kafka-guard (Warn mode, ${policyKey}) would refuse: ${identityText(who)} may not set the break-glass annotation on pod ${namespace}/${pod}; spec.breakGlass allows ${allowed}.`;
+}
+
+/** Why an annotation on the pod did not let the refused disruption through. */
+export function breakGlassNotHonouredHint(breakGlass: BreakGlass, setBy: Identity | null, policyKey: string, allowed: string): string {
+  return (
+    `The break-glass annotation on pod ${breakGlass.pod.name} (${JSON.stringify(breakGlass.reason)}) was set by ${setterName(setBy)}, ` +
+    `and KafkaGuardPolicy ${policyKey} (spec.breakGlass) now allows ${allowed === 'nobody' ? 'nobody' : `only ${allowed}`} to set it, so it was not used. ` +
+    `One of them can set it again: kubectl annotate pod ${breakGlass.pod.name} -n ${breakGlass.pod.namespace} --overwrite ${ANNOTATIONS.allowDisruption}="<new reason>"`
+  );
+}
+
+export function breakGlassRecordFailedMessage(namespace: string, pod: string, error: string): string {
+  return `kafka-guard could not record who set the break-glass annotation on pod ${namespace}/${pod} (${error}); try again.`;
 }

@@ -35,6 +35,7 @@ function variant(name: FixtureName, edit: (request: Review) => void = () => unde
   return { review, variables: { request: review.request, object: review.request.object ?? null, oldObject: review.request.oldObject ?? null } };
 }
 
+const BREAK_GLASS = 'kafkaguard.io/allow-disruption';
 const registrations = webhookConfigurations({ clientConfig: (path) => ({ url: `https://127.0.0.1:8443${path}` }), ownNamespace: 'kafka-guard' });
 type Hook = { name: string; rules: Array<{ operations: string[]; resources: string[] }>; matchConditions?: Array<{ name: string; expression: string }> };
 const [mutating, validating] = registrations.map((c) => c.webhooks as Hook[]) as [Hook[], Hook[]];
@@ -137,9 +138,41 @@ const podUpdates: Array<[string, (r: Review) => void, boolean]> = [
   ['an image bump', (r) => { podUpdate(r); r.object.spec.containers[0].image = 'apache/kafka:4.1.1'; }, false],
   ['nothing changed', (r) => podUpdate(r), false],
   ['no labels before or after', (r) => { podUpdate(r); delete r.object.metadata.labels; delete r.oldObject.metadata.labels; }, false],
+  // pod-break-glass: setting or changing the break-glass annotation reaches it; removing it does not.
+  ['the break-glass annotation set', (r) => { podUpdate(r); r.object.metadata.annotations = { [BREAK_GLASS]: 'disk swap' }; }, true],
+  ['the break-glass annotation set beside others', (r) => {
+    r.oldObject.metadata.annotations = { note: 'x' };
+    podUpdate(r);
+    r.object.metadata.annotations[BREAK_GLASS] = 'disk swap';
+  }, true],
+  ['the break-glass value changed', (r) => {
+    r.oldObject.metadata.annotations = { [BREAK_GLASS]: 'first' };
+    podUpdate(r);
+    r.object.metadata.annotations[BREAK_GLASS] = 'second';
+  }, true],
+  ['the break-glass annotation removed', (r) => {
+    r.oldObject.metadata.annotations = { [BREAK_GLASS]: 'first' };
+    podUpdate(r);
+    delete r.object.metadata.annotations[BREAK_GLASS];
+  }, false],
+  ['the break-glass annotation emptied', (r) => {
+    r.oldObject.metadata.annotations = { [BREAK_GLASS]: 'first' };
+    podUpdate(r);
+    r.object.metadata.annotations[BREAK_GLASS] = '';
+  }, false],
+  ['another annotation changed beside an unchanged break-glass', (r) => {
+    r.oldObject.metadata.annotations = { [BREAK_GLASS]: 'first', note: 'a' };
+    podUpdate(r);
+    r.object.metadata.annotations.note = 'b';
+  }, false],
+  ['all annotations removed, break-glass among them', (r) => {
+    r.oldObject.metadata.annotations = { [BREAK_GLASS]: 'first' };
+    podUpdate(r);
+    delete r.object.metadata.annotations;
+  }, false],
 ];
 
-describe('webhook registrations: pod UPDATE reaches the webhook only when labels change', () => {
+describe('webhook registrations: pod UPDATE reaches the webhook only when labels change or break-glass is set', () => {
   for (const [name, edit, expected] of podUpdates) {
     it(`pods: ${expected ? 'sends' : 'skips'} ${name}`, () => {
       const { variables } = variant('pod-delete', edit);
@@ -203,15 +236,18 @@ describe('webhook registrations: nothing a rule refuses is filtered out', () => 
 describe('webhook registrations: a pod UPDATE a rule refuses is never filtered out', () => {
   const config = parseConfig([], {});
   if (!config.ok) throw new Error(config.errors.join('; '));
+  // Nobody may set break-glass here, so every edit that sets it is refused and must be sent.
+  const cluster = () => standardCluster({ policy: { breakGlass: { allowedUsers: [] } } });
   for (const [name, edit] of podUpdates) {
     it(`pods UPDATE: ${name}`, async () => {
-      const app = buildApp(config.config, { facts: standardCluster(), effects: standardCluster(), readiness: () => ({ ready: true }), logger: false });
+      const app = buildApp(config.config, { facts: cluster(), effects: cluster(), readiness: () => ({ ready: true }), logger: false });
       try {
         const { review, variables } = variant('pod-delete', edit);
         const response = await app.inject({ method: 'POST', url: '/validate', payload: review });
         assert.equal(response.statusCode, 200, response.body);
         const allowed = (JSON.parse(response.body) as Review).response.allowed as boolean;
         assert.ok(evaluate(POD_LABELS_MATCH_CONDITION.expression, variables) || allowed, 'refused but filtered out');
+        if (name.startsWith('the break-glass annotation set') || name === 'the break-glass value changed') assert.equal(allowed, false, 'a set nobody may make was admitted');
       } finally {
         await app.close();
       }

@@ -5,7 +5,7 @@
  * failurePolicy, timeoutSeconds and sideEffects are explained in
  * docs/adr/0001-webhook-error-semantics.md.
  */
-import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../shared/policy/types.js';
+import { ANNOTATIONS, POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION } from '../shared/policy/types.js';
 
 /** Namespaces carrying this label are guarded (and get defaults). */
 export const GUARD_NAMESPACE_LABEL = 'kafkaguard.io/guard';
@@ -106,15 +106,34 @@ export const POD_MATCH_CONDITION = {
   expression: "request.operation != 'DELETE' || request.resource.resource != 'pods' || !has(oldObject.metadata.deletionTimestamp)",
 };
 
+/** CEL: the annotation `key` of `root` is there and non-empty; never errors (a key with '/' is read with `in` and []). */
+function celAnnotationSet(root: string, key: string): string {
+  const annotations = `${root}.metadata.annotations`;
+  return `(${celPresent(root, ['metadata', 'annotations'])} && '${key}' in ${annotations} && ${annotations}['${key}'] != '')`;
+}
+
+/**
+ * CEL: the update gives the pod a break-glass reason it did not have: set, or
+ * changed to another non-empty value (pod-break-glass). Removing it, the
+ * usual edit after a use, stays away. A blank value (spaces) is sent too; the
+ * rule reads it as no break-glass and admits it.
+ */
+export function celBreakGlassSet(): string {
+  const key = ANNOTATIONS.allowDisruption;
+  return `(${celAnnotationSet('object', key)} && (!${celAnnotationSet('oldObject', key)} || object.metadata.annotations['${key}'] != oldObject.metadata.annotations['${key}']))`;
+}
+
 /**
  * A pod UPDATE reaches the webhook only when its labels change
  * (pod-selector-labels refuses taking a live broker out of its policy's
- * selector). Status updates go to pods/status, which is not registered;
- * spec, annotation and finalizer edits stay away.
+ * selector) or it sets or changes the break-glass annotation (pod-break-glass
+ * records who, and refuses whom spec.breakGlass does not allow). Status
+ * updates go to pods/status, which is not registered; spec, finalizer and
+ * other annotation edits stay away.
  */
 export const POD_LABELS_MATCH_CONDITION = {
-  name: 'pod-update-changes-labels',
-  expression: `request.operation != 'UPDATE' || ${celFieldChanged(['metadata', 'labels'])}`,
+  name: 'pod-update-labels-or-break-glass',
+  expression: `request.operation != 'UPDATE' || ${celFieldChanged(['metadata', 'labels'])} || ${celBreakGlassSet()}`,
 };
 
 /** Excludes kube-system and the webhook's own namespace, for registrations not scoped by the guard label. */

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   BREAK_GLASS_KEY, breakGlassPodUids, LEDGER_DEFAULTS, ledgerKey, ledgerLocation, MAX_BREAK_GLASS_USES, parseBreakGlassUses, parseLedger, pendingBrokers,
   recordBreakGlassUse, type BreakGlassUse,
+  BREAK_GLASS_SET_KEY, breakGlassSetterOf, parseBreakGlassSettings, recordBreakGlassSetting, type BreakGlassSetting,
 } from './ledger.js';
 
 describe('disruption ledger', () => {
@@ -86,5 +87,50 @@ describe('break-glass uses in the ledger', () => {
     assert.deepEqual(parseBreakGlassUses('{not json'), []);
     assert.deepEqual(parseBreakGlassUses('{"podUid":"a"}'), []);
     assert.deepEqual(parseBreakGlassUses(JSON.stringify([{ podUid: 'a' }, use('b', 'r')])).map((u) => u.podUid), ['b']);
+  });
+});
+
+describe('who set a break-glass annotation, in the ledger', () => {
+  const setting = (podUid: string, value: string, user: string, namespace = 'kafka'): BreakGlassSetting =>
+    ({ podUid, namespace, pod: `pod-${podUid}`, value, user, groups: ['system:authenticated'], at: 1 });
+  const live = (uids: string[]) => (namespace: string) => (namespace === 'kafka' ? new Set(uids) : null);
+  const shown = (settings: BreakGlassSetting[]) => settings.map((s) => `${s.podUid}:${s.value}:${s.user}`);
+
+  test('its key is neither a policy key nor the uses\' key', () => {
+    assert.ok(!BREAK_GLASS_SET_KEY.includes('.'));
+    assert.notEqual(BREAK_GLASS_SET_KEY, BREAK_GLASS_KEY);
+  });
+
+  const cases: Array<{ name: string; before: BreakGlassSetting[]; next: BreakGlassSetting; live: string[]; after: string[] }> = [
+    { name: 'a first setting is recorded', before: [], next: setting('a', 'r1', 'alice'), live: ['a'], after: ['a:r1:alice'] },
+    { name: 'a retried edit records the same person once', before: [setting('a', 'r1', 'alice')], next: setting('a', 'r1', 'alice'), live: ['a'], after: ['a:r1:alice'] },
+    { name: 'the same value set again by another (removed, then re-added) is theirs', before: [setting('a', 'r1', 'alice')], next: setting('a', 'r1', 'bob'), live: ['a'], after: ['a:r1:bob'] },
+    { name: 'a changed value is a new setting; the old one stays', before: [setting('a', 'r1', 'alice')], next: setting('a', 'r2', 'bob'), live: ['a'], after: ['a:r1:alice', 'a:r2:bob'] },
+    { name: 'settings of pods that are gone are dropped', before: [setting('gone', 'r1', 'alice')], next: setting('b', 'r1', 'bob'), live: ['b'], after: ['b:r1:bob'] },
+    { name: 'settings in a namespace whose pods are unknown are kept', before: [setting('x', 'r1', 'alice', 'other')], next: setting('b', 'r1', 'bob'), live: ['b'], after: ['x:r1:alice', 'b:r1:bob'] },
+  ];
+  for (const c of cases) {
+    test(c.name, () => assert.deepEqual(shown(recordBreakGlassSetting(c.before, c.next, live(c.live))), c.after));
+  }
+
+  test('at most MAX_BREAK_GLASS_USES are kept, the oldest dropped first', () => {
+    const many = Array.from({ length: MAX_BREAK_GLASS_USES }, (_, i) => setting(`p${i}`, 'r', 'u', 'other'));
+    const after = recordBreakGlassSetting(many, setting('new', 'r', 'u'), live(['new']));
+    assert.equal(after.length, MAX_BREAK_GLASS_USES);
+    assert.equal(after[0]?.podUid, 'p1');
+  });
+
+  test('the setter is looked up by pod uid and value', () => {
+    const settings = [setting('a', 'r1', 'alice'), setting('a', 'r2', 'bob')];
+    assert.equal(breakGlassSetterOf(settings, 'a', 'r2')?.user, 'bob');
+    assert.equal(breakGlassSetterOf(settings, 'a', 'r3'), null, 'a value nobody was seen setting');
+    assert.equal(breakGlassSetterOf(settings, 'b', 'r1'), null, 'another pod (a recreated one)');
+  });
+
+  test('unreadable records count as none', () => {
+    assert.deepEqual(parseBreakGlassSettings(undefined), []);
+    assert.deepEqual(parseBreakGlassSettings('[{'), []);
+    const good = setting('b', 'r', 'bob');
+    assert.deepEqual(parseBreakGlassSettings(JSON.stringify([{ ...good, groups: [1] }, { ...good, user: null }, good])), [good]);
   });
 });

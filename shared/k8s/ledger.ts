@@ -139,3 +139,67 @@ export function recordBreakGlassUse(
   });
   return [...kept, use].slice(-MAX_BREAK_GLASS_USES);
 }
+
+/**
+ * The ledger's data key for who set each break-glass annotation (issue 12):
+ * the webhook sees the pod UPDATE that sets or changes the annotation and
+ * records the user here, so the disruption it later lets through names both
+ * people and can be checked against the policy's spec.breakGlass again.
+ * No '.' in it, so it never collides with a policy key either.
+ */
+export const BREAK_GLASS_SET_KEY = 'break-glass-set';
+
+/** Who set one value of a pod's break-glass annotation. */
+export interface BreakGlassSetting {
+  podUid: string;
+  namespace: string;
+  pod: string;
+  value: string;
+  user: string;
+  groups: string[];
+  /** When the webhook admitted the edit that set it (epoch ms). */
+  at: number;
+}
+
+/** The recorded settings; anything unreadable counts as none (the setter is then unknown, which a restricted policy refuses). */
+export function parseBreakGlassSettings(raw: string | undefined): BreakGlassSetting[] {
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((s): s is BreakGlassSetting => {
+      if (typeof s !== 'object' || s === null) return false;
+      const setting = s as Partial<BreakGlassSetting>;
+      return typeof setting.podUid === 'string' && typeof setting.namespace === 'string' && typeof setting.pod === 'string'
+        && typeof setting.value === 'string' && typeof setting.user === 'string' && typeof setting.at === 'number'
+        && Array.isArray(setting.groups) && setting.groups.every((g) => typeof g === 'string');
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Records `setting`, replacing an earlier one for the same (pod uid, value):
+ * the annotation removed and set again to the same value is set by whoever
+ * set it last, and a retried edit records the same person once. Settings of
+ * pods that no longer exist are dropped (`livePodUids` null: kept), and at
+ * most MAX_BREAK_GLASS_USES stay.
+ */
+export function recordBreakGlassSetting(
+  settings: readonly BreakGlassSetting[],
+  setting: BreakGlassSetting,
+  livePodUids: (namespace: string) => ReadonlySet<string> | null,
+): BreakGlassSetting[] {
+  const kept = settings.filter((s) => {
+    if (s.podUid === setting.podUid && s.value === setting.value) return false;
+    const live = livePodUids(s.namespace);
+    return live === null || live.has(s.podUid);
+  });
+  return [...kept, setting].slice(-MAX_BREAK_GLASS_USES);
+}
+
+/** Who set `value` on the pod with `podUid`, or null when the webhook never saw it set. */
+export function breakGlassSetterOf(settings: readonly BreakGlassSetting[], podUid: string, value: string): BreakGlassSetting | null {
+  return settings.find((s) => s.podUid === podUid && s.value === value) ?? null;
+}

@@ -11,6 +11,7 @@
  * objects that exist.
  */
 import type {
+  BreakGlassSpec,
   BrokerStatus,
   MaintenanceStatus,
   DefaultsSpec,
@@ -402,6 +403,24 @@ export const policySpecSchema: SchemaNode = {
           port: { type: 'integer', description: 'The broker port to probe.', minimum: 1, maximum: 65535, default: 9092 },
         }),
       } satisfies Record<keyof DefaultsSpec, SchemaNode>,
+    },
+    breakGlass: {
+      type: 'object',
+      description: 'Who may set the break-glass annotation kafkaguard.io/allow-disruption on this cluster\'s broker pods. Either list given: only those users and members of those groups (both empty: nobody); neither: anyone who can patch the pods.',
+      properties: {
+        allowedUsers: {
+          type: 'array',
+          description: 'Kubernetes user names (as the apiserver authenticates them; a ServiceAccount is system:serviceaccount:NAMESPACE:NAME).',
+          maxItems: 256,
+          items: { type: 'string', minLength: 1, maxLength: 512 },
+        },
+        allowedGroups: {
+          type: 'array',
+          description: 'Kubernetes groups whose members may set it (e.g. system:serviceaccounts:NAMESPACE for every ServiceAccount there).',
+          maxItems: 256,
+          items: { type: 'string', minLength: 1, maxLength: 512 },
+        },
+      } satisfies Record<keyof BreakGlassSpec, SchemaNode>,
     },
   },
 };

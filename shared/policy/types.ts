@@ -89,6 +89,20 @@ export interface KafkaGuardPolicySpec {
   expendableTopics: string[];
   evacuation: EvacuationSpec;
   defaults: DefaultsSpec;
+  /** Who may set the break-glass annotation; absent: anyone who can patch the pod (shared/policy/break-glass.ts). */
+  breakGlass?: BreakGlassSpec;
+}
+
+/**
+ * Who may set the break-glass annotation (ANNOTATIONS.allowDisruption) on this
+ * policy's broker pods. Either list given: only the users and members of the
+ * groups listed (both empty: nobody). Neither given: anyone who may patch pods.
+ */
+export interface BreakGlassSpec {
+  /** Kubernetes user names, e.g. `alice@example.com` or `system:serviceaccount:ops:oncall`. */
+  allowedUsers?: string[];
+  /** Kubernetes groups, e.g. `sre` or `system:serviceaccounts:ops`. */
+  allowedGroups?: string[];
 }
 
 /** Evacuation when a broker's node is cordoned (webhook/evacuation/). */

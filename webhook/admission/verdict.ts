@@ -38,6 +38,14 @@ export interface Disruption {
   ledgerVersion: string;
 }
 
+/** Who set a pod's break-glass annotation: recorded in the ledger when the verdict that admits the edit stands. */
+export interface BreakGlassSetting {
+  pod: { namespace: string; name: string; uid: string };
+  value: string;
+  user: string;
+  groups: readonly string[];
+}
+
 export type VerdictOutcome =
   | { kind: 'allow' }
   | {
@@ -63,6 +71,8 @@ export class AdmissionVerdict {
     readonly outcome: VerdictOutcome,
     readonly warnings: readonly string[],
     readonly disruption: Disruption | null,
+    /** The break-glass annotation this (admitted) pod edit sets, and by whom. */
+    readonly breakGlassSetting: BreakGlassSetting | null = null,
   ) {}
 
   /** @internal construction goes through the helpers below. */
@@ -77,17 +87,22 @@ export class AdmissionVerdict {
 
   withWarnings(...warnings: readonly string[]): AdmissionVerdict {
     const added = warnings.filter((w) => w.trim() !== '' && !this.warnings.includes(w));
-    return added.length === 0 ? this : new AdmissionVerdict(this.outcome, [...this.warnings, ...added], this.disruption);
+    return added.length === 0 ? this : new AdmissionVerdict(this.outcome, [...this.warnings, ...added], this.disruption, this.breakGlassSetting);
   }
 
   /** Marks the verdict with the disruption it admits (or refuses), for the ledger. */
   withDisruption(disruption: Disruption | null): AdmissionVerdict {
-    return new AdmissionVerdict(this.outcome, this.warnings, disruption);
+    return new AdmissionVerdict(this.outcome, this.warnings, disruption, this.breakGlassSetting);
   }
 
-  /** Same verdict with a different outcome, keeping warnings and disruption. */
+  /** Marks the verdict with the break-glass annotation it lets be set, for the ledger. */
+  withBreakGlassSetting(setting: BreakGlassSetting | null): AdmissionVerdict {
+    return new AdmissionVerdict(this.outcome, this.warnings, this.disruption, setting);
+  }
+
+  /** Same verdict with a different outcome, keeping warnings, disruption and break-glass setting. */
   withOutcome(outcome: VerdictOutcome): AdmissionVerdict {
-    return new AdmissionVerdict(outcome, this.warnings, this.disruption);
+    return new AdmissionVerdict(outcome, this.warnings, this.disruption, this.breakGlassSetting);
   }
 }
 

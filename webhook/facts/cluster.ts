@@ -14,6 +14,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { WebhookConfig } from '../config.js';
+import type { BreakGlassSetting } from '../admission/verdict.js';
 import type { WebhookMetrics } from '../metrics.js';
 import { ApiEffects } from './api-effects.js';
 import { DisruptionLedger } from './disruption-ledger.js';
@@ -21,7 +22,7 @@ import { KafkaViews } from './kafka-views.js';
 import { KubeCaches } from './kube-caches.js';
 import { PolicyStatusWriter } from './status-writer.js';
 import type {
-  BreakGlassConsumption, Effects, FactsSource, KafkaIndexResult, KafkaViewOptions, LedgerReading, ObjectReference,
+  BreakGlassConsumption, BreakGlassSetter, Effects, FactsSource, KafkaIndexResult, KafkaViewOptions, LedgerReading, ObjectReference,
   PersistentVolumeClaimFact, PodFact, Reservation, StatefulSetFact, StorageClassFact,
   Deadline, KafkaFeaturesResult,
 } from './types.js';
@@ -122,6 +123,10 @@ export class ClusterFacts implements FactsSource, Effects {
     return this.ledger.pendingDisruptions(policyKey);
   }
 
+  breakGlassSetter(pod: { namespace: string; uid: string }, value: string): Promise<BreakGlassSetter | null> {
+    return this.ledger.breakGlassSetter(pod, value);
+  }
+
   replicaSizes(policy: KafkaGuardPolicy, brokers: readonly number[], deadline: Deadline): Promise<ReplicaSizesResult> {
     return this.kafka.replicaSizes(policy, brokers, deadline);
   }
@@ -138,6 +143,10 @@ export class ClusterFacts implements FactsSource, Effects {
 
   consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean> {
     return this.ledger.consumeBreakGlass(consumption);
+  }
+
+  recordBreakGlassSetting(setting: BreakGlassSetting): Promise<void> {
+    return this.ledger.recordBreakGlassSetting(setting);
   }
 
   recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

@@ -7,16 +7,19 @@
  */
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import {
-  BREAK_GLASS_KEY, breakGlassPodUids, ledgerKey, parseBreakGlassUses, parseLedger, pendingBrokers, recordBreakGlassUse,
+  BREAK_GLASS_KEY, BREAK_GLASS_SET_KEY, breakGlassPodUids, breakGlassSetterOf, ledgerKey, parseBreakGlassSettings, parseBreakGlassUses,
+  parseLedger, pendingBrokers, recordBreakGlassSetting, recordBreakGlassUse,
 } from '../../shared/k8s/ledger.js';
+import type { BreakGlassSetting } from '../admission/verdict.js';
 import type { WebhookConfig } from '../config.js';
 import { statusCode } from './api-errors.js';
-import type { BreakGlassConsumption, Effects, FactsSource, LedgerReading, Reservation } from './types.js';
+import type { BreakGlassConsumption, BreakGlassSetter, Effects, FactsSource, LedgerReading, Reservation } from './types.js';
 
 /** Compare-and-swap attempts for one break-glass use before giving up (each retry re-reads). */
 const BREAK_GLASS_ATTEMPTS = 5;
 
-export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>, Pick<Effects, 'reserveDisruption' | 'consumeBreakGlass'> {
+export class DisruptionLedger
+implements Pick<FactsSource, 'pendingDisruptions' | 'breakGlassSetter'>, Pick<Effects, 'reserveDisruption' | 'consumeBreakGlass' | 'recordBreakGlassSetting'> {
   constructor(
     private readonly core: CoreV1Api,
     private readonly location: WebhookConfig['ledger'],
@@ -68,6 +71,45 @@ export class DisruptionLedger implements Pick<FactsSource, 'pendingDisruptions'>
         if (cm) await this.core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data } });
         else await this.core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'kafka-guard' } }, data } });
         return true;
+      } catch (error) {
+        if (statusCode(error) !== 409 || attempt >= BREAK_GLASS_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async breakGlassSetter(pod: { namespace: string; uid: string }, value: string): Promise<BreakGlassSetter | null> {
+    const cm = await this.read();
+    const setting = breakGlassSetterOf(parseBreakGlassSettings(cm?.data?.[BREAK_GLASS_SET_KEY]), pod.uid, value);
+    return setting === null ? null : { user: setting.user, groups: setting.groups, at: setting.at };
+  }
+
+  /**
+   * Records who set a pod's break-glass annotation under BREAK_GLASS_SET_KEY
+   * (no write to the pod). A concurrent ledger write (409) is retried on a
+   * fresh read; throws when it cannot be recorded, so the edit is refused
+   * rather than admitted with its setter unknown.
+   */
+  async recordBreakGlassSetting(setting: BreakGlassSetting): Promise<void> {
+    await this.modify((data) => ({
+      ...data,
+      [BREAK_GLASS_SET_KEY]: JSON.stringify(recordBreakGlassSetting(
+        parseBreakGlassSettings(data[BREAK_GLASS_SET_KEY]),
+        { podUid: setting.pod.uid, namespace: setting.pod.namespace, pod: setting.pod.name, value: setting.value, user: setting.user, groups: [...setting.groups], at: Date.now() },
+        this.livePodUids,
+      )),
+    }));
+  }
+
+  /** Read, change, compare-and-swap write; retried on 409 up to BREAK_GLASS_ATTEMPTS times. */
+  private async modify(change: (data: Record<string, string>) => Record<string, string>): Promise<void> {
+    const { name, namespace } = this.location;
+    for (let attempt = 1; ; attempt++) {
+      const cm = await this.read();
+      const data = change({ ...(cm?.data ?? {}) });
+      try {
+        if (cm) await this.core.replaceNamespacedConfigMap({ name, namespace, body: { ...cm, data } });
+        else await this.core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels: { 'app.kubernetes.io/name': 'kafka-guard' } }, data } });
+        return;
       } catch (error) {
         if (statusCode(error) !== 409 || attempt >= BREAK_GLASS_ATTEMPTS) throw error;
       }

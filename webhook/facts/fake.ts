@@ -7,12 +7,14 @@
  */
 import { matchesSelector } from '../../shared/k8s/selector.js';
 import { parsePolicy } from '../../shared/policy/parse.js';
-import type { BrokerIdSource, KafkaGuardPolicy, LabelSelector } from '../../shared/policy/types.js';
+import type { BreakGlassSpec, BrokerIdSource, KafkaGuardPolicy, LabelSelector } from '../../shared/policy/types.js';
 import type { ClusterView, PartitionState, TopicState } from '../../shared/kafka/types.js';
 import { indexCluster } from '../../shared/safety/cluster-index.js';
 import { ANNOTATIONS } from '../../shared/policy/types.js';
+import type { BreakGlassSetting } from '../admission/verdict.js';
 import type {
   BreakGlassConsumption,
+  BreakGlassSetter,
   Deadline,
   Effects,
   FactsSource,
@@ -76,6 +78,8 @@ export class FakeCluster implements FactsSource, Effects {
   readonly events: RecordedEvent[] = [];
   readonly reservations: Reservation[] = [];
   readonly consumed: BreakGlassConsumption[] = [];
+  /** Who set which break-glass annotation, as the ledger records it (recordBreakGlassSetting; newest last). */
+  readonly settings: BreakGlassSetting[] = [];
   /** Makes a lookup throw, to test error handling. */
   failing: Partial<Record<keyof FactsSource, Error>> = {};
   /** Makes the next reservations lose the compare-and-swap, as if another replica got there first. */
@@ -154,6 +158,13 @@ export class FakeCluster implements FactsSource, Effects {
     }));
   }
 
+  breakGlassSetter(pod: { namespace: string; uid: string }, value: string): Promise<BreakGlassSetter | null> {
+    return this.lookup('breakGlassSetter', () => {
+      const setting = this.settings.find((s) => s.pod.uid === pod.uid && s.value === value);
+      return setting === undefined ? null : { user: setting.user, groups: setting.groups, at: 0 };
+    });
+  }
+
   pdbCoversBrokers(_policy: KafkaGuardPolicy, _newPodLabels: Record<string, string> | null): Promise<boolean | null> {
     return this.lookup('pdbCoversBrokers', () => this.pdbCovers);
   }
@@ -188,6 +199,13 @@ export class FakeCluster implements FactsSource, Effects {
     return true;
   }
 
+  async recordBreakGlassSetting(setting: BreakGlassSetting): Promise<void> {
+    // As the ledger does: one record per (pod uid, value), the latest setter's.
+    const earlier = this.settings.findIndex((s) => s.pod.uid === setting.pod.uid && s.value === setting.value);
+    if (earlier >= 0) this.settings.splice(earlier, 1);
+    this.settings.push(setting);
+  }
+
   async recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     this.events.push({ involvedObject, type, reason, message });
   }
@@ -204,6 +222,7 @@ export interface PolicyOptions {
   onKafkaUnreachable?: 'Deny' | 'Allow';
   guards?: Partial<Record<'eviction' | 'podDelete' | 'scaleDown' | 'volumes', boolean>>;
   expendableTopics?: string[];
+  breakGlass?: BreakGlassSpec;
 }
 
 export const BROKER_LABELS = { 'app.kubernetes.io/name': 'kafka' };
@@ -221,6 +240,7 @@ export function makePolicy(options: PolicyOptions = {}): KafkaGuardPolicy {
       onKafkaUnreachable: options.onKafkaUnreachable ?? 'Deny',
       guards: { eviction: true, podDelete: true, scaleDown: true, volumes: true, ...options.guards },
       expendableTopics: options.expendableTopics ?? [],
+      ...(options.breakGlass === undefined ? {} : { breakGlass: options.breakGlass }),
     },
   });
   if (!parsed.ok) throw new Error(`test policy is invalid: ${JSON.stringify(parsed.errors)}`);

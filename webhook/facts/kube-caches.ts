@@ -41,7 +41,7 @@ interface NamespaceCaches {
 export type StoredPolicy = KubernetesObject & { status?: PolicyStatus };
 
 /** The lookups answered from caches (all of FactsSource but the Kafka view and the ledger). */
-export type CachedFacts = Omit<FactsSource, 'kafkaIndex' | 'pendingDisruptions'>;
+export type CachedFacts = Omit<FactsSource, 'kafkaIndex' | 'pendingDisruptions' | 'breakGlassSetter'>;
 
 export class KubeCaches implements CachedFacts {
   private readonly core: CoreV1Api;

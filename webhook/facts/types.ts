@@ -15,6 +15,7 @@ import type { BrokerPodLike } from '../../shared/k8s/pods.js';
 import type { ClusterIndex } from '../../shared/safety/cluster-index.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import type { StorageClassFact } from '../defaults/types.js';
+import type { BreakGlassSetting } from '../admission/verdict.js';
 
 export type { StorageClassFact };
 
@@ -152,6 +153,12 @@ export interface FactsSource {
    * version guard nothing to check (it warns).
    */
   kafkaFeatures?(policy: KafkaGuardPolicy, deadline: Deadline): Promise<KafkaFeaturesResult>;
+  /**
+   * Who set `value` of the break-glass annotation on the pod with `uid`, as the
+   * ledger recorded it when the webhook admitted that edit; null when it was
+   * never seen set (set at the pod's creation, or while no policy governed it).
+   */
+  breakGlassSetter(pod: { namespace: string; uid: string }, value: string): Promise<BreakGlassSetter | null>;
   pdbCoversBrokers(policy: KafkaGuardPolicy, newPodLabels: Record<string, string> | null): Promise<boolean | null>;
   storageClasses(): Promise<StorageClassFact[] | null>;
   /** Nodes a broker could be scheduled on (Ready, not cordoned); null when unknown. */
@@ -175,6 +182,14 @@ export interface BreakGlassConsumption {
   expectedValue: string;
 }
 
+/** Who set a break-glass annotation (shared/k8s/ledger.ts BreakGlassSetting). */
+export interface BreakGlassSetter {
+  user: string;
+  groups: readonly string[];
+  /** When the edit was admitted (epoch ms). */
+  at: number;
+}
+
 /** What the engine does after deciding. None of these run for dry-run requests. */
 export interface Effects {
   /**
@@ -190,6 +205,8 @@ export interface Effects {
    * concurrent requests and webhook replicas.
    */
   consumeBreakGlass(consumption: BreakGlassConsumption): Promise<boolean>;
+  /** Records who set a pod's break-glass annotation (in the ledger; the pod is not written to). Throws when it cannot. */
+  recordBreakGlassSetting(setting: BreakGlassSetting): Promise<void>;
   /** Records a Kubernetes Event; failures are the implementation's to log, never the request's to fail. */
   recordEvent(involvedObject: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }

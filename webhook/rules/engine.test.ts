@@ -5,6 +5,7 @@ import type { AdmissionRequest } from '../admission/types.js';
 import { allow, deny, errored, patch, undecided, type AdmissionVerdict } from '../admission/verdict.js';
 import { FakeCluster, makePod, makePolicy, makeView, standardCluster, type PolicyOptions } from '../facts/fake.js';
 import type { BreakGlassConsumption } from '../facts/types.js';
+import type { UserInfo } from '../admission/types.js';
 import { createMetrics } from '../metrics.js';
 import { applyPolicy, classify, combine, decide, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
 import { MUTATING_RULES, VALIDATING_RULES } from './index.js';
@@ -267,7 +268,7 @@ describe('engine: break-glass', () => {
     const h = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
     const verdict = await run(h, eviction());
     assert.equal(verdict.outcome.kind, 'allow');
-    assert.match(verdict.warnings.join('\n'), /break-glass on pod kafka\/kafka-1 used by kubernetes-admin/);
+    assert.match(verdict.warnings.join('\n'), /break-glass on pod kafka\/kafka-1 set by an unknown user \(not recorded: .*\), used by kubernetes-admin/);
     assert.deepEqual(h.cluster.consumed, [{ pod: { namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' }, expectedValue: reason }]);
     assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardBreakGlass']);
     assert.match(h.cluster.events[0]?.message ?? '', /requested by kubernetes-admin.*Overrode: kafka-guard refused to evict/);
@@ -350,6 +351,123 @@ describe('engine: break-glass', () => {
     const raced = new RacedCluster({ policies: base.policies, pods: base.pods, statefulSets: base.statefulSetList, kafka: base.kafka, pending: base.pending });
     const outcome = refusal(await run(harness(raced), eviction()));
     assert.match(outcome.hints.join('\n'), /was already used \(by another request, or earlier\)/);
+  });
+});
+
+describe('engine: break-glass is governed (spec.breakGlass, issue 12)', () => {
+  const reason = 'replacing the disk of node-b, ticket OPS-1234';
+  const alice: UserInfo = { username: 'alice', uid: null, groups: ['oncall', 'system:authenticated'] };
+  const bob: UserInfo = { username: 'bob', uid: null, groups: ['system:authenticated'] };
+  /** kubectl annotate pod kafka-1 by `user`: a pod UPDATE from the pod-delete fixture, on the fake's kafka-1. */
+  const annotate = (user: UserInfo, value: string, before: string | null = null) => loadRequest('pod-delete', (review) => {
+    const r = review.request;
+    r.operation = 'UPDATE';
+    r.userInfo = user;
+    r.oldObject.metadata.uid = 'uid-kafka-1';
+    r.oldObject.metadata.annotations = before === null ? {} : { [BREAK_GLASS]: before };
+    r.object = structuredClone(r.oldObject);
+    r.object.metadata.annotations = { [BREAK_GLASS]: value };
+  });
+  /** What the pod UPDATE did to the pod, on the fake: the annotation now carries `value`. */
+  const podNowHas = (h: Harness, value: string) => {
+    const pod = h.cluster.pods.find((p) => p.metadata?.name === 'kafka-1');
+    assert.ok(pod?.metadata);
+    pod.metadata.annotations = { [BREAK_GLASS]: value };
+  };
+  const restrictTo = (h: Harness, breakGlass: { allowedUsers?: string[]; allowedGroups?: string[] } | undefined) => {
+    const [policy] = h.cluster.policies;
+    assert.ok(policy);
+    h.cluster.policies = [{ ...policy, spec: { ...policy.spec, ...(breakGlass === undefined ? {} : { breakGlass }) } }];
+    if (breakGlass === undefined) delete h.cluster.policies[0]?.spec.breakGlass;
+  };
+
+  it('the Event and the warning name who set the annotation and who disrupted', async () => {
+    const h = harness(unsafeCluster());
+    assert.equal((await run(h, annotate(alice, reason))).outcome.kind, 'allow');
+    podNowHas(h, reason);
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /break-glass on pod kafka\/kafka-1 set by alice \(groups: oncall\), used by kubernetes-admin \("replacing/);
+    const event = h.cluster.events.find((e) => e.reason === 'KafkaGuardBreakGlass');
+    assert.match(event?.message ?? '', /^\[pod-eviction\] requested by kubernetes-admin: kafka-guard: break-glass on pod kafka\/kafka-1 set by alice \(groups: oncall\), used by kubernetes-admin/);
+  });
+
+  it('set at the pod\'s creation (no setter recorded): honoured when unrestricted, refused once a list is given, saying why', async () => {
+    const open = harness(unsafeCluster({}, { [BREAK_GLASS]: reason }));
+    assert.equal((await run(open, eviction())).outcome.kind, 'allow');
+    const h = harness(unsafeCluster({ breakGlass: { allowedGroups: ['oncall'] } }, { [BREAK_GLASS]: reason }));
+    const refused = refusal(await run(h, eviction()));
+    assert.equal(refused.code, 429, 'still the guard\'s own refusal, which drain retries');
+    assert.match(refused.hints.join('\n'), /set by an unknown user \(not recorded: set when the pod was created, or while no policy governed it\), and KafkaGuardPolicy kafka\/kafka \(spec.breakGlass\) now allows only group oncall to set it, so it was not used/);
+    assert.match(refused.hints.join('\n'), /kubectl annotate pod kafka-1 -n kafka --overwrite kafkaguard.io\/allow-disruption="<new reason>"/);
+    assert.deepEqual(h.cluster.consumed, [], 'not used up');
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardRefused']);
+    assert.match(h.cluster.events[0]?.message ?? '', /was set by an unknown user/);
+  });
+
+  it('set by a member of an allowed group: honoured and used up', async () => {
+    const h = harness(unsafeCluster({ breakGlass: { allowedGroups: ['oncall'] } }));
+    assert.equal((await run(h, annotate(alice, reason))).outcome.kind, 'allow');
+    podNowHas(h, reason);
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    assert.equal(h.cluster.consumed.length, 1);
+  });
+
+  it('is checked again at use: the policy changed after it was set decides', async () => {
+    const h = harness(unsafeCluster({ breakGlass: { allowedUsers: ['alice'] } }));
+    assert.equal((await run(h, annotate(alice, reason))).outcome.kind, 'allow');
+    podNowHas(h, reason);
+    restrictTo(h, { allowedUsers: ['bob'] });
+    const refused = refusal(await run(h, eviction()));
+    assert.match(refused.hints.join('\n'), /set by alice \(groups: oncall\), and KafkaGuardPolicy kafka\/kafka \(spec.breakGlass\) now allows only user bob/);
+    assert.deepEqual(h.cluster.consumed, []);
+    // Restrictions lifted (spec.breakGlass removed): the recorded setter is honoured again.
+    restrictTo(h, undefined);
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+  });
+
+  it('set by anyone while unrestricted, then restricted: the recorded setter is checked, not grandfathered', async () => {
+    const h = harness(unsafeCluster());
+    assert.equal((await run(h, annotate(bob, reason))).outcome.kind, 'allow');
+    podNowHas(h, reason);
+    restrictTo(h, { allowedUsers: ['alice'] });
+    assert.match(refusal(await run(h, eviction())).hints.join('\n'), /set by bob, and .* now allows only user alice/);
+  });
+
+  it('the value changed by an allowed user is theirs; the use looks up the value the pod carries now', async () => {
+    const h = harness(unsafeCluster({ breakGlass: { allowedUsers: ['alice'] } }));
+    podNowHas(h, 'old reason'); // set at creation: nobody recorded
+    assert.equal(refusal(await run(h, eviction())).kind, 'deny');
+    assert.equal((await run(h, annotate(alice, reason, 'old reason'))).outcome.kind, 'allow');
+    podNowHas(h, reason);
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+  });
+
+  it('a retried eviction after a governed use stands, without a second use or check', async () => {
+    const h = harness(unsafeCluster({ breakGlass: { allowedUsers: ['alice'] } }));
+    await run(h, annotate(alice, reason));
+    podNowHas(h, reason);
+    assert.equal((await run(h, eviction())).outcome.kind, 'allow');
+    const again = await run(h, eviction());
+    assert.equal(again.outcome.kind, 'allow');
+    assert.match(again.warnings.join('\n'), /same disruption retried/);
+    assert.equal(h.cluster.consumed.length, 1);
+  });
+
+  it('an annotation a restricted policy does not honour does not let a relabel through either', async () => {
+    const h = harness(unsafeCluster({ breakGlass: { allowedUsers: ['alice'] } }, { [BREAK_GLASS]: reason }));
+    const relabel = loadRequest('pod-delete', (review) => {
+      const r = review.request;
+      r.operation = 'UPDATE';
+      r.oldObject.metadata.uid = 'uid-kafka-1';
+      r.oldObject.metadata.annotations = { [BREAK_GLASS]: reason };
+      r.object = structuredClone(r.oldObject);
+      delete r.object.metadata.labels['app.kubernetes.io/name'];
+    });
+    const refused = refusal(await run(h, relabel));
+    assert.match(refused.hints.join('\n'), /was set by an unknown user .* now allows only user alice/);
+    h.cluster.settings.push({ pod: { namespace: 'kafka', name: 'kafka-1', uid: 'uid-kafka-1' }, value: reason, user: 'alice', groups: [] });
+    assert.equal((await run(h, relabel)).outcome.kind, 'allow');
   });
 });
 

@@ -22,11 +22,14 @@ import {
   type Disruption,
   type VerdictOutcome,
 } from '../admission/verdict.js';
-import type { Deadline, Effects, FactsSource, ObjectReference } from '../facts/types.js';
+import type { BreakGlassSetter, Deadline, Effects, FactsSource, ObjectReference } from '../facts/types.js';
+import { breakGlassPermission, type Identity } from '../../shared/policy/break-glass.js';
 import { policyKey } from '../facts/types.js';
 import {
   EVENT_REASONS,
   breakGlassDryRunWarning,
+  breakGlassNotHonouredHint,
+  breakGlassRecordFailedMessage,
   breakGlassRaceHint,
   breakGlassUsedWarning,
   deadlineMessage,
@@ -104,6 +107,11 @@ export interface RuleRun {
   verdict: AdmissionVerdict;
   /** Set when the policy switched the rule off or the object is not governed; the verdict is then allow. */
   skipped: 'not_governed' | 'mode_off' | 'guard_off' | null;
+  /**
+   * Who set the located break-glass annotation (from the ledger), read when the
+   * rule refused; null when it was never seen set, or not read.
+   */
+  breakGlassSetter?: BreakGlassSetter | null;
 }
 
 export interface PlannedEvent {
@@ -189,7 +197,16 @@ export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRul
       }
       const breakGlass = located?.breakGlass ?? null;
       if (breakGlass !== null) {
-        const warning = request.dryRun ? breakGlassDryRunWarning(breakGlass) : breakGlassUsedWarning(breakGlass, username);
+        // Checked again at use, against the policy as it is now (shared/policy/break-glass.ts).
+        const setter = run.breakGlassSetter ?? null;
+        const setBy: Identity | null = setter === null ? null : { username: setter.user, groups: setter.groups };
+        const permission = breakGlassPermission(policy?.spec.breakGlass, setBy);
+        if (!permission.permitted) {
+          const hint = breakGlassNotHonouredHint(breakGlass, setBy, policy === null ? '' : policyKey(policy), permission.allowed);
+          const notHonoured = { ...denial, hints: [...denial.hints, hint] };
+          return { ...base, verdict: verdict.withOutcome(notHonoured), outcome: 'denied', event: unreachableEvent ?? event(EVENT_REASONS.refused, renderDenial(notHonoured)) };
+        }
+        const warning = request.dryRun ? breakGlassDryRunWarning(breakGlass) : breakGlassUsedWarning(breakGlass, setBy, username);
         return {
           ...base,
           verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(warning),
@@ -282,7 +299,13 @@ async function evaluateRule(
     const context: GatherContext = { deadline, requestArrivedAt: arrivedAt, maxPartitionsNamed: deps.settings.maxPartitionsNamed };
     const facts = await rule.gather(request, located, deps.facts, context);
     progress.stage = 'deciding';
-    return { rule, located, verdict: rule.decide(request, facts), skipped: null };
+    const verdict = rule.decide(request, facts);
+    if (located.breakGlass === null || (verdict.outcome.kind !== 'deny' && verdict.outcome.kind !== 'undecided')) {
+      return { rule, located, verdict, skipped: null };
+    }
+    progress.stage = 'reading who set the break-glass annotation (ledger)';
+    const breakGlassSetter = await deps.facts.breakGlassSetter(located.breakGlass.pod, located.breakGlass.reason);
+    return { rule, located, verdict, skipped: null, breakGlassSetter };
   } catch (error) {
     deps.metrics.errors.inc({ route, type: 'rule' });
     deps.log.error({ err: error, rule: rule.name, uid: request.uid, stage: progress.stage }, 'admission rule failed');
@@ -378,6 +401,19 @@ async function runEffects(
       { uid: request.uid, rule: a.rule.name, user: request.userInfo.username, pod: a.breakGlass.pod, reason: a.breakGlass.reason },
       'break-glass used: guard bypassed once',
     );
+  }
+  for (const a of applied) {
+    const setting = a.verdict.allowed ? a.verdict.breakGlassSetting : null;
+    if (setting === null) continue;
+    try {
+      await deps.effects.recordBreakGlassSetting(setting);
+    } catch (error) {
+      // Fail closed: admitted unrecorded, the annotation's setter would be unknown at its use.
+      deps.log.error({ err: error, uid: request.uid, pod: setting.pod }, 'could not record who set the break-glass annotation');
+      outcomes.set(a.rule.name, 'errored');
+      return errored(new Error(breakGlassRecordFailedMessage(setting.pod.namespace, setting.pod.name, errorMessage(error))), 503);
+    }
+    deps.log.warn({ uid: request.uid, rule: a.rule.name, user: setting.user, groups: setting.groups, pod: setting.pod, reason: setting.value }, 'break-glass annotation set');
   }
   return final;
 }

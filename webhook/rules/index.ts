@@ -2,6 +2,7 @@
  * The rules of each route. Adding a guard is adding a file and a line here.
  */
 import { nodePoolStorage } from './nodepool-storage.js';
+import { podBreakGlass } from './pod-break-glass.js';
 import { podDefaults } from './pod-defaults.js';
 import { podDelete } from './pod-delete.js';
 import { podEviction } from './pod-eviction.js';
@@ -22,6 +23,7 @@ export const VALIDATING_RULES: readonly Rule[] = [
   podEviction,
   podDelete,
   podSelectorLabels,
+  podBreakGlass,
   statefulSetScaleDown,
   statefulSetScaleSubresource,
   statefulSetVolumeTemplates,

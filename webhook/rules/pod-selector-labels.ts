@@ -9,7 +9,8 @@
  * guards.podDelete: the edit is the first half of an unguarded delete.
  *
  * Break-glass (the pod's allow-disruption annotation) admits the edit with a
- * warning but is not consumed here: see selectorLabelBreakGlassWarning.
+ * warning but is not consumed here: see selectorLabelBreakGlassWarning. As for
+ * a disruption, its setter must be one the policy's spec.breakGlass allows now.
  */
 import { podIsReady, podIsTerminating } from '../../shared/k8s/pods.js';
 import { brokerIdOfPod } from '../../shared/k8s/identity.js';
@@ -19,7 +20,8 @@ import type { AdmissionRequest } from '../admission/types.js';
 import { allow, deny, type AdmissionVerdict } from '../admission/verdict.js';
 import type { FactsSource, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
-import { selectorLabelBreakGlassWarning, selectorLabelReason, selectorLabelSummary, type BrokenSelectorLabel } from '../messages.js';
+import { breakGlassPermission, type Identity } from '../../shared/policy/break-glass.js';
+import { breakGlassNotHonouredHint, selectorLabelBreakGlassWarning, selectorLabelReason, selectorLabelSummary, type BrokenSelectorLabel } from '../messages.js';
 import { asPod, breakGlassOf, podReference } from './brokers.js';
 import { requirePolicy } from './pod-disruption.js';
 import { RESOURCES, isResource, type Located, type Rule } from './rule.js';
@@ -43,6 +45,8 @@ export interface SelectorLabelsFacts {
   broken: BrokenSelectorLabel[];
   /** The break-glass reason on the pod before the edit, when set. */
   breakGlass: string | null;
+  /** Who set it (ledger); null when never seen set. Checked against spec.breakGlass in decide. */
+  breakGlassSetter: Identity | null;
 }
 
 /** Own labels only: a label called "constructor" must not find Object.prototype. */
@@ -100,10 +104,12 @@ export const podSelectorLabels: Rule<SelectorLabelsSubject, SelectorLabelsFacts>
     };
   },
 
-  async gather(_request: AdmissionRequest, located: Located<SelectorLabelsSubject>): Promise<SelectorLabelsFacts> {
+  async gather(_request: AdmissionRequest, located: Located<SelectorLabelsSubject>, facts: FactsSource): Promise<SelectorLabelsFacts> {
     const policy = requirePolicy(located);
     const { namespace, podName, before, after } = located.subject;
     const id = brokerIdOfPod(before, policy.spec.brokers.idFrom);
+    const breakGlass = breakGlassOf(before, namespace);
+    const setter = breakGlass === null ? null : await facts.breakGlassSetter(breakGlass.pod, breakGlass.reason);
     return {
       policy,
       namespace,
@@ -111,15 +117,24 @@ export const podSelectorLabels: Rule<SelectorLabelsSubject, SelectorLabelsFacts>
       live: podIsReady(before) && !podIsTerminating(before),
       brokerId: id.ok ? id.id : null,
       broken: brokenSelectorLabels(policy.spec.brokers.selector, labelsOf(before), labelsOf(after)),
-      breakGlass: breakGlassOf(before, namespace)?.reason ?? null,
+      breakGlass: breakGlass?.reason ?? null,
+      breakGlassSetter: setter === null ? null : { username: setter.user, groups: setter.groups },
     };
   },
 
   decide(_request: AdmissionRequest, facts: SelectorLabelsFacts): AdmissionVerdict {
     if (!facts.live || facts.broken.length === 0) return allow();
-    if (facts.breakGlass !== null) return allow().withWarnings(selectorLabelBreakGlassWarning(facts.namespace, facts.podName, facts.breakGlass));
-    return deny([selectorLabelReason(facts.namespace, facts.podName, policyKey(facts.policy), facts.broken)], {
+    const key = policyKey(facts.policy);
+    const permission = breakGlassPermission(facts.policy.spec.breakGlass, facts.breakGlassSetter);
+    if (facts.breakGlass !== null && permission.permitted) {
+      return allow().withWarnings(selectorLabelBreakGlassWarning(facts.namespace, facts.podName, facts.breakGlass));
+    }
+    const hints = facts.breakGlass === null || permission.permitted ? [] : [breakGlassNotHonouredHint(
+      { pod: { namespace: facts.namespace, name: facts.podName, uid: '' }, reason: facts.breakGlass }, facts.breakGlassSetter, key, permission.allowed,
+    )];
+    return deny([selectorLabelReason(facts.namespace, facts.podName, key, facts.broken)], {
       summary: selectorLabelSummary(facts.namespace, facts.podName, facts.brokerId),
+      hints,
     });
   },
 };
