@@ -6,9 +6,13 @@
  * (a warning naming it, exit 0). Nothing here stops a broker.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { DoctorResult, Finding } from '../../shared/ops/doctor.js';
-import { kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, POLICY } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-doctor');
@@ -92,4 +96,14 @@ test('doctor: a topic with replication factor 1 is a warning naming it, and no r
 test('doctor: --all-namespaces with --namespace is a usage error (exit 2)', async () => {
   const run = await expectPlugin(['doctor', '--all-namespaces'], 2);
   assert.match(run.stderr, /--all-namespaces and --namespace cannot be combined/);
+});
+
+test('kubectl_complete-kafka (kubectl plugin completion) offers the broker pods, broker ids and nodes of the sandbox', async () => {
+  const bin = join(fileURLToPath(new URL('../..', import.meta.url)), 'bin', 'kubectl_complete-kafka.js');
+  const env = { ...process.env, KUBECONFIG: sandboxEnv().kubeconfig };
+  const complete = async (...args: string[]) => (await promisify(execFile)(process.execPath, [bin, ...args], { env })).stdout;
+  assert.equal(await complete('drain', '-n', NAMESPACE, '--policy', POLICY, ''), 'kafka-0\nkafka-1\nkafka-2\n:4\n');
+  assert.equal(await complete('can-disrupt', '-n', NAMESPACE, '--policy', POLICY, '--broker', ''), '0\n1\n2\n:4\n');
+  assert.equal(await complete('drain', '-n', NAMESPACE, '--policy', POLICY, '--node', 'node-a'), 'node-a1\nnode-a2\n:4\n');
+  assert.equal(await complete('maint'), 'maintenance\n:4\n');
 });
