@@ -26,6 +26,7 @@ import { levelName } from '../shared/kafka/features.js';
 import type { UpgradePlan } from '../shared/ops/upgrade.js';
 import type { ConfigDiffRow, ConfigRow, ConfigTarget, KeyPlan } from '../shared/plan/config.js';
 import type { LiveOutcome, RollOutcome } from '../shared/ops/config.js';
+import type { DoctorResult } from '../shared/ops/doctor.js';
 import type { CanDisruptResult } from './commands/can-disrupt.js';
 import type { DrainResult } from './commands/drain.js';
 import type { MaintenanceEndResult } from './commands/maintenance/end.js';
@@ -839,3 +840,28 @@ export function configSetConfirm(restartBrokers: readonly number[]): string {
 
 export const CONFIG_SET_INTERRUPTED =
   'interrupted: live changes made so far stay; the broker being restarted comes back on its own. Run the same command again to finish';
+
+// ---- doctor ----
+
+/** Findings, worst first: severity, check and subject, the finding, then its fix; a count line last. */
+export function renderDoctor(result: DoctorResult): string {
+  const order = { critical: 0, warning: 1, ok: 2 } as const;
+  const findings = [...result.findings].sort((a, b) => order[a.severity] - order[b.severity]);
+  const lines: string[] = [];
+  for (const f of findings) {
+    lines.push(`${f.severity.toUpperCase().padEnd(8)}  ${f.check}  ${f.subject}: ${f.finding}`);
+    if (f.fix !== null) lines.push(`${' '.repeat(10)}fix: ${f.fix}`);
+  }
+  const okCount = result.findings.length - result.critical - result.warnings;
+  lines.push('', `${result.critical} critical, ${result.warnings} warning${result.warnings === 1 ? '' : 's'}, ${okCount} ok`);
+  return lines.join('\n');
+}
+
+export function doctorScope(namespace: string | null, policy: string | undefined): string {
+  const where = namespace === null ? 'in any namespace' : `in namespace ${namespace}`;
+  return policy === undefined ? where : `named ${policy} ${where}`;
+}
+
+export function allNamespacesWithNamespace(): string {
+  return '--all-namespaces and --namespace cannot be combined: give one';
+}

@@ -10,12 +10,23 @@ import { confirm, isInteractive } from '../output/confirm.js';
 import { createReporter, type Reporter } from '../output/progress.js';
 import { ExitCode, exitCodeOf, InterruptedError, messageOf, RefusedError, UsageError } from './errors.js';
 import { ledgerLocation } from '../../shared/k8s/ledger.js';
-import { openSession, type Session } from './session.js';
+import { openClusterConnection, openSession, Session, type ClusterConnection, type SessionOptions } from './session.js';
+import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
 import { parseDuration, parseRate } from './units.js';
 import { DEFAULT_MAX_DISK_USAGE_PERCENT, parseMaxDiskUsage } from '../../shared/safety/disk.js';
 import { bootstrapServersInvalid, errorLine, flagInvalid, interruptReason, interruptReceived, notConfirmed } from '../messages.js';
 
 export const CONNECTION_GROUP = 'CONNECTION';
+
+/** kubectl's connection flags and the policy and Kafka flags, as parsed. */
+export interface ConnectionFlags {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  namespace?: string | undefined;
+  policy?: string | undefined;
+  'bootstrap-server'?: string | undefined;
+  verbose?: boolean;
+}
 
 export abstract class KafkaCommand extends Command {
   static override baseFlags = {
@@ -44,20 +55,29 @@ export abstract class KafkaCommand extends Command {
   private verbose = false;
 
   /** Connects with the parsed base flags. */
-  protected async connect(flags: {
-    kubeconfig?: string | undefined;
-    context?: string | undefined;
-    namespace?: string | undefined;
-    policy?: string | undefined;
-    'bootstrap-server'?: string | undefined;
-    verbose?: boolean;
-  }): Promise<Session> {
+  protected async connect(flags: ConnectionFlags): Promise<Session> {
+    this.session = await openSession(this.sessionOptions(flags));
+    return this.session;
+  }
+
+  /**
+   * The apiserver only, without choosing a policy (doctor looks at every
+   * policy, and at none); `sessionFor` then opens a policy's Kafka as
+   * `connect` would. The caller closes those sessions.
+   */
+  protected openCluster(flags: ConnectionFlags): { cluster: ClusterConnection; sessionFor: (policy: KafkaGuardPolicy) => Session } {
+    const options = this.sessionOptions(flags);
+    const cluster = openClusterConnection(options);
+    return { cluster, sessionFor: (policy) => new Session(cluster.kube, policy.metadata.namespace, cluster.context, policy, options) };
+  }
+
+  private sessionOptions(flags: ConnectionFlags): SessionOptions {
     const bootstrap = flags['bootstrap-server'];
     if (bootstrap !== undefined && bootstrap.split(',').some((entry) => !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/.test(entry.trim()))) {
       throw new UsageError(bootstrapServersInvalid(bootstrap));
     }
     this.verbose = flags.verbose === true;
-    this.session = await openSession({
+    return {
       ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
       ...(flags.context === undefined ? {} : { context: flags.context }),
       ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
@@ -66,8 +86,7 @@ export abstract class KafkaCommand extends Command {
       verbose: flags.verbose === true,
       warn: (line) => this.reporter.event(line),
       ledger: ledgerLocation(process.env),
-    });
-    return this.session;
+    };
   }
 
   /** Prints the result in the chosen format on stdout. */

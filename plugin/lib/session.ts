@@ -117,12 +117,25 @@ export class Session {
   }
 }
 
+/** The apiserver, before any policy is chosen. */
+export interface ClusterConnection {
+  kube: KubeCluster;
+  /** -n, else the context's namespace. */
+  namespace: string;
+  context: string;
+}
+
+/** Loads the kubeconfig as kubectl does; nothing is requested yet. */
+export function openClusterConnection(options: KubeConnectionOptions): ClusterConnection {
+  const kubeSession = loadKubeSession(options);
+  return { kube: new KubeCluster(kubeSession.kc), namespace: kubeSession.namespace, context: kubeSession.context };
+}
+
 /** Connects to the apiserver and finds the policy; errors say which flag to use. */
 export async function openSession(options: SessionOptions): Promise<Session> {
-  const kubeSession = loadKubeSession(options);
-  const kube = new KubeCluster(kubeSession.kc);
-  const policy = await findPolicy(kube, kubeSession.namespace, options.policy);
-  return new Session(kube, kubeSession.namespace, kubeSession.context, policy, options);
+  const { kube, namespace, context } = openClusterConnection(options);
+  const policy = await findPolicy(kube, namespace, options.policy);
+  return new Session(kube, namespace, context, policy, options);
 }
 
 async function findPolicy(kube: KubeCluster, namespace: string, wanted: string | undefined): Promise<KafkaGuardPolicy> {

@@ -11,12 +11,21 @@
  */
 import { existsSync } from 'node:fs';
 import {
+  AdmissionregistrationV1Api,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   KubeConfig,
+  PolicyV1Api,
   StorageV1Api,
   type V1ConfigMap,
+  type V1EndpointSlice,
+  type V1MutatingWebhookConfiguration,
+  type V1Namespace,
+  type V1PodDisruptionBudget,
+  type V1Service,
+  type V1ValidatingWebhookConfiguration,
   type V1Node,
   type V1PersistentVolume,
   type V1PersistentVolumeClaim,
@@ -191,8 +200,10 @@ export class KubeCluster {
   private readonly apps: AppsV1Api;
   private readonly storage: StorageV1Api;
   private readonly custom: CustomObjectsApi;
+  private readonly kc: KubeConfig;
 
   constructor(kc: KubeConfig) {
+    this.kc = kc;
     this.server = kc.getCurrentCluster()?.server ?? '(no server)';
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
@@ -416,6 +427,39 @@ export class KubeCluster {
         throw status;
       }
     }
+  }
+
+  // ---- read-only views of the installation (kubectl kafka doctor)
+
+  async listMutatingWebhookConfigurations(): Promise<V1MutatingWebhookConfiguration[]> {
+    const api = this.kc.makeApiClient(AdmissionregistrationV1Api);
+    return (await this.call('listing MutatingWebhookConfigurations', () => api.listMutatingWebhookConfiguration())).items;
+  }
+
+  async listValidatingWebhookConfigurations(): Promise<V1ValidatingWebhookConfiguration[]> {
+    const api = this.kc.makeApiClient(AdmissionregistrationV1Api);
+    return (await this.call('listing ValidatingWebhookConfigurations', () => api.listValidatingWebhookConfiguration())).items;
+  }
+
+  readNamespace(name: string): Promise<V1Namespace | null> {
+    return this.read(`reading namespace ${name}`, () => this.core.readNamespace({ name }));
+  }
+
+  readService(namespace: string, name: string): Promise<V1Service | null> {
+    return this.read(`reading Service ${namespace}/${name}`, () => this.core.readNamespacedService({ namespace, name }));
+  }
+
+  /** The EndpointSlices of one Service (label kubernetes.io/service-name). */
+  async listEndpointSlices(namespace: string, service: string): Promise<V1EndpointSlice[]> {
+    const api = this.kc.makeApiClient(DiscoveryV1Api);
+    return (await this.call(`listing EndpointSlices of Service ${namespace}/${service}`, () =>
+      api.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+    )).items;
+  }
+
+  async listPodDisruptionBudgets(namespace: string): Promise<V1PodDisruptionBudget[]> {
+    const api = this.kc.makeApiClient(PolicyV1Api);
+    return (await this.call(`listing PodDisruptionBudgets in namespace ${namespace}`, () => api.listNamespacedPodDisruptionBudget({ namespace }))).items;
   }
 
   /** A Secret's data decoded to text. */

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  AclOperation,
   AlterPartitionReassignments,
+  DescribeCluster,
+  grantsOperation,
   decodeResponseBody,
   DescribeConfigs,
   DescribeConfigsWithSynonyms,
@@ -139,6 +142,17 @@ describe('request encoding', () => {
     assert.equal(hex(v8), '00000001' + '000178' + '00' + '00' + '00');
   });
 
+  test('Metadata v8+ asks for topic authorized operations only when told to (doctor)', () => {
+    const asked = encodeRequestBody(Metadata, 12, { topics: null, includeTopicAuthorizedOperations: true });
+    assert.equal(hex(asked), '00' + '00' + '00' + '01' + '00');
+    const v9 = encodeRequestBody(Metadata, 9, { topics: null, includeTopicAuthorizedOperations: true });
+    assert.equal(hex(v9), '00' + '00' + '00' + '00' + '01' + '00'); // tags, topics, autoCreate, clusterAuthOps false, topicAuthOps true, tags
+  });
+
+  test('DescribeCluster v0 asks for the cluster authorized operations', () => {
+    assert.equal(hex(encodeRequestBody(DescribeCluster, 0, { includeClusterAuthorizedOperations: true })), '00' + '01' + '00');
+  });
+
   test('Metadata v10+ sends a zero topic id before each name', () => {
     const body = encodeRequestBody(Metadata, 10, { topics: ['x'] });
     assert.equal(hex(body), '00' + '02' + '00'.repeat(16) + '0278' + '00' + '00' + '00' + '00' + '00');
@@ -190,6 +204,33 @@ describe('response decoding', () => {
       isr: [],
       offlineReplicas: [1],
     });
+  });
+
+  test('Metadata keeps each topic\'s authorized operations', () => {
+    const w = new ProtocolWriter(true);
+    w.tags().int32(0).array([], () => {}).nullableString('c').int32(0);
+    w.array([0], (w) => {
+      w.int16(0).string('orders').zeroUuid().bool(false).array([], () => {});
+      w.int32((1 << AclOperation.DESCRIBE) | (1 << AclOperation.ALTER_CONFIGS)).tags();
+    });
+    w.tags();
+    const ops = decodeResponseBody(Metadata, 12, w.toBuffer()).topics[0]?.authorizedOperations ?? 0;
+    assert.equal(grantsOperation(ops, AclOperation.DESCRIBE), true);
+    assert.equal(grantsOperation(ops, AclOperation.ALTER_CONFIGS), true);
+    assert.equal(grantsOperation(ops, AclOperation.DESCRIBE_CONFIGS), false);
+  });
+
+  test('DescribeCluster v0 decodes the brokers and the cluster authorized operations', () => {
+    const w = new ProtocolWriter(true);
+    w.tags().int32(0).int16(0).nullableString(null).string('cluster-1').int32(1);
+    w.array([0, 1], (w, id) => w.int32(id).string('h').int32(9092).nullableString(id === 0 ? 'zone-a' : null).tags());
+    w.int32((1 << AclOperation.DESCRIBE) | (1 << AclOperation.ALTER)).tags();
+    const decoded = decodeResponseBody(DescribeCluster, 0, w.toBuffer());
+    assert.equal(decoded.clusterId, 'cluster-1');
+    assert.equal(decoded.controllerId, 1);
+    assert.deepEqual(decoded.brokers.map((b) => b.rack), ['zone-a', null]);
+    assert.equal(grantsOperation(decoded.clusterAuthorizedOperations, AclOperation.ALTER), true);
+    assert.equal(grantsOperation(decoded.clusterAuthorizedOperations, AclOperation.ALTER_CONFIGS), false);
   });
 
   test('Metadata v6 (classic, no leader epoch) decodes the same fields', () => {

@@ -308,6 +308,8 @@ export function decodeResponseBody<Response>(spec: ApiSpec<unknown, Response>, v
 export interface MetadataRequest {
   /** Topic names, or null for every topic in the cluster. */
   topics: string[] | null;
+  /** v8+: ask for the operations the principal may perform on each topic (kubectl kafka doctor). */
+  includeTopicAuthorizedOperations?: boolean;
 }
 
 export interface MetadataBroker {
@@ -331,6 +333,8 @@ export interface MetadataTopic {
   name: string;
   isInternal: boolean;
   partitions: MetadataPartition[];
+  /** v8+: a bit field of AclOperation codes the principal may perform on the topic; absent before v8, INT32_MIN when not asked for. */
+  authorizedOperations?: number;
 }
 
 export interface MetadataResponse {
@@ -348,14 +352,14 @@ export const Metadata: ApiSpec<MetadataRequest, MetadataResponse> = {
   minVersion: 5,
   maxVersion: 13,
   flexibleFrom: 9,
-  encode(w, v, { topics }) {
+  encode(w, v, { topics, includeTopicAuthorizedOperations }) {
     w.nullableArray(topics, (w, name) => {
       if (v >= 10) w.zeroUuid();
       w.string(name).tags();
     });
     w.bool(false); // AllowAutoTopicCreation: looking at a topic must never create it
     if (v >= 8 && v <= 10) w.bool(false); // IncludeClusterAuthorizedOperations
-    if (v >= 8) w.bool(false); // IncludeTopicAuthorizedOperations
+    if (v >= 8) w.bool(includeTopicAuthorizedOperations === true);
     w.tags();
   },
   decode(r, v) {
@@ -383,9 +387,9 @@ export const Metadata: ApiSpec<MetadataRequest, MetadataResponse> = {
         r.skipTags();
         return { errorCode, partition, leader, replicas, isr, offlineReplicas };
       });
-      if (v >= 8) r.int32(); // TopicAuthorizedOperations
+      const authorizedOperations = v >= 8 ? r.int32() : undefined;
       r.skipTags();
-      return { errorCode, name, isInternal, partitions };
+      return { errorCode, name, isInternal, partitions, ...(authorizedOperations === undefined ? {} : { authorizedOperations }) };
     });
     if (v >= 8 && v <= 10) r.int32(); // ClusterAuthorizedOperations
     if (v >= 13) r.int16(); // top-level ErrorCode (rebootstrap hint); per-item errors are what we use
@@ -739,6 +743,73 @@ export const DescribeQuorum: ApiSpec<Record<string, never>, QuorumInfo> = {
     return metadataPartition;
   },
 };
+
+// ---------------------------------------------------------------- DescribeCluster (60)
+// Layout from kafka-clients' common/message/DescribeCluster{Request,Response}.json, v0
+// (Kafka 2.8+, flexible). Used for the operations the principal may perform on the
+// cluster resource (ClusterAuthorizedOperations), which Kafka reports without
+// anything being tried: `kubectl kafka doctor` changes nothing.
+
+/** Kafka's AclOperation codes (org.apache.kafka.common.acl.AclOperation); an authorized-operations bit field has bit `code` set. */
+export const AclOperation = {
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+} as const;
+export type AclOperation = (typeof AclOperation)[keyof typeof AclOperation];
+
+/** The value Kafka sends when authorized operations were not asked for (or are unknown). */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+export interface DescribeClusterResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  clusterId: string;
+  controllerId: number;
+  brokers: MetadataBroker[];
+  /** Bit field of AclOperation codes on the cluster resource; 0 when the principal may not even describe it. */
+  clusterAuthorizedOperations: number;
+}
+
+export const DescribeCluster: ApiSpec<{ includeClusterAuthorizedOperations: boolean }, DescribeClusterResponse> = {
+  key: 60,
+  name: 'DescribeCluster',
+  needs: 'Kafka 2.8 or newer',
+  minVersion: 0,
+  maxVersion: 0,
+  flexibleFrom: 0,
+  encode(w, _v, { includeClusterAuthorizedOperations }) {
+    w.bool(includeClusterAuthorizedOperations);
+    w.tags();
+  },
+  decode(r) {
+    r.int32(); // ThrottleTimeMs
+    const errorCode = r.int16();
+    const errorMessage = r.nullableString();
+    const clusterId = r.string();
+    const controllerId = r.int32();
+    const brokers = r.array((r): MetadataBroker => {
+      const broker = { nodeId: r.int32(), host: r.string(), port: r.int32(), rack: r.nullableString() };
+      r.skipTags();
+      return broker;
+    });
+    const clusterAuthorizedOperations = r.int32();
+    r.skipTags();
+    return { errorCode, errorMessage, clusterId, controllerId, brokers, clusterAuthorizedOperations };
+  },
+};
+
+/** Whether an authorized-operations bit field grants `operation`. */
+export function grantsOperation(authorizedOperations: number, operation: AclOperation): boolean {
+  return (authorizedOperations & (1 << operation)) !== 0;
+}
 
 // ---------------------------------------------------------------- DescribeLogDirs (35)
 // Layout from kafka-clients' common/message/DescribeLogDirs{Request,Response}.json,
