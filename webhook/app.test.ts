@@ -45,6 +45,8 @@ describe('POST /validate: requests that are not AdmissionReviews', () => {
     ['a body that is not JSON', () => ({ payload: '{"apiVersion": "admission.k8s.io/v1",' }), 400, /the request body is not JSON \(.*\); expected an admission.k8s.io\/v1 AdmissionReview/],
     ['an empty body', () => ({ payload: '' }), 400, /the request body is empty/],
     ['a JSON object with only __proto__', () => ({ payload: '{"__proto__": {"polluted": true}}' }), 400, /not a valid AdmissionReview: apiVersion is nothing/],
+    ['a content-type that is no media type', () => ({ payload: loadReview('eviction'), headers: { 'content-type': ';;' } }), 400, /^the content-type header ";;" is not a media type; send the AdmissionReview as application\/json$/],
+    ['an empty content-type', () => ({ payload: loadReview('eviction'), headers: { 'content-type': '' } }), 400, /^the content-type header "" is not a media type/],
     ['admission.k8s.io/v1beta1', () => ({ payload: { ...loadReview('eviction'), apiVersion: 'admission.k8s.io/v1beta1' } }), 400, /kafka-guard accepts only admission.k8s.io\/v1/],
     ['a review without a uid', () => { const r = loadReview('eviction'); delete r.request.uid; return { payload: r }; }, 400, /request.uid is nothing; expected a non-empty string/],
     ['a kind no rule handles', () => { const r = loadReview('pod-delete'); r.request.resource = { group: 'apps', version: 'v1', resource: 'deployments' }; r.request.kind = { group: 'apps', version: 'v1', kind: 'Deployment' }; return { payload: r }; }, 400, /no kafka-guard rule on \/validate handles apps\/v1 deployments \(kind Deployment\)/],

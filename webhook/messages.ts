@@ -175,11 +175,25 @@ export function breakGlassHint(namespace: string, pod: string): string {
 
 // ---- engine ----
 
+/** Longest request-supplied name an HTTP error quotes; Kubernetes names are at most 253 characters. */
+export const MAX_QUOTED_NAME_CHARS = 253;
+
+/**
+ * A name taken from a request, cut to MAX_QUOTED_NAME_CHARS (at a code point)
+ * with its full length said: a caller's 1 MB resource name must not come back
+ * in the answer and the log (found by the admission fuzzer, issue 13).
+ */
+export function quotedName(text: string): string {
+  const points = [...text];
+  return points.length <= MAX_QUOTED_NAME_CHARS ? text : `${points.slice(0, MAX_QUOTED_NAME_CHARS).join('')}…(${points.length} characters)`;
+}
+
 export function unknownResourceMessage(request: AdmissionRequest, route: string): string {
-  const resource = `${request.resource.group === '' ? 'core' : request.resource.group}/${request.resource.version} ${request.resource.resource}` +
-    (request.subResource === null ? '' : `/${request.subResource}`);
+  const { group, version, resource: plural } = request.resource;
+  const resource = `${group === '' ? 'core' : quotedName(group)}/${quotedName(version)} ${quotedName(plural)}` +
+    (request.subResource === null ? '' : `/${quotedName(request.subResource)}`);
   return (
-    `no kafka-guard rule on ${route} handles ${resource} (kind ${request.kind.kind}): the webhook is never registered ` +
+    `no kafka-guard rule on ${route} handles ${resource} (kind ${quotedName(request.kind.kind)}): the webhook is never registered ` +
     'for it, so the webhook configuration and this version of kafka-guard disagree; fix the webhook rules in deploy/'
   );
 }
@@ -300,6 +314,11 @@ export function bodyTooLargeMessage(limitBytes: number): string {
 
 export function notJsonMessage(detail: string): string {
   return `the request body is not JSON (${detail}); expected an admission.k8s.io/v1 AdmissionReview`;
+}
+
+/** A content-type header that is no media type at all (fastify refuses it before any parser runs). */
+export function invalidContentTypeMessage(header: string): string {
+  return `the content-type header ${JSON.stringify(quotedName(header))} is not a media type; send the AdmissionReview as application/json`;
 }
 
 export const EMPTY_BODY_MESSAGE = 'the request body is empty; expected an admission.k8s.io/v1 AdmissionReview';

@@ -72,6 +72,18 @@ describe('classify', () => {
     assert.match(classified.kind === 'unknown-resource' ? classified.message : '', /no kafka-guard rule on \/validate handles core\/v1 configmaps \(kind ConfigMap\)/);
   });
 
+  it('quotes at most 253 characters of each name from the request, however long they are', () => {
+    const huge = loadRequest('pod-delete', (r) => {
+      r.request.kind = { group: 'x'.repeat(10_000), version: 'v1', kind: 'K'.repeat(10_000) };
+      r.request.resource = { group: 'g'.repeat(10_000), version: 'v'.repeat(10_000), resource: 'r'.repeat(10_000) };
+      r.request.subResource = 's'.repeat(10_000);
+    });
+    const classified = classify(validate, huge);
+    const message = classified.kind === 'unknown-resource' ? classified.message : '';
+    assert.match(message, new RegExp(`handles g{253}…\\(10000 characters\\)/v{253}…\\(10000 characters\\) r{253}…\\(10000 characters\\)/s{253}…\\(10000 characters\\) \\(kind K{253}…\\(10000 characters\\)\\)`));
+    assert.ok(message.length < 2_000, `${message.length} characters`);
+  });
+
   it('gives a known resource with an unhandled operation no rules', () => {
     const classified = classify(validate, loadRequest('pod-delete', (r) => (r.request.operation = 'CONNECT')));
     assert.deepEqual(classified, { kind: 'rules', rules: [] });
