@@ -50,6 +50,12 @@ export class ProtocolWriter {
     return this;
   }
 
+  int64(value: bigint): this {
+    this.reserve(8);
+    this.length = this.buffer.writeBigInt64BE(value, this.length);
+    return this;
+  }
+
   bool(value: boolean): this {
     return this.int8(value ? 1 : 0);
   }
