@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { createKafkaAdmin } from '../../shared/kafka/client.js';
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { ClusterViewReader, fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import {
   ConfigResourceType,
   ConfigSource,
@@ -156,5 +156,36 @@ describe('FakeKafkaCluster', () => {
     const frame = Buffer.alloc(10);
     frame.writeInt16BE(0, 0); // Produce
     assert.equal(fake.answer(frame), null);
+  });
+});
+
+describe('ClusterViewReader against the fake broker', () => {
+  it('reuses the previous view while Kafka answers the same bytes, and reads anew when one ISR changes', async () => {
+    const basePort = 30000 + Math.floor(Math.random() * 20000);
+    const cluster = generateCluster({ ...small, basePort });
+    const fake = new FakeKafkaCluster(cluster);
+    await fake.start();
+    const client = createKafkaAdmin({ bootstrapServers: [fake.bootstrapServers[0] ?? ''] }, { log: () => undefined });
+    try {
+      const reader = new ClusterViewReader(client, { topicConfigMaxAgeMs: 0 });
+      const first = await reader.read();
+      assert.equal(first.sameAs, null);
+      const second = await reader.read();
+      assert.equal(second.sameAs, first.view);
+      assert.deepEqual({ ...second.view, fetchedAt: 0 }, { ...first.view, fetchedAt: 0 });
+
+      const changed = await (async () => {
+        const p = cluster.topics[1]?.partitions[3];
+        assert.ok(p);
+        p.isr = [p.replicas[0] ?? 0];
+        fake.forget();
+        return reader.read();
+      })();
+      assert.equal(changed.sameAs, null);
+      assert.deepEqual(changed.view.topics[1]?.partitions[3]?.isr, [cluster.topics[1]?.partitions[3]?.replicas[0]]);
+    } finally {
+      await client.disconnect();
+      await fake.stop();
+    }
   });
 });

@@ -209,28 +209,35 @@ export function encodeApiVersionsResponse(version: number): Buffer {
 
 /** Metadata v12: every broker, and the topics asked for (all when null; unknown names get UNKNOWN_TOPIC_OR_PARTITION). */
 export function encodeMetadataResponse(cluster: FakeClusterModel, topics: readonly string[] | null): Buffer {
-  const w = new ProtocolWriter(true);
-  w.int32(0); // ThrottleTimeMs
-  w.array(cluster.brokers, (w, b) => w.int32(b.nodeId).string(b.host).int32(b.port).nullableString(b.rack).tags());
-  w.nullableString(cluster.clusterId);
-  w.int32(cluster.controllerId);
   const byName = topics === null ? null : new Map(cluster.topics.map((t) => [t.name, t]));
   const answered: Array<FakeTopic | string> = topics === null ? cluster.topics : topics.map((name) => byName?.get(name) ?? name);
-  w.array(answered, (w, topic) => {
-    if (typeof topic === 'string') {
-      w.int16(3).nullableString(topic).zeroUuid().bool(false).array([], () => undefined).int32(-2147483648).tags();
-      return;
-    }
-    w.int16(0).nullableString(topic.name).zeroUuid().bool(false);
-    w.array(topic.partitions, (w, p) => {
-      w.int16(0).int32(p.partition).int32(p.leader).int32(0); // LeaderEpoch
-      w.int32Array(p.replicas).int32Array(p.isr).int32Array([]).tags();
-    });
-    w.int32(-2147483648); // TopicAuthorizedOperations: not asked for
-    w.tags();
+  return assembleMetadataResponse(cluster, answered.map(encodeMetadataTopic));
+}
+
+/** One topic of a Metadata v12 answer, or an unknown topic's error entry when given only its name. */
+export function encodeMetadataTopic(topic: FakeTopic | string): Buffer {
+  const w = new ProtocolWriter(true);
+  if (typeof topic === 'string') {
+    return w.int16(3).nullableString(topic).zeroUuid().bool(false).array([], () => undefined).int32(-2147483648).tags().toBuffer();
+  }
+  w.int16(0).nullableString(topic.name).zeroUuid().bool(false);
+  w.array(topic.partitions, (w, p) => {
+    w.int16(0).int32(p.partition).int32(p.leader).int32(0); // LeaderEpoch
+    w.int32Array(p.replicas).int32Array(p.isr).int32Array([]).tags();
   });
-  w.tags();
-  return w.toBuffer();
+  w.int32(-2147483648); // TopicAuthorizedOperations: not asked for
+  return w.tags().toBuffer();
+}
+
+/** A Metadata v12 answer around topics already encoded (encodeMetadataTopic), so a server re-encodes only those that changed. */
+export function assembleMetadataResponse(cluster: FakeClusterModel, topicChunks: readonly Buffer[]): Buffer {
+  const head = new ProtocolWriter(true);
+  head.int32(0); // ThrottleTimeMs
+  head.array(cluster.brokers, (w, b) => w.int32(b.nodeId).string(b.host).int32(b.port).nullableString(b.rack).tags());
+  head.nullableString(cluster.clusterId);
+  head.int32(cluster.controllerId);
+  head.uvarint(topicChunks.length + 1);
+  return Buffer.concat([head.toBuffer(), ...topicChunks, Buffer.from([0])]);
 }
 
 /** A config value the fake reports for a key, with its source, or null when it has none. */

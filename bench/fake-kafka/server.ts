@@ -5,7 +5,7 @@
  * Kafka and stores nothing. Run it in its own process so that its work does
  * not count against the client being measured:
  *
- *   node --import tsx bench/fake-kafka/server.ts --partitions 200000 [--brokers 6] [--partitions-per-topic 20] [--port 29092]
+ *   node --import tsx bench/fake-kafka/server.ts --partitions 200000 [--brokers 6] [--partitions-per-topic 20] [--port 29092] [--churn N]
  *
  * prints `ready HOST:PORT,...` (the bootstrap servers) once listening, and
  * stops on SIGTERM or when stdin closes.
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   ApiKey,
+  assembleMetadataResponse,
   decodeDescribeConfigsRequest,
   decodeMetadataRequest,
   decodeRequestHeader,
@@ -23,10 +24,12 @@ import {
   encodeDescribeQuorumResponse,
   encodeListPartitionReassignmentsResponse,
   encodeMetadataResponse,
+  encodeMetadataTopic,
   frameResponse,
   generateCluster,
   supported,
   type FakeClusterModel,
+  type FakePartition,
 } from './codec.js';
 
 /** Largest request accepted; a refresh's biggest (DescribeConfigs of 500 topics) is tens of KB. */
@@ -38,10 +41,36 @@ export class FakeKafkaCluster {
   private readonly topicNames: Set<string>;
   /** The answer to "all topics", encoded once: the cluster does not change. */
   private allTopicsMetadata: Buffer | null = null;
+  /** DescribeConfigs answers by request body: a refresh asks the same batches every time. */
+  private readonly configAnswers = new Map<string, Buffer>();
   requests = 0;
 
-  constructor(readonly cluster: FakeClusterModel) {
+  /** Every partition, with the index of its topic. */
+  private readonly partitions: Array<{ topic: number; partition: FakePartition }>;
+  /** Each topic's part of the all-topics Metadata answer; null when it must be encoded (again). */
+  private readonly topicChunks: Array<Buffer | null>;
+  private churnCursor = 0;
+
+  constructor(
+    readonly cluster: FakeClusterModel,
+    /** Partitions whose ISR flips (loses its last replica, or gets it back) before each all-topics Metadata answer. */
+    private readonly churn = 0,
+  ) {
     this.topicNames = new Set(cluster.topics.map((t) => t.name));
+    this.partitions = cluster.topics.flatMap((t, topic) => t.partitions.map((partition) => ({ topic, partition })));
+    this.topicChunks = cluster.topics.map(() => null);
+  }
+
+  /** Flips the ISR of the next `churn` partitions, round the cluster. */
+  private flipIsrs(): void {
+    for (let i = 0; i < this.churn && this.partitions.length > 0; i += 1) {
+      const entry = this.partitions[this.churnCursor % this.partitions.length];
+      this.churnCursor += 1;
+      if (!entry) continue;
+      const p = entry.partition;
+      p.isr = p.isr.length === p.replicas.length ? p.replicas.slice(0, -1) : [...p.replicas];
+      this.topicChunks[entry.topic] = null;
+    }
   }
 
   get bootstrapServers(): string[] {
@@ -49,6 +78,7 @@ export class FakeKafkaCluster {
   }
 
   async start(): Promise<void> {
+    this.allTopicsAnswer(); // encoded before listening: the first refresh must not wait for it
     for (const broker of this.cluster.brokers) {
       const server = createServer((socket) => this.serve(socket));
       await new Promise<void>((resolve, reject) => {
@@ -75,11 +105,21 @@ export class FakeKafkaCluster {
       case ApiKey.Metadata: {
         const topics = decodeMetadataRequest(header, body);
         if (topics !== null) return frameResponse(header, encodeMetadataResponse(this.cluster, topics));
-        this.allTopicsMetadata ??= encodeMetadataResponse(this.cluster, null);
-        return frameResponse(header, this.allTopicsMetadata);
+        if (this.churn > 0) {
+          this.flipIsrs();
+          this.allTopicsMetadata = null;
+        }
+        return frameResponse(header, this.allTopicsAnswer());
       }
-      case ApiKey.DescribeConfigs:
-        return frameResponse(header, encodeDescribeConfigsResponse(this.cluster, decodeDescribeConfigsRequest(header, body), this.topicNames));
+      case ApiKey.DescribeConfigs: {
+        const key = `${header.apiVersion} ${body.toString('latin1')}`;
+        let answer = this.configAnswers.get(key);
+        if (!answer) {
+          answer = encodeDescribeConfigsResponse(this.cluster, decodeDescribeConfigsRequest(header, body), this.topicNames);
+          if (this.configAnswers.size < 10_000) this.configAnswers.set(key, answer);
+        }
+        return frameResponse(header, answer);
+      }
       case ApiKey.ListPartitionReassignments:
         return frameResponse(header, encodeListPartitionReassignmentsResponse());
       case ApiKey.DescribeQuorum:
@@ -89,11 +129,28 @@ export class FakeKafkaCluster {
     }
   }
 
+  /** Drops every encoded answer, after a change to `cluster` made from outside. */
+  forget(): void {
+    this.allTopicsMetadata = null;
+    this.topicChunks.fill(null);
+    this.configAnswers.clear();
+  }
+
+  /** The all-topics Metadata answer, re-encoding only the topics that changed since the last one. */
+  private allTopicsAnswer(): Buffer {
+    this.allTopicsMetadata ??= assembleMetadataResponse(this.cluster, this.cluster.topics.map((topic, i) => {
+      const chunk = this.topicChunks[i] ?? encodeMetadataTopic(topic);
+      this.topicChunks[i] = chunk;
+      return chunk;
+    }));
+    return this.allTopicsMetadata;
+  }
+
   private serve(socket: Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       while (pending.length >= 4) {
@@ -130,6 +187,7 @@ async function main(): Promise<void> {
       'replication-factor': { type: 'string', default: '3' },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '29092' },
+      churn: { type: 'string', default: '0' },
     },
   });
   const cluster = generateCluster({
@@ -140,7 +198,9 @@ async function main(): Promise<void> {
     host: values.host,
     basePort: Number(values.port),
   });
-  const fake = new FakeKafkaCluster(cluster);
+  const churn = Number(values.churn);
+  if (!Number.isInteger(churn) || churn < 0) throw new Error(`--churn ${values.churn}: expected a whole number of partitions >= 0`);
+  const fake = new FakeKafkaCluster(cluster, churn);
   await fake.start();
   const stop = () => void fake.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);

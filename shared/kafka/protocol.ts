@@ -246,6 +246,11 @@ export class ProtocolReader {
     return fields;
   }
 
+  /** The bytes not read yet (a view, not a copy); the reader does not move. */
+  rest(): Buffer {
+    return this.buffer.subarray(this.offset);
+  }
+
   /** Skips a tagged-field section (flexible versions only). */
   skipTags(): void {
     if (!this.flexible) return;
