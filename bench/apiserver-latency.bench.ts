@@ -64,7 +64,8 @@ async function drive(namespace: string, until: number, evicting: (i: number) => 
       await call();
       into.push(performance.now() - started);
     } catch (error) {
-      if (timings.failures.length < 5) timings.failures.push(error instanceof Error ? error.message.slice(0, 200) : String(error));
+      // The apiserver's Status message ends with the cause (e.g. a webhook timeout): keep the end.
+      if (timings.failures.length < 5) timings.failures.push(error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(-240) : String(error));
       else timings.failures.push('');
     }
   };
