@@ -42,6 +42,14 @@ describe('parseConfig', () => {
     assert.equal(ok([], { KAFKAGUARD_KAFKA_VIEW_REFRESH_MS: '30000' }).kafkaViewRefreshMs, 30_000);
   });
 
+  it('bounds the background refresh to a share of one core, 25% unless set, 1-100', () => {
+    assert.equal(ok([]).kafkaViewRefreshCpuPercent, 25);
+    assert.equal(ok([], { KAFKAGUARD_KAFKA_VIEW_REFRESH_CPU_PERCENT: '10' }).kafkaViewRefreshCpuPercent, 10);
+    const result = parseConfig(['--kafka-view-refresh-cpu-percent', '0'], {});
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.errors.join('\n'), /--kafka-view-refresh-cpu-percent="0": expected a whole number of percent of one core from 1 to 100/);
+  });
+
   it('takes flags over environment over defaults', () => {
     const config = ok(['--port', '9443'], { KAFKAGUARD_PORT: '7443', KAFKAGUARD_DECISION_DEADLINE_MS: '1500' });
     assert.equal(config.listen.port, 9443);

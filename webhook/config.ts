@@ -28,6 +28,8 @@ export interface WebhookConfig {
   bodyLimitBytes: number;
   /** How often each policy's Kafka view (and its status) is refreshed in the background. */
   kafkaViewRefreshMs: number;
+  /** At most this share of one core (percent) goes to background refreshes of one policy's view; a costlier one delays the next. */
+  kafkaViewRefreshCpuPercent: number;
   /** Time budget for one admission decision; must stay under the webhook's timeoutSeconds. */
   decisionDeadlineMs: number;
   /** Where admitted-but-not-yet-happened disruptions are recorded, shared by webhook replicas. */
@@ -67,6 +69,14 @@ export type ConfigResult = { ok: true; config: WebhookConfig } | { ok: false; er
  * hundreds of thousands of partitions raise it (the policy status then follows
  * at that pace).
  *
+ * kafkaViewRefreshCpuPercent, 25: the bound on that refresh per replica. A
+ * background refresh that cost C ms of CPU is followed by the next one no
+ * sooner than C / 25% after it started (and never sooner than the interval),
+ * so a cluster too large for the interval is refreshed less often instead of
+ * taking a core. Measured (BENCHMARKS.md): a refresh of 200,000 partitions
+ * costs ~0.25 s of CPU when nothing changed and ~1 s when something did.
+ * Admissions are not delayed by it: each reads its own fresh view.
+ *
  * decisionDeadlineMs, 2000: the webhooks are registered with timeoutSeconds: 3
  * (the apiserver allows 1-30, default 10). The apiserver counts the whole call,
  * TLS and network included, so the decision keeps a second in reserve; when
@@ -86,6 +96,7 @@ const DEFAULTS = {
   tlsReloadPollMs: 10_000,
   bodyLimitBytes: 6 * 1024 * 1024,
   kafkaViewRefreshMs: 4_000,
+  kafkaViewRefreshCpuPercent: 25,
   decisionDeadlineMs: 2_000,
   ledgerNamespace: LEDGER_DEFAULTS.namespace,
   ledgerName: LEDGER_DEFAULTS.name,
@@ -113,6 +124,7 @@ const S = {
   tlsReloadPollMs: { flag: 'tls-reload-poll-ms', env: 'KAFKAGUARD_TLS_RELOAD_POLL_MS', help: `how often to check the certificate files, ms (default ${DEFAULTS.tlsReloadPollMs})` },
   bodyLimitBytes: { flag: 'body-limit-bytes', env: 'KAFKAGUARD_BODY_LIMIT_BYTES', help: `largest AdmissionReview accepted, bytes (default ${DEFAULTS.bodyLimitBytes})` },
   kafkaViewRefreshMs: { flag: 'kafka-view-refresh-ms', env: 'KAFKAGUARD_KAFKA_VIEW_REFRESH_MS', help: `background refresh of each policy's Kafka view and status, ms; raise it for very large clusters (default ${DEFAULTS.kafkaViewRefreshMs})` },
+  kafkaViewRefreshCpuPercent: { flag: 'kafka-view-refresh-cpu-percent', env: 'KAFKAGUARD_KAFKA_VIEW_REFRESH_CPU_PERCENT', help: `share of one core, percent, that background refreshes of one policy's Kafka view may use; a costlier refresh delays the next (default ${DEFAULTS.kafkaViewRefreshCpuPercent})` },
   decisionDeadlineMs: { flag: 'decision-deadline-ms', env: 'KAFKAGUARD_DECISION_DEADLINE_MS', help: `answer within this, ms; keep it below the registrations' timeoutSeconds (default ${DEFAULTS.decisionDeadlineMs})` },
   ledgerNamespace: { flag: 'ledger-namespace', env: 'KAFKAGUARD_LEDGER_NAMESPACE', help: `namespace of the disruption ledger ConfigMap (default $POD_NAMESPACE, else ${DEFAULTS.ledgerNamespace})` },
   ledgerName: { flag: 'ledger-name', env: 'KAFKAGUARD_LEDGER_NAME', help: `its name (default ${DEFAULTS.ledgerName})` },
@@ -182,6 +194,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   // 64 KiB is far below any real AdmissionReview of a StatefulSet; a smaller limit is a typo.
   const bodyLimitBytes = integer(S.bodyLimitBytes, DEFAULTS.bodyLimitBytes, 64 * 1024, 64 * 1024 * 1024, 'bytes');
   const kafkaViewRefreshMs = integer(S.kafkaViewRefreshMs, DEFAULTS.kafkaViewRefreshMs, 1_000, 3_600_000, 'milliseconds');
+  const kafkaViewRefreshCpuPercent = integer(S.kafkaViewRefreshCpuPercent, DEFAULTS.kafkaViewRefreshCpuPercent, 1, 100, 'percent of one core');
   const decisionDeadlineMs = integer(S.decisionDeadlineMs, DEFAULTS.decisionDeadlineMs, 100, MAX_DEADLINE_MS, 'milliseconds');
   const ledgerNamespace = text(S.ledgerNamespace, env['POD_NAMESPACE'] || DEFAULTS.ledgerNamespace, (v) =>
     DNS_LABEL.test(v) ? undefined : 'a namespace name must be a DNS label (lower-case alphanumerics and "-", at most 63)',
@@ -206,6 +219,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       tls: { certFile, keyFile, reloadPollMs },
       bodyLimitBytes,
       kafkaViewRefreshMs,
+      kafkaViewRefreshCpuPercent,
       decisionDeadlineMs,
       ledger: { namespace: ledgerNamespace, name: ledgerName, ttlMs: ledgerTtlSeconds * 1000 },
       maxPartitionsNamed,

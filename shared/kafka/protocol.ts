@@ -50,6 +50,12 @@ export class ProtocolWriter {
     return this;
   }
 
+  int64(value: bigint): this {
+    this.reserve(8);
+    this.length = this.buffer.writeBigInt64BE(value, this.length);
+    return this;
+  }
+
   bool(value: boolean): this {
     return this.int8(value ? 1 : 0);
   }
@@ -238,6 +244,11 @@ export class ProtocolReader {
       this.offset += size;
     }
     return fields;
+  }
+
+  /** The bytes not read yet (a view, not a copy); the reader does not move. */
+  rest(): Buffer {
+    return this.buffer.subarray(this.offset);
   }
 
   /** Skips a tagged-field section (flexible versions only). */

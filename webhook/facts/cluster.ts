@@ -45,7 +45,7 @@ export class ClusterFacts implements FactsSource, Effects {
   ) {
     const core = kc.makeApiClient(CoreV1Api);
     this.caches = new KubeCaches(kc, log);
-    this.kafka = new KafkaViews(core, metrics, log);
+    this.kafka = new KafkaViews(core, metrics, log, config.kafkaViewRefreshCpuPercent);
     this.ledger = new DisruptionLedger(core, config.ledger, (namespace) => this.caches.livePodUids(namespace));
     this.status = new PolicyStatusWriter(kc.makeApiClient(CustomObjectsApi), core, this.caches, this.ledger, log);
     this.apiEffects = new ApiEffects(core, log, instanceName);

@@ -8,7 +8,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { KafkaClientCache, resolveConnection, WEBHOOK_CLIENT_DEFAULTS, type KafkaAdmin } from '../../shared/kafka/client.js';
-import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
+import { ClusterViewReader, fetchClusterView } from '../../shared/kafka/cluster-view.js';
 import { fetchReplicaSizes, type ReplicaSizesResult } from '../../shared/kafka/replica-sizes.js';
 import { readFeatures } from '../../shared/kafka/features.js';
 import type { ClusterView } from '../../shared/kafka/types.js';
@@ -28,6 +28,17 @@ interface ViewEntry {
   connection: string;
 }
 
+/**
+ * When the next background refresh of a view may start, so that refreshes use
+ * at most `cpuPercent` of one core: one that started at `startedAt` and cost
+ * `cpuMs` of CPU is followed no sooner than cpuMs / (cpuPercent / 100) after
+ * its start. The refresh timer still sets the usual pace; this only holds back
+ * refreshes too costly for it. Pure, for tests.
+ */
+export function nextRefreshAllowedAt(startedAt: number, cpuMs: number, cpuPercent: number): number {
+  return startedAt + (Math.max(0, cpuMs) * 100) / cpuPercent;
+}
+
 /** What one background refresh read for a policy: its index, or why Kafka could not be read. */
 export type KafkaReading = PolicyStatusInput['kafka'];
 
@@ -35,12 +46,25 @@ export class KafkaViews {
   private readonly clients: KafkaClientCache;
   private readonly views = new Map<string, ViewEntry>();
   private readonly inflight = new Map<string, { startedAt: number; entry: Promise<ViewEntry> }>();
+  /**
+   * One reader per client: it keeps the last answers, so that a refresh that
+   * finds nothing changed reuses the view, and the index built from it.
+   * Topic configs are read fresh on every refresh (max age 0): an admission
+   * shares a refresh, and must not decide on a min.insync.replicas older than itself.
+   */
+  private readonly readers = new WeakMap<KafkaAdmin, ClusterViewReader>();
+  private readonly indexes = new WeakMap<ClusterView, ClusterIndex>();
+
+  /** By policy key: before this (epoch ms) no background refresh starts (nextRefreshAllowedAt). */
+  private readonly refreshAllowedAt = new Map<string, number>();
 
   constructor(
     /** Reads the Secrets a policy's TLS and SASL settings name. */
     private readonly core: CoreV1Api,
     metrics: WebhookMetrics,
     private readonly log: FastifyBaseLogger,
+    /** Share of one core background refreshes of one view may use (WebhookConfig.kafkaViewRefreshCpuPercent). */
+    private readonly refreshCpuPercent = 25,
   ) {
     this.clients = new KafkaClientCache({
       ...WEBHOOK_CLIENT_DEFAULTS,
@@ -84,7 +108,15 @@ export class KafkaViews {
       const key = policyKey(policy);
       if (seen.has(key) || policy.spec.mode === 'Off') continue;
       seen.add(key);
+      const startedAt = Date.now();
+      if (startedAt < (this.refreshAllowedAt.get(key) ?? 0)) continue;
+      // Process-wide CPU over the refresh: it counts whatever else ran meanwhile, so it errs on the side of refreshing less.
+      const cpuBefore = process.cpuUsage();
       this.refreshView(policy)
+        .finally(() => {
+          const cpu = process.cpuUsage(cpuBefore);
+          this.refreshAllowedAt.set(key, nextRefreshAllowedAt(startedAt, (cpu.user + cpu.system) / 1000, this.refreshCpuPercent));
+        })
         .then(
           (entry): KafkaReading => ({ ok: true, index: entry.index }),
           (error: unknown): KafkaReading => {
@@ -95,6 +127,7 @@ export class KafkaViews {
         .then((kafka) => refreshed(policy, kafka));
     }
     for (const key of this.views.keys()) if (!seen.has(key)) this.views.delete(key);
+    for (const key of this.refreshAllowedAt.keys()) if (!seen.has(key)) this.refreshAllowedAt.delete(key);
   }
 
   /** Closes the Kafka clients. */
@@ -114,8 +147,16 @@ export class KafkaViews {
     const startedAt = Date.now();
     const entry = (async () => {
       const client = await this.clientFor(policy);
-      const view = await fetchClusterView(client);
-      const fetched = { view, index: indexCluster(view), connection, startedAt };
+      let reader = this.readers.get(client);
+      if (!reader) {
+        reader = new ClusterViewReader(client, { topicConfigMaxAgeMs: 0 });
+        this.readers.set(client, reader);
+      }
+      const { view, sameAs } = await reader.read();
+      const previousIndex = sameAs ? this.indexes.get(sameAs) : undefined;
+      const index = previousIndex ? { ...previousIndex, view } : indexCluster(view);
+      if (!previousIndex) this.indexes.set(view, index);
+      const fetched = { view, index, connection, startedAt };
       // A slower, older fetch finishing last must not replace a newer view.
       const current = this.views.get(policyKey(policy));
       if (!current || current.connection !== connection || current.startedAt <= startedAt) this.views.set(policyKey(policy), fetched);
