@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:tls';
 import { describe, it } from 'node:test';
 import { CertificateManager, CONFIGURATION_KINDS, type CertificateStore, type ConfigurationKind, type GeneratedCertificatesSettings, type WebhookConfigurationLike } from './manager.js';
 import { ANNOTATIONS, MANAGED_VALUE, readState, type SecretLike } from './secret-state.js';
@@ -107,6 +110,32 @@ describe('CertificateManager', () => {
     const result = await new CertificateManager(staleStore, SETTINGS, quiet).pass();
     assert.equal(result.published, false);
     assert.deepEqual(new Set(api.caBundles()), new Set(['bmV3ZXI=']));
+  });
+
+  it('an HTTPS server serves the renewed certificate without a restart', async () => {
+    const api = new FakeApiserver();
+    const manager = new CertificateManager(api, { ...SETTINGS, hosts: ['127.0.0.1'] }, quiet);
+    const first = await manager.initial();
+    const server = createServer({ cert: first.cert, key: first.key }, (_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const servedFingerprint = () => new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => { resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? ''); socket.end(); });
+      socket.on('error', reject);
+    });
+    const watcher = manager.watch((m) => server.setSecureContext({ cert: m.cert, key: m.key }));
+    try {
+      assert.equal(await servedFingerprint(), new X509Certificate(first.cert).fingerprint256);
+      assert.equal(await watcher.reload(), false, 'nothing new');
+      api.secret = { ...api.secret, metadata: { ...api.secret.metadata, annotations: { ...api.secret.metadata?.annotations, [ANNOTATIONS.rotate]: 'serving' } } };
+      assert.equal(await watcher.reload(), true);
+      const renewed = api.state().serving?.cert ?? '';
+      assert.notEqual(renewed, first.cert);
+      assert.equal(await servedFingerprint(), new X509Certificate(renewed).fingerprint256);
+    } finally {
+      watcher.close();
+      server.close();
+    }
   });
 
   it('refuses a Secret it did not make, and explains a missing one', async () => {
