@@ -138,10 +138,11 @@ before(async () => {
 });
 
 after(async () => {
+  // Registrations first: the policies webhook fails closed in every namespace while they point at stopped replicas.
+  if (manifest) await kubectl(['delete', '-f', manifest, '--ignore-not-found', '--wait=false']);
   for (const replica of replicas) await stopProcess(replica, 10_000);
   relay?.close();
   for (const socket of relayed) socket.destroy();
-  if (manifest) await kubectl(['delete', '-f', manifest, '--ignore-not-found', '--wait=false']);
   await kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=false']);
 });
 
