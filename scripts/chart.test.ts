@@ -21,7 +21,7 @@ describe('the Helm chart', () => {
     assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  test('deploy/kafka-guard.yaml and deploy/cert-manager.yaml are the chart rendered (no drift)', async () => {
+  test('deploy/kafka-guard.yaml is the chart rendered (no drift)', async () => {
     for (const [name, expected] of Object.entries(await plainManifests())) {
       assert.equal(readFileSync(new URL(`../deploy/${name}`, import.meta.url), 'utf8'), expected, `deploy/${name} is stale: run ${RENDER_MANIFESTS_COMMAND}`);
     }
@@ -32,7 +32,6 @@ describe('the Helm chart', () => {
     const [mutating, validating] = webhookConfigurations({
       clientConfig: (path) => ({ service: { namespace: 'kafka-guard', name: 'kafka-guard', path, port: 443 } }),
       ownNamespace: 'kafka-guard',
-      annotations: { 'cert-manager.io/inject-ca-from': 'kafka-guard/kafka-guard-tls' },
     });
     assert.deepEqual(find(objects, 'MutatingWebhookConfiguration', 'kafka-guard'), mutating);
     assert.deepEqual(find(objects, 'ValidatingWebhookConfiguration', 'kafka-guard'), validating);
@@ -89,12 +88,51 @@ describe('the Helm chart', () => {
   });
 
   test('certificates: cert-manager injects the CA; self-managed carries the given caBundle', async () => {
-    const managed = renderedObjects(await renderChart());
+    const managed = renderedObjects(await renderChart(['certificates.mode=cert-manager']));
+    for (const o of managed.filter((m) => m.kind.endsWith('WebhookConfiguration'))) {
+      assert.deepEqual((o.metadata as { annotations?: unknown }).annotations, { 'cert-manager.io/inject-ca-from': 'kafka-guard/kafka-guard-tls' });
+    }
     assert.ok(find(managed, 'Certificate', 'kafka-guard-tls'));
     const selfManaged = renderedObjects(await renderChart(['certificates.mode=self-managed', 'certificates.caBundle=Q0FCVU5ETEU=']));
     assert.equal(find(selfManaged, 'Certificate', 'kafka-guard-tls'), undefined);
     for (const hook of hooks(selfManaged)) assert.equal(hook.clientConfig['caBundle'], 'Q0FCVU5ETEU=', hook.name);
     assert.ok(!selfManaged.some((o) => o.kind.endsWith('WebhookConfiguration') && (o.metadata as { annotations?: unknown }).annotations), 'no cert-manager annotation');
+  });
+
+  test('certificates auto: cert-manager where the cluster serves cert-manager.io/v1, else generated', async () => {
+    const withCertManager = renderedObjects(await helm(['template', 'kafka-guard', CHART_DIR, '--namespace', 'kafka-guard', '--api-versions', 'cert-manager.io/v1']));
+    assert.ok(find(withCertManager, 'Certificate', 'kafka-guard-tls'));
+    assert.equal(find(withCertManager, 'Role', 'kafka-guard-certificates'), undefined);
+    const without = renderedObjects(await renderChart());
+    assert.equal(find(without, 'Certificate', 'kafka-guard-tls'), undefined);
+    assert.ok(find(without, 'Role', 'kafka-guard-certificates'), 'auto without cert-manager is generated');
+  });
+
+  test('certificates generated: an empty Secret, no caBundle, the webhook told where; RBAC only by name, no create', async () => {
+    const objects = renderedObjects(await renderChart(['certificates.mode=generated', 'certificates.secretName=kg-certs', 'certificates.overlap=20m']));
+    const secret = find(objects, 'Secret', 'kg-certs', 'kafka-guard') as { data?: unknown; metadata: { annotations?: Record<string, string> } } | undefined;
+    assert.ok(secret);
+    assert.equal(secret.data, undefined, 'no data: an upgrade leaves what the webhook wrote');
+    assert.deepEqual(secret.metadata.annotations, { 'kafkaguard.io/certificates': 'generated' });
+    for (const hook of hooks(objects)) assert.equal(hook.clientConfig['caBundle'], undefined, hook.name);
+    const pod = (find(objects, 'Deployment', 'kafka-guard') as { spec: { template: { spec: { volumes?: unknown; containers: Array<{ args: string[]; volumeMounts?: unknown }> } } } } | undefined)?.spec.template.spec;
+    const args = pod?.containers[0]?.args ?? [];
+    for (const arg of ['--certificates=generated', '--certificates-secret=kg-certs', '--webhook-configuration-name=kafka-guard',
+      '--certificates-hosts=kafka-guard.kafka-guard.svc,kafka-guard.kafka-guard.svc.cluster.local', '--certificates-overlap=20m']) {
+      assert.ok(args.includes(arg), `${arg} in ${args.join(' ')}`);
+    }
+    assert.ok(!args.some((a) => a.startsWith('--tls-cert-file')));
+    assert.equal(pod?.volumes, undefined);
+    assert.deepEqual(rulesOf(find(objects, 'Role', 'kafka-guard-certificates', 'kafka-guard')),
+      [{ apiGroups: [''], resources: ['secrets'], resourceNames: ['kg-certs'], verbs: ['get', 'update'] }]);
+    assert.deepEqual(rulesOf(find(objects, 'ClusterRole', 'kafka-guard-certificates')), [{
+      apiGroups: ['admissionregistration.k8s.io'], resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'], resourceNames: ['kafka-guard'], verbs: ['get', 'update'],
+    }]);
+    for (const [kind, name] of [['RoleBinding', 'kafka-guard-certificates'], ['ClusterRoleBinding', 'kafka-guard-certificates']] as const) {
+      assert.deepEqual(find(objects, kind, name)?.['subjects'], [{ kind: 'ServiceAccount', name: 'kafka-guard', namespace: 'kafka-guard' }]);
+    }
+    const selfManaged = renderedObjects(await renderChart(['certificates.mode=self-managed', 'certificates.caBundle=Q0E=']));
+    assert.deepEqual(selfManaged.filter((o) => o.metadata.name === 'kafka-guard-certificates' || o.kind === 'Secret'), [], 'no certificate RBAC or Secret in other modes');
   });
 
   test('a webhook outside the cluster (webhookUrl): URL clientConfigs, no Deployment, Service or Certificate', async () => {
@@ -104,7 +142,7 @@ describe('the Helm chart', () => {
   });
 
   const refusals: Array<[string[], RegExp]> = [
-    [['certificates.mode=vault'], /certificates\.mode="vault": expected cert-manager or self-managed/],
+    [['certificates.mode=vault'], /certificates\.mode="vault": expected auto, cert-manager, generated or self-managed/],
     [['certificates.mode=self-managed'], /certificates\.caBundle .* is required with certificates\.mode=self-managed/],
     [['timeouts.pods=31'], /timeouts\.pods=31: the apiserver accepts timeoutSeconds from 1 to 30/],
     [['timeouts.pvcs=0'], /timeouts\.pvcs=0: the apiserver accepts timeoutSeconds from 1 to 30/],

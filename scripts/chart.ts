@@ -52,18 +52,17 @@ export function renderedObjects(text: string): Array<Record<string, unknown> & {
 export const PLAIN_MANIFEST_VALUES = ['namespace.create=true'];
 
 /**
- * The plain manifests, file name to content: kafka-guard.yaml (everything but
- * the certificate) and cert-manager.yaml (the Issuer and Certificate), as
- * helm renders them (comments included).
+ * The plain manifests, file name to content: kafka-guard.yaml, as helm
+ * renders it (comments included). The defaults' certificates mode, auto,
+ * renders as generated outside a cluster, so these manifests need no
+ * cert-manager: the webhook makes and rotates its own certificates.
  */
 export async function plainManifests(): Promise<Record<string, string>> {
   const rendered = await renderChart(PLAIN_MANIFEST_VALUES);
   const documents = rendered.split(/^---\n/m).map((d) => d.trim()).filter((d) => d !== '');
-  const isCertManager = (d: string) => /^apiVersion: cert-manager\.io\//m.test(d);
   const header = (what: string) => `# ${what}\n# Rendered from ${CHART_DIR} with its default values by: ${RENDER_MANIFESTS_COMMAND} (do not edit)\n`;
-  const file = (what: string, docs: string[]) => header(what) + docs.map((d) => `---\n${d}\n`).join('');
   return {
-    'kafka-guard.yaml': file('kafka-guard webhook: namespace, RBAC, Deployment, Service, PDB, webhook registrations, the plugin users\' ClusterRole', documents.filter((d) => !isCertManager(d))),
-    'cert-manager.yaml': file('kafka-guard webhook serving certificate (cert-manager)', documents.filter(isCertManager)),
+    'kafka-guard.yaml': header('kafka-guard webhook: namespace, RBAC, certificates Secret, Deployment, Service, PDB, webhook registrations, the plugin users\' ClusterRole')
+      + documents.map((d) => `---\n${d}\n`).join(''),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Writes deploy/kafka-guard.yaml and deploy/cert-manager.yaml from the chart.
+ * Writes deploy/kafka-guard.yaml from the chart.
  *   npm run render-manifests             regenerate
  *   npm run render-manifests -- --check  exit 1 when a file is out of date
  */

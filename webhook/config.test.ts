@@ -89,3 +89,39 @@ describe('parseConfig', () => {
     assert.equal(errors(['--port', 'x', '--log-level', 'loud']).length, 2);
   });
 });
+
+describe('certificates (mode generated)', () => {
+  it('defaults: files; generated names the Secret, the configurations and the Service hosts in its namespace', () => {
+    assert.equal(ok([]).tls.source, 'files');
+    const config = ok(['--certificates', 'generated'], { POD_NAMESPACE: 'guard' });
+    assert.equal(config.tls.source, 'generated');
+    assert.deepEqual(
+      { ...config.certificates },
+      {
+        namespace: 'guard', secretName: 'kafka-guard-tls', webhookConfigurationName: 'kafka-guard',
+        hosts: ['kafka-guard.guard.svc', 'kafka-guard.guard.svc.cluster.local'],
+        caValidityMs: 8760 * 3600_000, caRenewBeforeMs: 2160 * 3600_000, servingValidityMs: 2160 * 3600_000, servingRenewBeforeMs: 360 * 3600_000,
+        checkIntervalMs: 60_000, overlapMs: 600_000,
+      },
+    );
+  });
+
+  it('reads Go-style durations and host lists', () => {
+    const config = ok(['--certificates-hosts', '127.0.0.1, localhost', '--certificates-check-interval', '500ms', '--certificates-overlap', '1m30s']);
+    assert.deepEqual(config.certificates.hosts, ['127.0.0.1', 'localhost']);
+    assert.equal(config.certificates.checkIntervalMs, 500);
+    assert.equal(config.certificates.overlapMs, 90_000);
+  });
+
+  it('refuses what cannot work, naming the flag and the value', () => {
+    const table: Array<[string[], RegExp]> = [
+      [['--certificates', 'vault'], /--certificates="vault": expected files or generated/],
+      [['--serving-validity', '90d'], /--serving-validity="90d": expected a duration/],
+      [['--serving-renew-before', '2160h'], /--serving-renew-before .* must be shorter than --serving-validity/],
+      [['--certificates-overlap', '1m'], /--certificates-overlap \(60000 ms\) must be at least two --certificates-check-interval \(60000 ms\)/],
+      [['--certificates-hosts', 'a_b,10.0.0.1'], /--certificates-hosts="a_b,10.0.0.1": expected DNS names or IP addresses, comma-separated \(not one: a_b\)/],
+      [['--ca-renew-before', '10m'], /--ca-renew-before \(600000 ms\) must be longer than two --certificates-overlap/],
+    ];
+    for (const [argv, message] of table) assert.match(errors(argv).join('\n'), message, argv.join(' '));
+  });
+});

@@ -6,7 +6,9 @@
  * refused, so the pod's crash log says what to fix.
  */
 import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
 import { LEDGER_DEFAULTS } from '../shared/k8s/ledger.js';
+import type { GeneratedCertificatesSettings } from './certs/manager.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -23,7 +25,11 @@ export interface WebhookConfig {
     keyFile: string;
     /** Polling interval for certificate changes, in case fs.watch misses a Secret volume update. */
     reloadPollMs: number;
+    /** files: the two files above (cert-manager, a Secret you made); generated: the webhook makes and rotates its own (docs/install.md#certificates). */
+    source: 'files' | 'generated';
   };
+  /** Mode generated: where the certificates live and when they are renewed. */
+  certificates: GeneratedCertificatesSettings;
   /** Largest AdmissionReview body accepted; larger ones get HTTP 413. */
   bodyLimitBytes: number;
   /** How often each policy's Kafka view (and its status) is refreshed in the background. */
@@ -104,7 +110,27 @@ const DEFAULTS = {
   maxPartitionsNamed: 5,
   evacuationIntervalMs: 5_000,
   logLevel: 'info' as LogLevel,
+  certificates: 'files' as 'files' | 'generated',
+  certificatesSecret: 'kafka-guard-tls',
+  webhookConfigurationName: 'kafka-guard',
+  serviceName: 'kafka-guard',
+  caValidity: '8760h',
+  caRenewBefore: '2160h',
+  servingValidity: '2160h',
+  servingRenewBefore: '360h',
+  certificatesCheckInterval: '1m',
+  certificatesOverlap: '10m',
 };
+
+/*
+ * Mode generated, the numbers: a CA for a year, renewed (rotated with
+ * overlap) 90 days before it ends; serving certificates for 90 days, renewed
+ * 15 days before (cert-manager's defaults in the chart, so both modes renew
+ * alike). Every replica looks at the Secret each minute; old and new CA are
+ * both trusted for 10 minutes before the new one signs (every apiserver has
+ * the new bundle) and 10 minutes after (every replica serves the new
+ * certificate), which is why the overlap must be at least two looks.
+ */
 
 /** The apiserver refuses webhook timeoutSeconds above 30, so a longer deadline could never be met. */
 const MAX_DEADLINE_MS = 29_000;
@@ -135,6 +161,17 @@ const S = {
   kubeconfig: { flag: 'kubeconfig', env: 'KUBECONFIG', help: 'kubeconfig file, when not running in a cluster' },
   kubeContext: { flag: 'context', env: 'KAFKAGUARD_KUBE_CONTEXT', help: 'kubeconfig context (default its current one)' },
   inCluster: { flag: 'in-cluster', env: 'KAFKAGUARD_IN_CLUSTER', help: 'use the pod\'s service account (as the chart\'s Deployment does)' },
+  certificates: { flag: 'certificates', env: 'KAFKAGUARD_CERTIFICATES', help: `files (--tls-cert-file/--tls-key-file) or generated (the webhook makes a CA and serving certificate in a Secret, publishes the caBundle and renews both) (default ${DEFAULTS.certificates})` },
+  certificatesSecret: { flag: 'certificates-secret', env: 'KAFKAGUARD_CERTIFICATES_SECRET', help: `generated: the Secret the certificates live in (default ${DEFAULTS.certificatesSecret})` },
+  certificatesNamespace: { flag: 'certificates-namespace', env: 'KAFKAGUARD_CERTIFICATES_NAMESPACE', help: `generated: its namespace (default $POD_NAMESPACE, else ${LEDGER_DEFAULTS.namespace})` },
+  webhookConfigurationName: { flag: 'webhook-configuration-name', env: 'KAFKAGUARD_WEBHOOK_CONFIGURATION_NAME', help: `generated: the Mutating- and ValidatingWebhookConfiguration whose caBundle is written (default ${DEFAULTS.webhookConfigurationName})` },
+  certificatesHosts: { flag: 'certificates-hosts', env: 'KAFKAGUARD_CERTIFICATES_HOSTS', help: `generated: the serving certificate's DNS names and IP addresses, comma-separated (default ${DEFAULTS.serviceName}.NAMESPACE.svc,${DEFAULTS.serviceName}.NAMESPACE.svc.cluster.local)` },
+  caValidity: { flag: 'ca-validity', env: 'KAFKAGUARD_CA_VALIDITY', help: `generated: how long a CA is valid, e.g. 8760h (default ${DEFAULTS.caValidity})` },
+  caRenewBefore: { flag: 'ca-renew-before', env: 'KAFKAGUARD_CA_RENEW_BEFORE', help: `generated: rotate the CA this long before it ends (default ${DEFAULTS.caRenewBefore})` },
+  servingValidity: { flag: 'serving-validity', env: 'KAFKAGUARD_SERVING_VALIDITY', help: `generated: how long a serving certificate is valid (default ${DEFAULTS.servingValidity})` },
+  servingRenewBefore: { flag: 'serving-renew-before', env: 'KAFKAGUARD_SERVING_RENEW_BEFORE', help: `generated: renew it this long before it ends (default ${DEFAULTS.servingRenewBefore})` },
+  certificatesCheckInterval: { flag: 'certificates-check-interval', env: 'KAFKAGUARD_CERTIFICATES_CHECK_INTERVAL', help: `generated: how often each replica reads the Secret (default ${DEFAULTS.certificatesCheckInterval})` },
+  certificatesOverlap: { flag: 'certificates-overlap', env: 'KAFKAGUARD_CERTIFICATES_OVERLAP', help: `generated: old and new CA are both trusted this long before and again after the new one signs; at least two check intervals (default ${DEFAULTS.certificatesOverlap})` },
 } satisfies Record<string, Setting>;
 
 /** The flags, for --help and for tests. */
@@ -210,13 +247,16 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   ) as LogLevel;
 
   const kube = kubeAccess(flags, env, raw, errors);
+  const source = text(S.certificates, DEFAULTS.certificates, (v) => (v === 'files' || v === 'generated' ? undefined : 'expected files or generated')) as 'files' | 'generated';
+  const certificates = generatedCertificates(env, raw, errors);
 
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     config: {
       listen: { host, port },
-      tls: { certFile, keyFile, reloadPollMs },
+      tls: { certFile, keyFile, reloadPollMs, source },
+      certificates,
       bodyLimitBytes,
       kafkaViewRefreshMs,
       kafkaViewRefreshCpuPercent,
@@ -228,6 +268,71 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       kube,
     },
   };
+}
+
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+/** A Go-style duration as the chart's values write them ("2160h", "1m30s", "500ms") in milliseconds; null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (m === null || text.trim() === '') return null;
+  const [h, min, s, ms] = [m[1], m[2], m[3], m[4]].map((v) => Number(v ?? 0)) as [number, number, number, number];
+  return ((h * 60 + min) * 60 + s) * 1000 + ms;
+}
+
+function generatedCertificates(
+  env: Readonly<Record<string, string | undefined>>,
+  raw: (s: Setting) => { value: string; from: string } | undefined,
+  errors: string[],
+): GeneratedCertificatesSettings {
+  const duration = (s: Setting, fallback: string, minMs: number): number => {
+    const found = raw(s) ?? { value: fallback, from: `--${s.flag}` };
+    const ms = parseDuration(found.value);
+    if (ms === null || ms < minMs) {
+      errors.push(`${found.from}=${JSON.stringify(found.value)}: expected a duration of at least ${minMs} ms such as 2160h, 10m, 30s or 500ms`);
+      return parseDuration(fallback) ?? minMs;
+    }
+    return ms;
+  };
+  const name = (s: Setting, fallback: string, pattern: RegExp, what: string): string => {
+    const found = raw(s);
+    if (found === undefined) return fallback;
+    if (!pattern.test(found.value)) errors.push(`${found.from}=${JSON.stringify(found.value)}: ${what}`);
+    return found.value;
+  };
+  const namespace = name(S.certificatesNamespace, env['POD_NAMESPACE'] || LEDGER_DEFAULTS.namespace, DNS_LABEL, 'a namespace name must be a DNS label');
+  const secretName = name(S.certificatesSecret, DEFAULTS.certificatesSecret, DNS_SUBDOMAIN, 'a Secret name must be a DNS subdomain');
+  const webhookConfigurationName = name(S.webhookConfigurationName, DEFAULTS.webhookConfigurationName, DNS_SUBDOMAIN, 'a webhook configuration name must be a DNS subdomain');
+  const hostsFound = raw(S.certificatesHosts);
+  const hosts = hostsFound === undefined
+    ? [`${DEFAULTS.serviceName}.${namespace}.svc`, `${DEFAULTS.serviceName}.${namespace}.svc.cluster.local`]
+    : hostsFound.value.split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const badHosts = hosts.filter((h) => isIP(h) === 0 && !DNS_SUBDOMAIN.test(h));
+  if (hostsFound !== undefined && (hosts.length === 0 || badHosts.length > 0)) {
+    errors.push(`${hostsFound.from}=${JSON.stringify(hostsFound.value)}: expected DNS names or IP addresses, comma-separated${badHosts.length > 0 ? ` (not one: ${badHosts.join(', ')})` : ''}`);
+  }
+  const settings = {
+    namespace, secretName, webhookConfigurationName, hosts,
+    caValidityMs: duration(S.caValidity, DEFAULTS.caValidity, 1000),
+    caRenewBeforeMs: duration(S.caRenewBefore, DEFAULTS.caRenewBefore, 1000),
+    servingValidityMs: duration(S.servingValidity, DEFAULTS.servingValidity, 1000),
+    servingRenewBeforeMs: duration(S.servingRenewBefore, DEFAULTS.servingRenewBefore, 1000),
+    checkIntervalMs: duration(S.certificatesCheckInterval, DEFAULTS.certificatesCheckInterval, 100),
+    overlapMs: duration(S.certificatesOverlap, DEFAULTS.certificatesOverlap, 200),
+  };
+  if (settings.servingRenewBeforeMs >= settings.servingValidityMs) {
+    errors.push(`--serving-renew-before (${settings.servingRenewBeforeMs} ms) must be shorter than --serving-validity (${settings.servingValidityMs} ms), or every certificate is renewed at once`);
+  }
+  if (settings.caRenewBeforeMs >= settings.caValidityMs) {
+    errors.push(`--ca-renew-before (${settings.caRenewBeforeMs} ms) must be shorter than --ca-validity (${settings.caValidityMs} ms)`);
+  }
+  if (settings.overlapMs < 2 * settings.checkIntervalMs) {
+    errors.push(`--certificates-overlap (${settings.overlapMs} ms) must be at least two --certificates-check-interval (${settings.checkIntervalMs} ms): every replica must see the new CA before the old one leaves`);
+  }
+  if (settings.caRenewBeforeMs <= 2 * settings.overlapMs) {
+    errors.push(`--ca-renew-before (${settings.caRenewBeforeMs} ms) must be longer than two --certificates-overlap (${settings.overlapMs} ms): a CA rotation must finish before the old CA ends`);
+  }
+  return settings;
 }
 
 function kubeAccess(

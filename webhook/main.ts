@@ -9,6 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { ClusterFacts } from './facts/cluster.js';
 import { EvacuationController } from './evacuation/controller.js';
+import { CertificateManager, kubeCertificateStore } from './certs/manager.js';
 import { runWebhook, type DepsFactory } from './server.js';
 import type { WebhookConfig } from './config.js';
 
@@ -40,7 +41,11 @@ const createDeps: DepsFactory = async (config, metrics) => {
     recordEvent: (object, type, reason, message) => facts.recordEvent(object, type, reason, message),
   });
   evacuation?.start();
+  const certificates = config.tls.source === 'generated'
+    ? new CertificateManager(kubeCertificateStore(kc, config.certificates), config.certificates, pino({ level: config.logLevel, name: 'certificates' }))
+    : undefined;
   return {
+    certificates,
     facts,
     effects: facts,
     readiness: () => facts.readiness(),

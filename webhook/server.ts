@@ -9,6 +9,7 @@ import * as https from 'node:https';
 import { buildApp, type AppDeps, type WebhookApp } from './app.js';
 import { configUsage, helpText, parseConfig, type WebhookConfig } from './config.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
+import type { EngineLogger } from './rules/engine.js';
 import { describeCertificate, loadTlsMaterial, watchCertificate, type CertificateWatcher, type TlsMaterial } from './tls.js';
 
 export type ServerDeps = Omit<AppDeps, 'serverFactory'>;
@@ -22,8 +23,21 @@ export interface RunningWebhook {
   close(): Promise<void>;
 }
 
-/** Builds the app on an HTTPS server with `material` and listens on the configured address. */
-export async function startServer(config: WebhookConfig, deps: ServerDeps, material: TlsMaterial): Promise<RunningWebhook> {
+/** Delivers serving pairs after the first: the certificate files watched, or the generated-certificates loop. */
+export type WatchCertificates = (current: TlsMaterial, apply: (material: TlsMaterial) => void, log: EngineLogger) => CertificateWatcher;
+
+/** The certificate files of `config`, watched for a renewed pair. */
+export function watchFiles(config: WebhookConfig): WatchCertificates {
+  return (current, apply, log) => watchCertificate({
+    certFile: config.tls.certFile, keyFile: config.tls.keyFile, pollMs: config.tls.reloadPollMs, current, apply, log,
+  });
+}
+
+/**
+ * Builds the app on an HTTPS server with `material` and listens on the
+ * configured address; later pairs come from `watch` (default: the files).
+ */
+export async function startServer(config: WebhookConfig, deps: ServerDeps, material: TlsMaterial, watch: WatchCertificates = watchFiles(config)): Promise<RunningWebhook> {
   const created: { server: https.Server | null } = { server: null };
   const app = buildApp(config, {
     ...deps,
@@ -38,14 +52,7 @@ export async function startServer(config: WebhookConfig, deps: ServerDeps, mater
   // fastify's own address string says http:// for a server it did not create itself.
   const bound = httpsServer.address();
   const address = bound !== null && typeof bound === 'object' ? `https://${bound.address}:${bound.port}` : `https://${config.listen.host}:${config.listen.port}`;
-  const certificates = watchCertificate({
-    certFile: config.tls.certFile,
-    keyFile: config.tls.keyFile,
-    pollMs: config.tls.reloadPollMs,
-    current: material,
-    apply: (next) => httpsServer.setSecureContext({ cert: next.cert, key: next.key, minVersion: 'TLSv1.2' }),
-    log: app.log,
-  });
+  const certificates = watch(material, (next) => httpsServer.setSecureContext({ cert: next.cert, key: next.key, minVersion: 'TLSv1.2' }), app.log);
   app.log.info({ address, certificate: describeCertificate(material.cert) }, 'kafka-guard webhook listening');
   return {
     app,
@@ -62,7 +69,13 @@ export async function startServer(config: WebhookConfig, deps: ServerDeps, mater
 export type DepsFactory = (
   config: WebhookConfig,
   metrics: WebhookMetrics,
-) => Promise<Omit<ServerDeps, 'metrics' | 'logger'> & { close?(): Promise<void> }>;
+) => Promise<Omit<ServerDeps, 'metrics' | 'logger'> & { close?(): Promise<void>; certificates?: GeneratedCertificates }>;
+
+/** Certificates mode generated (webhook/certs/manager.ts): the first pair, then later ones. */
+export interface GeneratedCertificates {
+  initial(): Promise<TlsMaterial>;
+  watch(apply: (material: TlsMaterial) => void): CertificateWatcher;
+}
 
 /**
  * The process entry: parse the configuration once (exit 2 with the problems
@@ -86,17 +99,35 @@ export async function runWebhook(
     return;
   }
   const config = parsed.config;
-  let material: TlsMaterial;
-  try {
-    material = loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
-  } catch (error) {
+  const fail = (error: unknown): void => {
     process.stderr.write(`kafka-guard webhook: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
-    return;
+  };
+  let material: TlsMaterial | null = null;
+  if (config.tls.source === 'files') {
+    try {
+      material = loadTlsMaterial(config.tls.certFile, config.tls.keyFile);
+    } catch (error) {
+      fail(error);
+      return;
+    }
   }
   const metrics = createMetrics({ processMetrics: true });
-  const { close: closeDeps, ...deps } = await createDeps(config, metrics);
-  const running = await startServer(config, { ...deps, metrics }, material);
+  const { close: closeDeps, certificates: generated, ...deps } = await createDeps(config, metrics);
+  let watch = watchFiles(config);
+  if (config.tls.source === 'generated') {
+    try {
+      if (generated === undefined) throw new Error('--certificates=generated, but this build provides no certificate manager');
+      material = await generated.initial();
+    } catch (error) {
+      fail(error);
+      await closeDeps?.();
+      return;
+    }
+    watch = (_current, apply) => generated.watch(apply);
+  }
+  if (material === null) throw new Error('no serving certificate was loaded');
+  const running = await startServer(config, { ...deps, metrics }, material, watch);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

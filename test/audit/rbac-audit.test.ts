@@ -41,8 +41,8 @@ rules:
 `;
 const sa = { namespace: 'guard-system', name: 'guard' };
 const user = 'system:serviceaccount:guard-system:guard';
-const line = (verb: string, resource: string, namespace?: string, code = 200, username = user, subresource?: string) =>
-  JSON.stringify({ user: { username }, verb, requestURI: '/x', responseStatus: { code }, objectRef: { resource, namespace, apiGroup: '', subresource } });
+const line = (verb: string, resource: string, namespace?: string, code = 200, username = user, subresource?: string, name?: string) =>
+  JSON.stringify({ user: { username }, verb, requestURI: '/x', responseStatus: { code }, objectRef: { resource, namespace, apiGroup: '', subresource, name } });
 
 describe('RBAC against the audit log', () => {
   test('grants: per verb, scoped by binding, with their comments; roles bound to others left out', () => {
@@ -75,6 +75,15 @@ describe('RBAC against the audit log', () => {
       assert.equal(unusedUnexplained(requests, grants).length, c.unused);
     });
   }
+
+  test('a rule with resourceNames covers those objects only', () => {
+    const named = chart.replace('  - {apiGroups: [""], resources: [secrets], verbs: [get]}', '  - {apiGroups: [""], resources: [secrets], resourceNames: [tls], verbs: [get]}');
+    const grants = grantsOf(named, sa);
+    const check = (name?: string) => ungranted(requestsBy([line('get', 'secrets', 'kafka', 200, user, undefined, name)], user).requests, grants);
+    assert.deepEqual(check('tls'), []);
+    assert.deepEqual(check('other'), ['get core/secrets other in kafka: not granted by the chart']);
+    assert.deepEqual(check(), ['get core/secrets in kafka: not granted by the chart']);
+  });
 
   test('non-resource requests (discovery) are kept apart', () => {
     const { requests, nonResource } = requestsBy([JSON.stringify({ user: { username: user }, verb: 'get', requestURI: '/apis', responseStatus: { code: 200 } })], user);

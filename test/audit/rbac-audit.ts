@@ -17,6 +17,8 @@ export interface Grant {
   /** `pods`, `kafkaguardpolicies/status`. */
   resource: string;
   verb: string;
+  /** null: any object; else only these names (RBAC resourceNames). */
+  resourceNames: string[] | null;
   /** The comment lines above the rule. */
   comment: string;
 }
@@ -27,6 +29,8 @@ export interface AuditedRequest {
   resource: string;
   /** null: a cluster-scoped resource. */
   namespace: string | null;
+  /** The object's name; null for list, watch and create without one. */
+  name: string | null;
   code: number;
 }
 
@@ -34,9 +38,11 @@ type Subject = { kind: string; name: string; namespace?: string };
 type Binding = { kind: string; metadata: { namespace?: string }; roleRef: { kind: string; name: string }; subjects?: Subject[] };
 type RoleDoc = { kind: string; metadata: { name: string; namespace?: string } };
 
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+
 /** Each rule of each Role/ClusterRole in `text`, with the comment lines just above it. */
-function rulesWithComments(documentText: string): Array<{ rule: { apiGroups: string[]; resources: string[]; verbs: string[] }; comment: string }> {
-  const out: Array<{ rule: { apiGroups: string[]; resources: string[]; verbs: string[] }; comment: string }> = [];
+function rulesWithComments(documentText: string): Array<{ rule: Rule; comment: string }> {
+  const out: Array<{ rule: Rule; comment: string }> = [];
   let comments: string[] = [];
   let inRules = false;
   for (const line of documentText.split('\n')) {
@@ -46,7 +52,7 @@ function rulesWithComments(documentText: string): Array<{ rule: { apiGroups: str
     if (comment) { comments.push(comment[1] ?? ''); continue; }
     const item = /^\s*-\s(\{.*\})\s*$/.exec(line);
     if (item?.[1]) {
-      out.push({ rule: parse(item[1]) as { apiGroups: string[]; resources: string[]; verbs: string[] }, comment: comments.join('\n') });
+      out.push({ rule: parse(item[1]) as Rule, comment: comments.join('\n') });
       comments = [];
       continue;
     }
@@ -74,7 +80,7 @@ function roleGrants(parsed: Parsed, roleRef: { kind: string; name: string }, sco
   const grants: Grant[] = [];
   for (const { rule, comment } of rules) {
     for (const apiGroup of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) {
-      grants.push({ role: name, namespace: scope, apiGroup, resource, verb, comment });
+      grants.push({ role: name, namespace: scope, apiGroup, resource, verb, resourceNames: rule.resourceNames ?? null, comment });
     }
   }
   return grants;
@@ -102,7 +108,7 @@ export function requestsBy(lines: Iterable<string>, username: string): { request
     if (line.trim() === '') continue;
     const event = JSON.parse(line) as {
       user?: { username?: string }; verb?: string; requestURI?: string; responseStatus?: { code?: number };
-      objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string };
+      objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
     };
     if (event.user?.username !== username) continue;
     const code = event.responseStatus?.code ?? 0;
@@ -110,18 +116,19 @@ export function requestsBy(lines: Iterable<string>, username: string): { request
     if (!ref?.resource) { nonResource.push({ uri: event.requestURI ?? '', code }); continue; }
     requests.push({
       verb: event.verb ?? '', apiGroup: ref.apiGroup ?? '', resource: ref.subresource ? `${ref.resource}/${ref.subresource}` : ref.resource,
-      namespace: ref.namespace ?? null, code,
+      namespace: ref.namespace ?? null, name: ref.name ?? null, code,
     });
   }
   return { requests, nonResource };
 }
 
 const covers = (g: Grant, r: AuditedRequest) =>
-  g.verb === r.verb && g.apiGroup === r.apiGroup && g.resource === r.resource && (g.namespace === null || g.namespace === r.namespace);
+  g.verb === r.verb && g.apiGroup === r.apiGroup && g.resource === r.resource && (g.namespace === null || g.namespace === r.namespace)
+  && (g.resourceNames === null || (r.name !== null && g.resourceNames.includes(r.name)));
 
 /** `verb group/resource in namespace`, for messages. */
 export function describeRequest(r: AuditedRequest): string {
-  return `${r.verb} ${r.apiGroup || 'core'}/${r.resource} ${r.namespace === null ? '(cluster-wide)' : `in ${r.namespace}`}`;
+  return `${r.verb} ${r.apiGroup || 'core'}/${r.resource}${r.name === null ? '' : ` ${r.name}`} ${r.namespace === null ? '(cluster-wide)' : `in ${r.namespace}`}`;
 }
 
 /** Requests no grant covers, and requests the apiserver refused (403), each once. */
@@ -138,5 +145,5 @@ export function ungranted(requests: readonly AuditedRequest[], grants: readonly 
 export function unusedUnexplained(requests: readonly AuditedRequest[], grants: readonly Grant[]): string[] {
   return grants
     .filter((g) => !requests.some((r) => covers(g, r)) && !g.comment.includes(UNUSED_MARKER))
-    .map((g) => `${g.role}: ${g.verb} ${g.apiGroup || 'core'}/${g.resource} was never used; drop it, or say why it stays with a comment "# ${UNUSED_MARKER} …" above the rule`);
+    .map((g) => `${g.role}: ${g.verb} ${g.apiGroup || 'core'}/${g.resource}${g.resourceNames ? ` ${g.resourceNames.join(',')}` : ''} was never used; drop it, or say why it stays with a comment "# ${UNUSED_MARKER} …" above the rule`);
 }

@@ -16,6 +16,7 @@ import { loadSandboxConfig } from '../sandbox/config.js';
 import { auditLogPath } from '../sandbox/control-plane.js';
 import { OPERATOR_ROLE, OPERATOR_USER } from '../sandbox/operator.js';
 import { sandboxChartValues, WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_ACCOUNT } from '../sandbox/webhook.js';
+import { certificatesRbacText } from './certs-chart.js';
 
 const SERVICE_ACCOUNT = { namespace: WEBHOOK_NAMESPACE, name: WEBHOOK_SERVICE_ACCOUNT };
 const USERNAME = `system:serviceaccount:${WEBHOOK_NAMESPACE}:${WEBHOOK_SERVICE_ACCOUNT}`;
@@ -32,7 +33,8 @@ const sandboxChart = () => renderChart(sandboxChartValues('https://127.0.0.1:1',
 
 async function observed() {
   const { requests, nonResource } = requestsBy(auditLines(), USERNAME);
-  const grants = grantsOf(await sandboxChart(), SERVICE_ACCOUNT);
+  // webhook-certs.e2e.test.ts adds the RBAC of certificates mode generated, as that mode renders it.
+  const grants = [...grantsOf(await sandboxChart(), SERVICE_ACCOUNT), ...grantsOf(await certificatesRbacText(), SERVICE_ACCOUNT)];
   return { requests, nonResource, grants };
 }
 

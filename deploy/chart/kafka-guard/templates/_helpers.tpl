@@ -11,6 +11,13 @@ app.kubernetes.io/component: webhook
   namespace: {{ .Release.Namespace }}
 {{- end }}
 
+{{/* The certificates mode in force: auto resolved to cert-manager when the cluster serves it, else generated. */}}
+{{- define "kafka-guard.certificatesMode" -}}
+{{- if eq .Values.certificates.mode "auto" }}
+{{- if .Capabilities.APIVersions.Has "cert-manager.io/v1" }}cert-manager{{ else }}generated{{ end }}
+{{- else }}{{ .Values.certificates.mode }}{{ end }}
+{{- end }}
+
 {{/* A webhook's clientConfig for one path (/validate, /mutate). */}}
 {{- define "kafka-guard.clientConfig" -}}
 {{- if .root.Values.webhookUrl }}
@@ -41,8 +48,8 @@ matchExpressions:
 
 {{/* Fails the render on values that cannot work, naming the value and the fix. */}}
 {{- define "kafka-guard.validate" -}}
-{{- if not (has .Values.certificates.mode (list "cert-manager" "self-managed")) }}
-{{- fail (printf "certificates.mode=%q: expected cert-manager or self-managed" .Values.certificates.mode) }}
+{{- if not (has .Values.certificates.mode (list "auto" "cert-manager" "generated" "self-managed")) }}
+{{- fail (printf "certificates.mode=%q: expected auto, cert-manager, generated or self-managed" .Values.certificates.mode) }}
 {{- end }}
 {{- range $name, $seconds := .Values.timeouts }}
 {{- if or (lt (int $seconds) 1) (gt (int $seconds) 30) }}
