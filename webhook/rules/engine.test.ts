@@ -96,6 +96,7 @@ describe('classify', () => {
       'statefulset-volume-templates',
       'statefulset-retention-policy',
       'statefulset-kafka-version',
+      'statefulset-broker-identity',
     ]);
   });
 });
