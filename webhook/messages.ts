@@ -121,7 +121,7 @@ export function brokerIdentitySummary(namespace: string, sts: string): string {
 }
 
 export function brokerIdentityReason(change: { setting: string; envName: string; before: string | null; after: string | null }): DenialReasonFields {
-  const shown = (v: string | null) => (v === null ? 'unset' : JSON.stringify(v));
+  const shown = (v: string | null) => v ?? 'unset';
   const effect = change.setting.includes('dir')
     ? 'each broker would start on an empty directory, its replicas rebuilt from the others or lost where it held the only copy'
     : "a broker whose id or role no longer matches its data directory's meta.properties does not start";

@@ -23,14 +23,14 @@ describe('identityChanges', () => {
   const table: Array<[string, Env, Env, Array<[string, string | null, string | null]>, ('apache' | 'bitnami' | 'none')?]> = [
     ['nothing changes', [{ name: 'KAFKA_NODE_ID', value: '0' }], [{ name: 'KAFKA_NODE_ID', value: '0' }], []],
     ['other settings change', [{ name: 'KAFKA_NUM_IO_THREADS', value: '8' }], [{ name: 'KAFKA_NUM_IO_THREADS', value: '16' }], []],
-    ['node.id added (every broker would get the same id)', [], [{ name: 'KAFKA_NODE_ID', value: '7' }], [['node.id', null, '7']]],
-    ['node.id removed', [{ name: 'KAFKA_NODE_ID', value: '7' }], [], [['node.id', '7', null]]],
-    ['log.dirs moved', [{ name: 'KAFKA_LOG_DIRS', value: '/var/lib/kafka/data' }], [{ name: 'KAFKA_LOG_DIRS', value: '/data' }], [['log.dirs', '/var/lib/kafka/data', '/data']]],
-    ['process.roles and metadata.log.dir at once', [{ name: 'KAFKA_PROCESS_ROLES', value: 'broker' }], [{ name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' }, { name: 'KAFKA_METADATA_LOG_DIR', value: '/m' }], [['process.roles', 'broker', 'broker,controller'], ['metadata.log.dir', null, '/m']]],
-    ['a valueFrom source changed', [{ name: 'KAFKA_BROKER_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.labels[\'id\']' } } }], [{ name: 'KAFKA_BROKER_ID', value: '1' }], [['broker.id', '{"fieldRef":{"fieldPath":"metadata.labels[\'id\']"}}', '1']]],
-    ['Bitnami names under the bitnami convention', [{ name: 'KAFKA_CFG_NODE_ID', value: '1' }], [{ name: 'KAFKA_CFG_NODE_ID', value: '2' }], [['node.id', '1', '2']], 'bitnami'],
+    ['node.id added (every broker would get the same id)', [], [{ name: 'KAFKA_NODE_ID', value: '7' }], [['node.id', null, '"7"']]],
+    ['node.id removed', [{ name: 'KAFKA_NODE_ID', value: '7' }], [], [['node.id', '"7"', null]]],
+    ['log.dirs moved', [{ name: 'KAFKA_LOG_DIRS', value: '/var/lib/kafka/data' }], [{ name: 'KAFKA_LOG_DIRS', value: '/data' }], [['log.dirs', '"/var/lib/kafka/data"', '"/data"']]],
+    ['process.roles and metadata.log.dir at once', [{ name: 'KAFKA_PROCESS_ROLES', value: 'broker' }], [{ name: 'KAFKA_PROCESS_ROLES', value: 'broker,controller' }, { name: 'KAFKA_METADATA_LOG_DIR', value: '/m' }], [['process.roles', '"broker"', '"broker,controller"'], ['metadata.log.dir', null, '"/m"']]],
+    ['a valueFrom source changed', [{ name: 'KAFKA_BROKER_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.labels[\'id\']' } } }], [{ name: 'KAFKA_BROKER_ID', value: '1' }], [['broker.id', 'valueFrom {"fieldRef":{"fieldPath":"metadata.labels[\'id\']"}}', '"1"']]],
+    ['Bitnami names under the bitnami convention', [{ name: 'KAFKA_CFG_NODE_ID', value: '1' }], [{ name: 'KAFKA_CFG_NODE_ID', value: '2' }], [['node.id', '"1"', '"2"']], 'bitnami'],
     ['an apache name is not a setting under the bitnami convention', [], [{ name: 'KAFKA_NODE_ID', value: '2' }], [], 'bitnami'],
-    ['either image\'s names with no convention declared', [], [{ name: 'KAFKA_CFG_LOG_DIRS', value: '/x' }], [['log.dirs', null, '/x']], 'none'],
+    ['either image\'s names with no convention declared', [], [{ name: 'KAFKA_CFG_LOG_DIRS', value: '/x' }], [['log.dirs', null, '"/x"']], 'none'],
   ];
   for (const [name, before, after, want, convention] of table) {
     it(name, () => assert.deepEqual(changed(before, after, convention), want));

@@ -29,7 +29,7 @@ export const IDENTITY_SETTINGS: readonly string[] = ['node.id', 'broker.id', 'pr
 export interface IdentityChange {
   setting: string;
   envName: string;
-  /** The value before and after; null when the variable is absent. `valueFrom` sources are shown as JSON. */
+  /** The value before and after, as shown: `"7"` for a literal, `valueFrom {...}` for a source; null when the variable is absent. */
   before: string | null;
   after: string | null;
 }
@@ -59,7 +59,7 @@ export function identityEnv(template: TemplateLike, containerName: string | unde
     for (const c of conventions) {
       const setting = settingOfEnvName(c, variable.name);
       if (setting === null || !IDENTITY_SETTINGS.includes(setting)) continue;
-      found.set(setting, { envName: variable.name, value: variable.valueFrom !== undefined ? JSON.stringify(variable.valueFrom) : String(variable.value ?? '') });
+      found.set(setting, { envName: variable.name, value: variable.valueFrom !== undefined ? `valueFrom ${JSON.stringify(variable.valueFrom)}` : JSON.stringify(String(variable.value ?? '')) });
     }
   }
   return found;
