@@ -251,15 +251,20 @@ export function superviseInformer(
   state: { synced: boolean },
   opts: { closed: () => boolean; onListError?: (error: unknown) => void; onWatchError?: (error: unknown) => void; retryMs?: number; restartMs?: number },
 ): void {
+  // client-node's start() resolves even when the watch it opens fails at once (the error is
+  // emitted first): a start counts only if no error came after it began.
+  let errors = 0;
   const start = () => {
     if (opts.closed()) return;
-    informer.start().then(() => { if (!opts.closed()) state.synced = true; }, (error: unknown) => {
+    const errorsBefore = errors;
+    informer.start().then(() => { if (!opts.closed() && errors === errorsBefore) state.synced = true; }, (error: unknown) => {
       opts.onListError?.(error);
       setTimeout(start, opts.retryMs ?? 2000).unref();
     });
   };
   informer.on('error', (error: unknown) => {
     if (opts.closed()) return;
+    errors += 1;
     state.synced = false;
     opts.onWatchError?.(error);
     setTimeout(start, opts.restartMs ?? 1000).unref();
