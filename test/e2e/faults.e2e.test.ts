@@ -117,6 +117,12 @@ async function apiserverReady(): Promise<boolean> {
 
 // ------------------------------------------------------------------ small helpers
 
+/** Deletes the topics made so far (each test's t.after: an RF 1 topic would block the next test's disruption). */
+async function dropTopics(): Promise<void> {
+  const names = topics.splice(0);
+  if (names.length > 0) await admin.deleteTopics({ topics: names }).catch(() => undefined);
+}
+
 function topicName(prefix: string): string {
   const name = uniqueName(prefix);
   topics.push(name);
@@ -178,6 +184,7 @@ test('fault: etcd paused (SIGSTOP 5 s) while two evictions that together break m
   const etcd = recordedPid('etcd');
   let paused = false;
   t.after(async () => {
+    await dropTopics();
     if (paused) process.kill(etcd, 'SIGCONT');
     await setPdbMaxUnavailable(1);
     await waitForHealthyCluster(admin);
@@ -228,6 +235,7 @@ test('fault: kube-apiserver killed and started again while the webhook serves: /
   const pid = recordedPid('kube-apiserver');
   const argv = commandLine(pid);
   t.after(async () => {
+    await dropTopics();
     if (!livePids(paths.pidFile).some((p) => p.name === 'kube-apiserver')) respawn('kube-apiserver', argv, join(paths.logs, 'kube-apiserver.log'));
     await eventually('kube-apiserver ready', apiserverReady, 120_000, 500);
     await setPolicyMode('Enforce');
@@ -286,6 +294,7 @@ test('fault: webhook killed and restarted in the middle of kubectl drain: no bro
   const argv = commandLine(pid);
   let drain: ChildProcess | null = null;
   t.after(async () => {
+    await dropTopics();
     drain?.kill('SIGKILL');
     await ensureWebhook(argv);
     await uncordonAll();
@@ -342,6 +351,7 @@ test('fault: plugin SIGKILLed during a move and rerun: the in-flight reassignmen
   await applyTestPolicy();
   const big = topicName('fault-move');
   t.after(async () => {
+    await dropTopics();
     await runPlugin(['throttles', '--clear', '--yes']);
     await deleteTestPolicy();
     await uncordonAll();
@@ -378,6 +388,7 @@ test('fault: plugin SIGKILLed during restart and rerun: the rerun finishes, ever
   await applyTestPolicy();
   const topic = topicName('fault-restart');
   t.after(async () => {
+    await dropTopics();
     await deleteTestPolicy();
     await waitForHealthyCluster(admin);
   });
@@ -412,9 +423,9 @@ test('fault: broker SIGKILLed in the middle of a drain: the drain completes or e
   await applyTestPolicy();
   const big = topicName('fault-drain');
   t.after(async () => {
+    await dropTopics();
     await runPlugin(['throttles', '--clear', '--yes']);
     const replicas = Number((await kubectl(['get', 'statefulset', 'kafka', '-n', NAMESPACE, '-o', 'jsonpath={.spec.replicas}'])).stdout);
-    await admin.deleteTopics({ topics: [big] }).catch(() => undefined);
     if (replicas !== 3) await runPlugin(['scale', 'kafka', '--replicas', '3', '--delete-volumes', '--yes']);
     await deleteTestPolicy();
     await waitForHealthyCluster(admin);
