@@ -474,7 +474,7 @@ test('fault: broker SIGKILLed in the middle of a drain: the drain completes or e
   await sleep(1000);
   process.kill(java, 'SIGKILL');
   const killedAt = Date.now();
-  const code = await Promise.race([exited, sleep(240_000).then(() => { child.kill('SIGKILL'); return -1; })]);
+  const code = await Promise.race([exited, sleep(240_000, undefined, { ref: false }).then(() => { child.kill('SIGKILL'); return -1; })]);
   assert.notEqual(code, -1, `the drain hung for 4 minutes after broker 3 was killed:\n${output}`);
   const lastLine = output.trim().split('\n').at(-1) ?? '';
   t.diagnostic(`measured: drain exited ${code} ${Date.now() - killedAt} ms after broker 3 was killed (${Date.now() - started} ms in all); last line: ${lastLine}`);
