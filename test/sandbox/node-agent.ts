@@ -95,9 +95,11 @@ export class NodeAgent {
     podInformer.on('delete', (pod) => { if (pod.metadata?.uid) this.enqueue(`pod/${pod.metadata.uid}`, () => this.podGone(pod.metadata?.uid ?? '')); });
     this.podCache = podInformer;
     for (const informer of [pvcInformer, pvInformer, podInformer] as Array<Informer<KubernetesObject>>) {
-      informer.on('error', () => {
-        if (!this.stopped) setTimeout(() => { void informer.start().catch(() => undefined); }, 1000);
-      });
+      // A restart that fails to list (the apiserver down, test/e2e/faults.e2e.test.ts) is tried again, or the agent stops following pods.
+      const restart = (): void => {
+        if (!this.stopped) void informer.start().catch(() => { setTimeout(restart, 1000); });
+      };
+      informer.on('error', () => { setTimeout(restart, 1000); });
       await informer.start();
       this.informers.push(informer);
     }

@@ -102,20 +102,11 @@ export class KubeCaches implements CachedFacts {
   private watch<T extends KubernetesObject>(path: string, list: () => Promise<KubernetesListObject<T>>): WatchedCache<T> {
     const cache = makeInformer<T>(this.kc, path, list);
     const watched: WatchedCache<T> = { cache, synced: false, stop: () => cache.stop() };
-    const start = () => {
-      if (this.closed) return;
-      cache.start().then(() => { watched.synced = true; }, (error: unknown) => {
-        this.log.warn({ path, error: messageOf(error) }, 'informer failed to list; retrying');
-        setTimeout(start, 2000).unref();
-      });
-    };
-    // client-node stops an informer on a watch error; start it again (it lists anew).
-    cache.on('error', (error: unknown) => {
-      if (this.closed) return;
-      this.log.warn({ path, error: messageOf(error) }, 'informer watch failed; restarting');
-      setTimeout(start, 1000).unref();
+    superviseInformer(cache, watched, {
+      closed: () => this.closed,
+      onListError: (error) => this.log.warn({ path, error: messageOf(error) }, 'informer failed to list; retrying'),
+      onWatchError: (error) => this.log.warn({ path, error: messageOf(error) }, 'informer watch failed; restarting'),
     });
-    start();
     return watched;
   }
 
@@ -244,4 +235,39 @@ export class KubeCaches implements CachedFacts {
     return this.nodes.cache.list().filter((n) => !n.spec?.unschedulable
       && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   }
+}
+
+/**
+ * Keeps one informer running: starts it, starts it again after a failed list
+ * (every `retryMs`) or a watch error (client-node stops an informer on one;
+ * it lists anew after `restartMs`). `state.synced` is true only while the
+ * informer holds a list and a live watch: a watch error clears it until the
+ * restart has listed and watches again, so /readyz says not ready while the
+ * apiserver cannot be reached instead of serving a cache that no longer
+ * follows it (issue 13, faults).
+ */
+export function superviseInformer(
+  informer: { start(): Promise<void>; on(event: 'error', cb: (error: unknown) => void): void },
+  state: { synced: boolean },
+  opts: { closed: () => boolean; onListError?: (error: unknown) => void; onWatchError?: (error: unknown) => void; retryMs?: number; restartMs?: number },
+): void {
+  // client-node's start() resolves even when the watch it opens fails at once (the error is
+  // emitted first): a start counts only if no error came after it began.
+  let errors = 0;
+  const start = () => {
+    if (opts.closed()) return;
+    const errorsBefore = errors;
+    informer.start().then(() => { if (!opts.closed() && errors === errorsBefore) state.synced = true; }, (error: unknown) => {
+      opts.onListError?.(error);
+      setTimeout(start, opts.retryMs ?? 2000).unref();
+    });
+  };
+  informer.on('error', (error: unknown) => {
+    if (opts.closed()) return;
+    errors += 1;
+    state.synced = false;
+    opts.onWatchError?.(error);
+    setTimeout(start, opts.restartMs ?? 1000).unref();
+  });
+  start();
 }
