@@ -865,3 +865,10 @@ export function doctorScope(namespace: string | null, policy: string | undefined
 export function allNamespacesWithNamespace(): string {
   return '--all-namespaces and --namespace cannot be combined: give one';
 }
+
+export const reportMessages = {
+  outputExists: (path: string) => `--output ${path} exists already: give a new file name, or remove it first`,
+  outputDirMissing: (dir: string) => `--output: directory ${dir} does not exist: create it or give another path`,
+  written: (path: string, files: number) => `wrote ${path} (${files} files; Secret values left out)\n`,
+  partsFailed: (parts: readonly string[]) => `warning: not collected: ${parts.join(', ')} (see errors/ in the bundle)`,
+};

@@ -19,6 +19,7 @@ import {
   KubeConfig,
   PolicyV1Api,
   StorageV1Api,
+  type CoreV1Event,
   type V1ConfigMap,
   type V1EndpointSlice,
   type V1MutatingWebhookConfiguration,
@@ -455,6 +456,21 @@ export class KubeCluster {
     return (await this.call(`listing EndpointSlices of Service ${namespace}/${service}`, () =>
       api.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
     )).items;
+  }
+
+  // ---- read-only views for the diagnostic bundle (kubectl kafka report)
+
+  async listStatefulSets(namespace: string): Promise<V1StatefulSet[]> {
+    return (await this.call(`listing StatefulSets in namespace ${namespace}`, () => this.apps.listNamespacedStatefulSet({ namespace }))).items;
+  }
+
+  async listEvents(namespace: string): Promise<CoreV1Event[]> {
+    return (await this.call(`listing Events in namespace ${namespace}`, () => this.core.listNamespacedEvent({ namespace }))).items;
+  }
+
+  /** The last lines a pod's container wrote (pods/log). */
+  async readPodLog(namespace: string, name: string, tailLines: number): Promise<string> {
+    return this.call(`reading the log of pod ${namespace}/${name}`, () => this.core.readNamespacedPodLog({ namespace, name, tailLines }));
   }
 
   async listPodDisruptionBudgets(namespace: string): Promise<V1PodDisruptionBudget[]> {

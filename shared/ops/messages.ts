@@ -878,3 +878,18 @@ export const doctorText = {
   topicsOk: (count: number) => `${count} topics: each has replication factor 2 or more and min.insync.replicas below it`,
   topicsUnknown: 'Kafka cannot be read, so the topics are not checked',
 } as const;
+
+// ---- kubectl kafka report (the diagnostic bundle)
+
+export const reportText = {
+  partFailed: (part: string, error: string) => `${part} could not be collected: ${error}\n`,
+  noWebhookPods: () => 'no pod backs the kafka-guard webhook Service here (a url webhook, or the Service has no selector); its logs are not in the bundle\n',
+  logForbidden: (pod: string, error: string) =>
+    `the log of pod ${pod} could not be read: ${error}\nGrant get on pods/log in the webhook's namespace (the chart's plugin Role does), or attach kubectl logs output by hand.\n`,
+  secretOmitted: (name: string) => `(Secret ${name}: value left out)`,
+  readme: (createdAt: string, namespace: string) =>
+    `kafka-guard diagnostic bundle, created ${createdAt} for namespace ${namespace}.\n` +
+    'Secret values are always left out: Secret data is never read into it, env values from secretKeyRef\n' +
+    'are kept as references only, and last-applied-configuration annotations are removed.\n' +
+    'manifest.json lists every file and each part that could not be collected (see errors/).\n',
+};
