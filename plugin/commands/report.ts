@@ -28,7 +28,7 @@ warning, and the exit code is 0. -o json prints the manifest of what was collect
 
   static override examples = [
     { description: 'A bundle for namespace kafka', command: 'kubectl kafka report -n kafka' },
-    { description: 'To a chosen file', command: 'kubectl kafka report -n kafka --output /tmp/kafka-report.tar.gz' },
+    { description: 'To a chosen file', command: 'kubectl kafka report -n kafka --output-file /tmp/kafka-report.tar.gz' },
     { description: 'What went in, for a script', command: 'kubectl kafka report -n kafka -o json | jq .files' },
   ];
 
