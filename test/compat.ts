@@ -155,11 +155,10 @@ async function main(): Promise<number> {
     for (const l of covered) lines.push(`compat: Kafka ${l.version} ${l.mode.padEnd(9)} covered by the full suite (the sandbox's default)`);
   }
   const parallel = parallelism(args);
-  const base = Number(process.env.KAFKA_GUARD_SANDBOX_PORT_BASE ?? '20000');
   const queue = legs.map((leg, index) => ({ leg, index }));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      results[next.index] = await runLeg(next.leg, { stateDir: cfg.stateDir, portBase: legPortBase(base, next.index), alone: parallel === 1 });
+      results[next.index] = await runLeg(next.leg, { stateDir: cfg.stateDir, portBase: legPortBase(cfg.portBase, next.index), alone: parallel === 1 });
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, legs.length) }, worker));

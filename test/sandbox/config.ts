@@ -19,6 +19,8 @@ export interface SandboxConfig {
   kafkaVersion: string;
   /** How the brokers keep their metadata (KAFKA_GUARD_KAFKA_MODE): a KRaft quorum, or a ZooKeeper the sandbox starts (3.x only). */
   kafkaMode: KafkaMode;
+  /** KAFKA_GUARD_SANDBOX_PORT_BASE: every port below is an offset from it. */
+  portBase: number;
   ports: {
     etcdClient: number;
     etcdPeer: number;
@@ -96,6 +98,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
     kubebuilderAssets: env.KUBEBUILDER_ASSETS || null,
     kafkaHome: env.KAFKA_HOME || null,
     ...kafkaSetting(env.KAFKA_GUARD_KAFKA_VERSION, env.KAFKA_GUARD_KAFKA_MODE),
+    portBase: base,
     ports: {
       etcdClient: base + 2379,
       etcdPeer: base + 2380,
