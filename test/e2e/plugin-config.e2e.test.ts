@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
-import { brokerPods, createTopicsLed, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { brokerPods, createTopicsLed, eventually, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, zeroLossFigures } from './verifiable.js';
 
@@ -133,7 +133,10 @@ test('a static key rolls, one broker at a time, only onto the brokers it changes
   }
   const now = await podUids();
   for (const [name, uid] of Object.entries(uids)) assert.notEqual(now[name], uid, `${name} was restarted`);
-  assert.deepEqual(await brokerValues(admin, key), every(wanted), 'every broker runs the new value');
+  // The test's own kafkajs connections to the restarted brokers are dead ("write after end"): kafkajs
+  // reconnects on the next call, so ask again until every broker answers, then compare.
+  const values = await eventually('every restarted broker answers DescribeConfigs', () => brokerValues(admin, key), 30_000);
+  assert.deepEqual(values, every(wanted), 'every broker runs the new value');
   const sts = await statefulSet();
   assert.deepEqual(sts.spec?.updateStrategy, strategyBefore, 'the update strategy is restored');
   assert.equal(sts.metadata?.annotations?.['kafkaguard.io/config-roll'], undefined);
