@@ -64,6 +64,9 @@ describe('RBAC against the audit log', () => {
     { name: 'a verb the rule lacks', lines: [line('patch', 'pods', 'kafka')], ungranted: ['patch core/pods in kafka: not granted by the chart'], unused: 3 },
     { name: 'a subresource is its own resource', lines: [line('patch', 'pods', 'kafka', 200, user, 'status')], ungranted: ['patch core/pods/status in kafka: not granted by the chart'], unused: 3 },
     { name: 'a 403 is reported even when granted', lines: [line('get', 'pods', 'kafka', 403)], ungranted: ['get core/pods in kafka: refused (403) although the chart grants it'], unused: 2 },
+    { name: 'a 403 allowed before but not after is reported', lines: [line('get', 'pods', 'kafka'), line('get', 'pods', 'kafka', 403)], ungranted: ['get core/pods in kafka: refused (403) although the chart grants it'], unused: 2 },
+    { name: 'a 403 the same request later gets past (a restarted apiserver syncing RBAC) is not', lines: [line('get', 'pods', 'kafka', 403), line('get', 'pods', 'kafka')], ungranted: [], unused: 2 },
+    { name: 'a 403 is not excused by another namespace\'s success', lines: [line('get', 'pods', 'kafka', 403), line('get', 'pods', 'other')], ungranted: ['get core/pods in kafka: refused (403) although the chart grants it'], unused: 2 },
     { name: 'other users are not counted', lines: [line('delete', 'nodes', undefined, 200, 'admin')], ungranted: [], unused: 3 },
   ];
   for (const c of cases) {

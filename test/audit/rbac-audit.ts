@@ -131,13 +131,20 @@ export function describeRequest(r: AuditedRequest): string {
   return `${r.verb} ${r.apiGroup || 'core'}/${r.resource}${r.name === null ? '' : ` ${r.name}`} ${r.namespace === null ? '(cluster-wide)' : `in ${r.namespace}`}`;
 }
 
-/** Requests no grant covers, and requests the apiserver refused (403), each once. */
+/**
+ * Requests no grant covers, and granted requests the apiserver refused (403) and never allowed after, each once.
+ * A restarted apiserver refuses everything until its RBAC caches have synced (the faults suite restarts it,
+ * and the webhook's watches reconnect at once); the same request allowed later shows the grant is in place.
+ * `requests` in the order the log wrote them.
+ */
 export function ungranted(requests: readonly AuditedRequest[], grants: readonly Grant[]): string[] {
   const out = new Set<string>();
-  for (const r of requests) {
+  const lastAllowed = new Map<string, number>();
+  requests.forEach((r, i) => { if (r.code !== 403) lastAllowed.set(describeRequest(r), i); });
+  requests.forEach((r, i) => {
     if (!grants.some((g) => covers(g, r))) out.add(`${describeRequest(r)}: not granted by the chart`);
-    else if (r.code === 403) out.add(`${describeRequest(r)}: refused (403) although the chart grants it`);
-  }
+    else if (r.code === 403 && (lastAllowed.get(describeRequest(r)) ?? -1) < i) out.add(`${describeRequest(r)}: refused (403) although the chart grants it`);
+  });
   return [...out].sort();
 }
 
