@@ -145,13 +145,27 @@ async function fillSandbox(target: number): Promise<{ bootstrap: string[]; topic
   while (have < target) {
     const batch = Array.from({ length: Math.min(50, Math.ceil((target - have) / perTopic)) }, () => uniqueName('bench-view'));
     try {
+      // false: kafkajs saw "already exists" for some of them (a retried request); the listing below is what counts.
       await admin.createTopics({ topics: batch.map((topic) => ({ topic, numPartitions: perTopic, replicationFactor: 3 })), waitForLeaders: false, timeout: 60_000 });
     } catch (error) {
       refusal = error instanceof Error ? error.message : String(error);
       break;
     }
-    topics.push(...batch);
+    // Counted only once Kafka lists them: a run once counted topics kafkajs reported created that never appeared.
+    let listed = new Set<string>();
+    let missing = batch;
+    for (const until = Date.now() + 30_000; missing.length > 0 && Date.now() < until; ) {
+      listed = new Set(await admin.listTopics());
+      missing = batch.filter((topic) => !listed.has(topic));
+      if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    topics.push(...batch.filter((topic) => listed.has(topic)));
+    if (missing.length > 0) {
+      refusal = `${missing.length} of ${batch.length} topics of a CreateTopics batch answered without error are not listed (e.g. ${missing[0]})`;
+      break;
+    }
     have += batch.length * perTopic;
+    process.stderr.write(`[view-refresh] ${have} partitions\n`);
   }
   return {
     bootstrap: sandboxEnv().bootstrap,
