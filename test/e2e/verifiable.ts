@@ -58,11 +58,19 @@ export interface ProducedReport {
   topic: string;
   /** Acknowledged values, each with where Kafka said it was written. */
   acked: Map<string, { partition: number; offset: number }>;
+  /** Every acknowledgement in the order the producer printed it, with the producer's clock (ms since the epoch). */
+  acks: Ack[];
   /** Send errors the producer reported (not acknowledged, so not required to be read). */
   errors: number;
   durationMs: number;
   /** The longest time a partition took no acknowledged write while the producer ran (see longestWriteGap). */
   writeGap: WriteGap;
+}
+
+export interface Ack {
+  value: string;
+  partition: number;
+  timestamp: number;
 }
 
 export interface WriteGap {
@@ -89,6 +97,61 @@ export function longestWriteGap(acks: Iterable<{ partition: number; timestamp: n
     last.set(partition, Math.max(timestamp, previous ?? timestamp));
   }
   return gap;
+}
+
+/** One operation of a run under load: it owns the acknowledgements from its start to the next one's. */
+export interface OperationWindow {
+  operation: string;
+  startedAt: number;
+  /** When the next operation started (or the load stopped). */
+  endedAt: number;
+}
+
+export interface OperationFigures {
+  operation: string;
+  seconds: number;
+  acked: number;
+  read: number;
+  lost: number;
+  duplicates: number;
+  writeGap: WriteGap;
+}
+
+/**
+ * Splits one run's acknowledgements by operation: what each acknowledged, read
+ * back, lost and read twice, and its longest write gap. A silence that began
+ * before the window counts from the partition's last acknowledgement before
+ * it, so a partition the operation silenced at once is measured whole.
+ */
+export function figuresPerOperation(acks: readonly Ack[], timesRead: ReadonlyMap<string, number>, windows: readonly OperationWindow[]): OperationFigures[] {
+  return windows.map((w) => {
+    const before = new Map<number, Ack>();
+    const inside: Ack[] = [];
+    for (const a of acks) {
+      if (a.timestamp < w.startedAt) {
+        if (a.timestamp >= (before.get(a.partition)?.timestamp ?? -Infinity)) before.set(a.partition, a);
+      } else if (a.timestamp < w.endedAt) {
+        inside.push(a);
+      }
+    }
+    const values = [...new Set(inside.map((a) => a.value))];
+    const read = values.filter((v) => (timesRead.get(v) ?? 0) > 0).length;
+    return {
+      operation: w.operation,
+      seconds: Math.round((w.endedAt - w.startedAt) / 100) / 10,
+      acked: values.length,
+      read,
+      lost: values.length - read,
+      duplicates: values.reduce((n, v) => n + Math.max(0, (timesRead.get(v) ?? 0) - 1), 0),
+      writeGap: inside.length === 0 ? { ms: 0, partition: -1 } : longestWriteGap([...before.values(), ...inside]),
+    };
+  });
+}
+
+/** The sequence number at the end of a value (`1.417` -> 417, `k-9` -> 9); null when it has none. */
+export function sequenceOf(value: string): number | null {
+  const m = /(\d+)$/.exec(value);
+  return m?.[1] === undefined ? null : Number(m[1]);
 }
 
 /** One line for an operation's figures: `N acknowledged, N read, N lost, N duplicates, longest write gap N ms (partition P)`. */
@@ -127,14 +190,14 @@ export async function startVerifiableProducer(options: ProducerOptions): Promise
     '--value-prefix', '1',
     '--producer.config', config,
   ]);
-  const report: ProducedReport = { topic: options.topic, acked: new Map(), errors: 0, durationMs: 0, writeGap: { ms: 0, partition: -1 } };
-  const ackTimes: Array<{ partition: number; timestamp: number }> = [];
+  const report: ProducedReport = { topic: options.topic, acked: new Map(), acks: [], errors: 0, durationMs: 0, writeGap: { ms: 0, partition: -1 } };
+  const ackTimes = report.acks;
   let first: () => void = () => undefined;
   const firstAck = new Promise<void>((resolve) => (first = resolve));
   const tail = followJson(child, (event) => {
     if (event.name === 'producer_send_success' && typeof event.value === 'string') {
       report.acked.set(event.value, { partition: Number(event.partition), offset: Number(event.offset) });
-      if (Number.isFinite(Number(event.timestamp))) ackTimes.push({ partition: Number(event.partition), timestamp: Number(event.timestamp) });
+      if (Number.isFinite(Number(event.timestamp))) ackTimes.push({ value: event.value, partition: Number(event.partition), timestamp: Number(event.timestamp) });
       first();
     } else if (event.name === 'producer_send_error') {
       report.errors += 1;
@@ -168,8 +231,10 @@ export interface ReadBackReport {
   lost: string[];
   /** Records read more than once (idempotence should keep this 0). */
   duplicates: number;
-  /** Partitions in which the acknowledged values were read out of order. */
+  /** Partitions in which the acknowledged values were read out of order (by offset, or by the producer's sequence). */
   outOfOrder: number[];
+  /** How often each value was read. */
+  timesRead: Map<string, number>;
 }
 
 /** Reads `produced.topic` from the start with a VerifiableConsumer until every acknowledged value is seen, or `timeoutMs` passes. */
@@ -177,6 +242,7 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
   const wanted = new Set(produced.acked.keys());
   const seen = new Map<string, number>();
   const lastOffset = new Map<number, number>();
+  const lastSequence = new Map<number, number>();
   const outOfOrder = new Set<number>();
   const child = javaTool('org.apache.kafka.tools.VerifiableConsumer', [
     '--topic', produced.topic,
@@ -197,6 +263,12 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     const offset = Number(event.offset);
     if (offset < (lastOffset.get(partition) ?? -1)) outOfOrder.add(partition);
     lastOffset.set(partition, offset);
+    // One producer writes increasing sequence numbers; within a partition they must be read in that order.
+    const sequence = sequenceOf(event.value);
+    if (count === 1 && sequence !== null) {
+      if (sequence < (lastSequence.get(partition) ?? -1)) outOfOrder.add(partition);
+      lastSequence.set(partition, sequence);
+    }
     if (count === 1 && wanted.has(event.value)) {
       missing -= 1;
       if (missing === 0) done();
@@ -218,5 +290,6 @@ export async function readBack(produced: ProducedReport, timeoutMs = 90_000): Pr
     lost,
     duplicates: [...seen.values()].reduce((sum, n) => sum + (n - 1), 0),
     outOfOrder: [...outOfOrder].sort((a, b) => a - b),
+    timesRead: seen,
   };
 }
