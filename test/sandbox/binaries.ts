@@ -109,15 +109,21 @@ export async function zookeeperDistribution(cfg: SandboxConfig, log: (line: stri
   return { libsDir: join(dir, 'libs'), version };
 }
 
-/** Resolves a pom's runtime jars into dir/libs once; dir/.complete marks a finished fetch. */
+/**
+ * Resolves a pom's runtime jars into dir/libs once; dir/.complete marks a finished fetch.
+ * Sandboxes started side by side (the compatibility matrix, cold) share the cache and
+ * Maven's local repository, which takes no concurrent writers: every fetch holds one
+ * lock (flock(1) on cacheDir/maven.lock), and a second sandbox of the same release waits,
+ * then copies from the repository the first one filled.
+ */
 async function mavenFetch(cfg: SandboxConfig, log: (line: string) => void, job: { what: string; pom: string; dir: string; property: string; hint: string }): Promise<void> {
   const marker = join(job.dir, '.complete');
   if (existsSync(marker)) return;
   log(`fetching ${job.what} jars from Maven Central (first run only)`);
   try {
     await runRecorded({
-      name: 'mvn dependency:copy-dependencies', command: 'mvn', pidFile: statePaths(cfg).pidFile,
-      args: ['-q', '-B', '-f', job.pom, job.property, 'dependency:copy-dependencies', `-DoutputDirectory=${join(job.dir, 'libs')}`, '-DincludeScope=runtime'],
+      name: 'mvn dependency:copy-dependencies', command: 'flock', pidFile: statePaths(cfg).pidFile,
+      args: [join(cfg.cacheDir, 'maven.lock'), 'mvn', '-q', '-B', '-f', job.pom, job.property, 'dependency:copy-dependencies', `-DoutputDirectory=${join(job.dir, 'libs')}`, '-DincludeScope=runtime'],
     });
     writeFileSync(marker, '');
   } catch (err) {

@@ -27,6 +27,15 @@ if [[ -f "$out/.complete" ]]; then
 fi
 [[ "${1:-}" == "--cached" ]] && exit 3
 
+# Sandboxes started side by side build once: the second waits for the first, then reuses its build.
+mkdir -p "$cache"
+exec 9>"$cache/.build-kube.lock"
+flock 9
+if [[ -f "$out/.complete" ]]; then
+  echo "$out/bin"
+  exit 0
+fi
+
 command -v go >/dev/null || die "Go is not installed. Install Go >= 1.24, or set KUBEBUILDER_ASSETS to a directory holding etcd, kube-apiserver (and kube-controller-manager, kube-scheduler)."
 
 work="$out.work"
