@@ -12,6 +12,7 @@ import type { AdmissionRequest } from './admission/types.js';
 import type { DenialReason, DenialReasonFields, VerdictOutcome } from './admission/verdict.js';
 import type { BreakGlass } from './rules/rule.js';
 import type { Identity } from '../shared/policy/break-glass.js';
+import type { Lookup } from './facts/awaited.js';
 
 type DenyOutcome = Extract<VerdictOutcome, { kind: 'deny' }>;
 
@@ -215,8 +216,67 @@ export function unreachableAllowedWarning(policyKey: string, error: string): str
   return `kafka-guard: admitted unchecked because onKafkaUnreachable is Allow: Kafka of ${policyKey} unreachable (${error})`;
 }
 
-export function deadlineMessage(deadlineMs: number, stage: string): string {
-  return `no decision within the ${deadlineMs} ms deadline (still ${stage})`;
+/** What a rule run was doing, for the deadline message. */
+export const DECISION_STAGES = {
+  starting: 'starting',
+  locating: 'looking up the governing policy',
+  gathering: 'gathering facts',
+  deciding: 'deciding',
+  breakGlassSetter: 'reading who set the break-glass annotation',
+} as const;
+
+/** How the deadline message and the apiserver refusal name each lookup a rule was still waiting for. */
+export const LOOKUP_NAMES: Readonly<Record<Lookup, string>> = {
+  policyFor: 'the KafkaGuardPolicies',
+  policiesIn: 'the KafkaGuardPolicies',
+  pod: 'the pod',
+  brokerPods: 'the broker pods',
+  statefulSet: 'the StatefulSets',
+  statefulSets: 'the StatefulSets',
+  pvcs: 'the PersistentVolumeClaims',
+  pendingDisruptions: 'the disruption ledger',
+  breakGlassSetter: 'the disruption ledger (who set the break-glass annotation)',
+  pdbCoversBrokers: 'the PodDisruptionBudgets',
+  storageClasses: 'the StorageClasses',
+  schedulableNodeCount: 'the Nodes',
+  kafkaIndex: 'the Kafka cluster view read after the request arrived',
+  replicaSizes: "the brokers' log dir sizes from Kafka (DescribeLogDirs)",
+  kafkaFeatures: "the cluster's feature levels from Kafka (ApiVersions)",
+};
+
+/** `waitingFor`: the names of the lookups that had not answered (LOOKUP_NAMES). */
+export function deadlineMessage(deadlineMs: number, stage: string, waitingFor: readonly string[] = []): string {
+  const waiting = waitingFor.length === 0 ? '' : `, waiting for ${waitingFor.join(' and ')}`;
+  return `no decision within the ${deadlineMs} ms deadline (still ${stage}${waiting})`;
+}
+
+const CHECK_APISERVER = "retry once the apiserver answers (kubectl drain retries a 429 by itself); check the apiserver and etcd with: kubectl get --raw '/readyz?verbose'";
+
+/** `lookups`: what the apiserver had not answered (LOOKUP_NAMES). */
+export function apiserverUnavailableReason(policyKey: string, lookups: readonly string[], error: string): DenialReasonFields {
+  return {
+    rule: 'apiserver-unavailable',
+    message:
+      `kafka-guard could not read ${lookups.join(' and ')} from the Kubernetes apiserver in time (${error}). Deciding without ` +
+      'it could let two disruptions that together break min.insync.replicas both pass, so this is refused whatever ' +
+      `onKafkaUnreachable of KafkaGuardPolicy ${policyKey} says.`,
+    remediation: CHECK_APISERVER,
+  };
+}
+
+export function apiserverUnavailableSummary(rule: string): string {
+  return `kafka-guard could not check this request: the Kubernetes apiserver did not answer in time (rule ${rule}).`;
+}
+
+/** A ledger write (reservation, break-glass use) that failed: the admission it would record does not stand. */
+export function ledgerWriteFailedReason(error: string): DenialReasonFields {
+  return {
+    rule: 'apiserver-unavailable',
+    message:
+      `kafka-guard could not write its disruption ledger on the Kubernetes apiserver (${error}); a disruption it cannot ` +
+      'record does not stand, since disruptions decided meanwhile would not count it.',
+    remediation: CHECK_APISERVER,
+  };
 }
 
 export function warnModeWarnings(policyKey: string, outcome: DenyOutcome): string[] {
@@ -295,6 +355,7 @@ export const EVENT_REASONS = {
   wouldRefuse: 'KafkaGuardWouldRefuse',
   breakGlass: 'KafkaGuardBreakGlass',
   kafkaUnreachable: 'KafkaGuardKafkaUnreachable',
+  apiserverUnavailable: 'KafkaGuardApiserverUnavailable',
 } as const;
 
 /** Event messages are cut at 1024 bytes by client-go's recorder; keep the important part first. */

@@ -63,8 +63,13 @@ export type VerdictOutcome =
     }
   | { kind: 'patch'; ops: readonly JsonPatchOperation[] }
   | { kind: 'errored'; code: number; message: string }
-  /** The rule could not decide because Kafka could not be asked in time; the policy's onKafkaUnreachable decides. */
-  | { kind: 'undecided'; message: string };
+  /**
+   * The rule could not decide in time. When Kafka is what could not be asked,
+   * the policy's onKafkaUnreachable decides; when the Kubernetes apiserver is
+   * (`apiserver`: what it had not answered yet, e.g. the ledger), the request
+   * is refused whatever the policy says (docs/adr/0001-webhook-error-semantics.md).
+   */
+  | { kind: 'undecided'; message: string; apiserver?: readonly string[] };
 
 export class AdmissionVerdict {
   private constructor(
@@ -159,8 +164,9 @@ export function errored(error: unknown, code = 500): AdmissionVerdict {
   return AdmissionVerdict.of({ kind: 'errored', code, message: errorMessage(error) });
 }
 
-export function undecided(message: string): AdmissionVerdict {
-  return AdmissionVerdict.of({ kind: 'undecided', message });
+/** `apiserver`: the apiserver lookups that had not answered; none when Kafka is what could not be asked. */
+export function undecided(message: string, apiserver: readonly string[] = []): AdmissionVerdict {
+  return AdmissionVerdict.of(apiserver.length === 0 ? { kind: 'undecided', message } : { kind: 'undecided', message, apiserver });
 }
 
 /** The message of anything thrown. */

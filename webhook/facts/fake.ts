@@ -82,8 +82,12 @@ export class FakeCluster implements FactsSource, Effects {
   readonly settings: BreakGlassSetting[] = [];
   /** Makes a lookup throw, to test error handling. */
   failing: Partial<Record<keyof FactsSource, Error>> = {};
+  /** Makes a lookup never answer, as the ledger read does while etcd is paused; exercises the engine's deadline. */
+  hanging: Partial<Record<keyof FactsSource, true>> = {};
   /** Makes the next reservations lose the compare-and-swap, as if another replica got there first. */
   loseReservations = false;
+  /** Makes reservations throw, as a ledger write the apiserver fails does. */
+  reservationFailure: Error | null = null;
 
   constructor(init: FakeClusterInit = {}) {
     this.policies = init.policies ?? [];
@@ -101,6 +105,7 @@ export class FakeCluster implements FactsSource, Effects {
     this.calls.push(method);
     const failure = this.failing[method];
     if (failure !== undefined) throw failure;
+    if (this.hanging[method]) return new Promise<never>(() => undefined);
     return answer();
   }
 
@@ -184,6 +189,7 @@ export class FakeCluster implements FactsSource, Effects {
   }
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {
+    if (this.reservationFailure !== null) throw this.reservationFailure;
     if (this.loseReservations || reservation.expectedVersion !== String(this.ledgerVersion)) return false;
     this.reservations.push(reservation);
     this.pending[reservation.policyKey] = [...(this.pending[reservation.policyKey] ?? []), reservation.brokerId];

@@ -208,17 +208,121 @@ describe('engine: onKafkaUnreachable and the deadline', () => {
     assert.equal(h.cluster.reservations.length, 1);
   });
 
-  it('a Kafka view that does not come before the deadline counts as unreachable', async () => {
+  it('a Kafka view that does not come before the deadline counts as unreachable, and the message says it was the Kafka view', async () => {
     const h = harness(standardCluster({ kafka: { hang: true } }));
     const started = Date.now();
     const outcome = refusal(await run(h, eviction(), validate, 50));
     assert.ok(Date.now() - started < 1000, 'answered soon after the deadline');
-    assert.match(outcome.reasons[0]?.message ?? '', /no decision within the 50 ms deadline \(still gathering facts/);
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['kafka-unreachable']);
+    assert.match(
+      outcome.reasons[0]?.message ?? '',
+      /^Kafka of KafkaGuardPolicy kafka\/kafka could not be asked in time \(no decision within the 50 ms deadline \(still gathering facts, waiting for the Kafka cluster view read after the request arrived\)\)/,
+    );
+    assert.doesNotMatch(outcome.reasons[0]?.message ?? '', /ledger|apiserver/);
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardKafkaUnreachable']);
   });
 
-  it('with Allow, a deadline overrun admits', async () => {
+  it('with Allow, a deadline overrun while the Kafka view is awaited admits', async () => {
     const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { hang: true } }));
-    assert.equal((await run(h, eviction(), validate, 50)).outcome.kind, 'allow');
+    const verdict = await run(h, eviction(), validate, 50);
+    assert.equal(verdict.outcome.kind, 'allow');
+    assert.match(verdict.warnings.join('\n'), /onKafkaUnreachable is Allow: Kafka of kafka\/kafka unreachable \(no decision within the 50 ms deadline/);
+  });
+});
+
+describe('engine: the apiserver, not Kafka, does not answer (etcd paused)', () => {
+  /** The ledger ConfigMap read never answers; Kafka answers at once. */
+  const ledgerHangs = (policy: PolicyOptions = {}) => {
+    const cluster = standardCluster({ policy });
+    cluster.hanging.pendingDisruptions = true;
+    return cluster;
+  };
+
+  it('a deadline passing while the ledger read hangs refuses naming the apiserver and the ledger, not Kafka', async () => {
+    const h = harness(ledgerHangs());
+    const started = Date.now();
+    const verdict = await run(h, eviction(), validate, 50);
+    assert.ok(Date.now() - started < 1000, 'answered soon after the deadline');
+    const outcome = refusal(verdict);
+    assert.equal(outcome.code, 429, 'an eviction refusal kubectl drain retries');
+    assert.deepEqual(outcome.rules, ['pod-eviction']);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    const message = outcome.reasons[0]?.message ?? '';
+    assert.match(message, /^kafka-guard could not read the disruption ledger from the Kubernetes apiserver in time \(no decision within the 50 ms deadline \(still gathering facts, waiting for the disruption ledger\)\)/);
+    assert.doesNotMatch(message, /Kafka of KafkaGuardPolicy .* could not be asked/);
+    assert.doesNotMatch(message, /Kafka cluster view/, 'Kafka answered: it is not named as awaited');
+    assert.match(outcome.reasons[0]?.remediation ?? '', /kubectl get --raw '\/readyz\?verbose'/);
+    assert.match(outcome.summary, /the Kubernetes apiserver did not answer in time \(rule pod-eviction\)/);
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardApiserverUnavailable']);
+    assert.match(h.cluster.events[0]?.message ?? '', /could not read the disruption ledger from the Kubernetes apiserver/);
+    assert.deepEqual(h.cluster.reservations, []);
+    const deadlineLog = h.logs.find((l) => l.message === 'admission decision deadline passed');
+    assert.deepEqual((deadlineLog?.fields as { waitingFor?: string } | undefined)?.waitingFor, 'apiserver');
+    const counted = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.match(counted, /rule="pod-eviction",outcome="denied"} 1/);
+  });
+
+  it('with onKafkaUnreachable Allow, a hanging ledger read is still refused: nothing is admitted unchecked or unrecorded', async () => {
+    const h = harness(ledgerHangs({ onKafkaUnreachable: 'Allow' }));
+    const verdict = await run(h, eviction(), validate, 50);
+    assert.equal(verdict.allowed, false);
+    const outcome = refusal(verdict);
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.match(outcome.reasons[0]?.message ?? '', /refused whatever onKafkaUnreachable of KafkaGuardPolicy kafka\/kafka says/);
+    assert.ok(!verdict.warnings.some((w) => /admitted unchecked/.test(w)), verdict.warnings.join('\n'));
+    assert.deepEqual(h.cluster.reservations, []);
+    const counted = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.doesNotMatch(counted, /kafka_unreachable_allowed/);
+  });
+
+  it('Warn mode does not admit it either (an admission needs a ledger version to reserve against)', async () => {
+    const h = harness(ledgerHangs({ mode: 'Warn', onKafkaUnreachable: 'Allow' }));
+    const outcome = refusal(await run(h, eviction(), validate, 50));
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+  });
+
+  it('a pod delete is refused with 503, since its clients do not retry 429', async () => {
+    const h = harness(ledgerHangs());
+    const outcome = refusal(await run(h, loadRequest('pod-delete'), validate, 50));
+    assert.equal(outcome.code, 503);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+  });
+
+  it('when both the ledger and Kafka hang, the apiserver decides the answer and both are named', async () => {
+    const cluster = standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { hang: true } });
+    cluster.hanging.pendingDisruptions = true;
+    const h = harness(cluster);
+    const outcome = refusal(await run(h, eviction(), validate, 50));
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.match(outcome.reasons[0]?.message ?? '', /waiting for the disruption ledger and the Kafka cluster view read after the request arrived/);
+  });
+
+  it('a pod lookup that hangs is the apiserver too', async () => {
+    const cluster = standardCluster();
+    cluster.hanging.brokerPods = true;
+    const h = harness(cluster);
+    const outcome = refusal(await run(h, eviction(), validate, 50));
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.match(outcome.reasons[0]?.message ?? '', /could not read the broker pods from the Kubernetes apiserver in time/);
+  });
+
+  it('a ledger write the apiserver fails refuses the admitted eviction with 429, naming the ledger write, not a rule failure', async () => {
+    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' } }));
+    h.cluster.reservationFailure = new Error('etcdserver: request timed out');
+    const verdict = await run(h, eviction());
+    const outcome = refusal(verdict);
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.rules, ['pod-eviction']);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.match(outcome.reasons[0]?.message ?? '', /could not write its disruption ledger on the Kubernetes apiserver \(etcdserver: request timed out\)/);
+    const counted = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.match(counted, /outcome="denied"} 1/);
+    assert.doesNotMatch(counted, /outcome="allowed"/);
+    const errors = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_errors_total');
+    assert.match(errors, /type="effect"} 1/);
+    assert.doesNotMatch(errors, /type="internal"/);
   });
 });
 
@@ -542,6 +646,17 @@ describe('applyPolicy and combine (pure)', () => {
       [undecided('kafka down'), 'denied'],
     ];
     for (const [verdict, outcome] of table) assert.equal(applyPolicy(runOf(verdict), request).outcome, outcome);
+  });
+
+  it('an undecided verdict the apiserver caused is refused even with onKafkaUnreachable Allow', () => {
+    const allowing = { ...located, policy: makePolicy({ onKafkaUnreachable: 'Allow' }) };
+    const applied = applyPolicy(runOf(undecided('slow', ['the disruption ledger']), { located: allowing }), request);
+    assert.equal(applied.outcome, 'denied');
+    assert.equal(applied.event?.reason, 'KafkaGuardApiserverUnavailable');
+    const outcome = refusal(applied.verdict);
+    assert.deepEqual(outcome.rules, ['pod-eviction']);
+    assert.equal(outcome.reasons[0]?.rule, 'apiserver-unavailable');
+    assert.equal(applyPolicy(runOf(undecided('slow'), { located: allowing }), request).outcome, 'kafka_unreachable_allowed');
   });
 
   it('an undecided verdict without a policy is an error', () => {

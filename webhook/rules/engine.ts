@@ -25,8 +25,13 @@ import {
 import type { BreakGlassSetter, Deadline, Effects, FactsSource, ObjectReference } from '../facts/types.js';
 import { breakGlassPermission, type Identity } from '../../shared/policy/break-glass.js';
 import { policyKey } from '../facts/types.js';
+import { PendingLookups, trackLookups, type Lookup } from '../facts/awaited.js';
 import {
+  DECISION_STAGES,
   EVENT_REASONS,
+  LOOKUP_NAMES,
+  apiserverUnavailableReason,
+  apiserverUnavailableSummary,
   breakGlassDryRunWarning,
   breakGlassNotHonouredHint,
   breakGlassRecordFailedMessage,
@@ -34,6 +39,7 @@ import {
   breakGlassUsedWarning,
   deadlineMessage,
   eventMessage,
+  ledgerWriteFailedReason,
   mutateFailedWarning,
   renderDenial,
   reservationConflictReason,
@@ -138,7 +144,12 @@ function retryLaterCode(rule: Rule): number {
   return rule.denialCode === 429 ? 429 : 503;
 }
 
-/** Pure: applies mode, onKafkaUnreachable and break-glass to one rule's verdict. */
+/**
+ * Pure: applies mode, onKafkaUnreachable and break-glass to one rule's verdict.
+ * A rule undecided because the apiserver did not answer is refused whatever
+ * the policy says: without the ledger concurrent disruptions cannot be counted,
+ * and an admission needs a ledger version to reserve against (runEffects).
+ */
 export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRule {
   const { rule, located } = run;
   const base = { rule, breakGlass: null, overridden: null, event: null };
@@ -157,6 +168,18 @@ export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRul
       return { ...base, verdict: errored(new Error(ruleFailedMessage(rule.name, why)), 503).withWarnings(...verdict.warnings), outcome: 'errored' };
     }
     const key = policyKey(policy);
+    const apiserver = verdict.outcome.apiserver;
+    if (apiserver !== undefined) {
+      const reason = apiserverUnavailableReason(key, apiserver, why);
+      const summary = apiserverUnavailableSummary(rule.name);
+      const refused = deny([reason], { summary, code: retryLaterCode(rule) }).withWarnings(...verdict.warnings).withDisruption(verdict.disruption);
+      return {
+        ...base,
+        verdict: withRule(refused, rule.name),
+        outcome: 'denied',
+        event: event(EVENT_REASONS.apiserverUnavailable, `${summary} ${reason.message}`),
+      };
+    }
     if (policy.spec.onKafkaUnreachable === 'Allow') {
       const warning = unreachableAllowedWarning(key, why);
       return {
@@ -269,6 +292,8 @@ export function startDeadline(ms: number): Deadline & { expired: Promise<void>; 
 interface Progress {
   stage: string;
   located: Located<unknown> | null;
+  /** The rule's lookups that have not answered yet: what the deadline message names. */
+  pending: PendingLookups;
 }
 
 const DEADLINE_PASSED: unique symbol = Symbol('deadline passed');
@@ -283,9 +308,10 @@ async function evaluateRule(
   arrivedAt: number,
   progress: Progress,
 ): Promise<RuleRun> {
+  const facts = trackLookups(deps.facts, progress.pending);
   try {
-    progress.stage = 'looking up the governing policy';
-    const located = await rule.locate(request, deps.facts);
+    progress.stage = DECISION_STAGES.locating;
+    const located = await rule.locate(request, facts);
     progress.located = located;
     if (located === null) return { rule, located, verdict: allow(), skipped: 'not_governed' };
     const policy = located.policy;
@@ -295,16 +321,16 @@ async function evaluateRule(
       if (policy === null) return { rule, located, verdict: allow(), skipped: 'not_governed' };
       if (!policy.spec.guards[rule.guard]) return { rule, located, verdict: allow(), skipped: 'guard_off' };
     }
-    progress.stage = 'gathering facts (Kafka cluster view read after the request arrived, pods, ledger)';
+    progress.stage = DECISION_STAGES.gathering;
     const context: GatherContext = { deadline, requestArrivedAt: arrivedAt, maxPartitionsNamed: deps.settings.maxPartitionsNamed };
-    const facts = await rule.gather(request, located, deps.facts, context);
-    progress.stage = 'deciding';
-    const verdict = rule.decide(request, facts);
+    const gathered = await rule.gather(request, located, facts, context);
+    progress.stage = DECISION_STAGES.deciding;
+    const verdict = rule.decide(request, gathered);
     if (located.breakGlass === null || (verdict.outcome.kind !== 'deny' && verdict.outcome.kind !== 'undecided')) {
       return { rule, located, verdict, skipped: null };
     }
-    progress.stage = 'reading who set the break-glass annotation (ledger)';
-    const breakGlassSetter = await deps.facts.breakGlassSetter(located.breakGlass.pod, located.breakGlass.reason);
+    progress.stage = DECISION_STAGES.breakGlassSetter;
+    const breakGlassSetter = await facts.breakGlassSetter(located.breakGlass.pod, located.breakGlass.reason);
     return { rule, located, verdict, skipped: null, breakGlassSetter };
   } catch (error) {
     deps.metrics.errors.inc({ route, type: 'rule' });
@@ -313,7 +339,12 @@ async function evaluateRule(
   }
 }
 
-/** Runs a rule under the deadline: past it, a governed request is "Kafka unreachable", an ungoverned one errored. */
+/**
+ * Runs a rule under the deadline. Past it, an ungoverned request is errored; a
+ * governed one is undecided, naming what it waited for: the apiserver when any
+ * apiserver lookup had not answered (the ledger is read from it on every
+ * decision), else Kafka.
+ */
 async function runWithDeadline(
   route: Route,
   rule: Rule,
@@ -322,17 +353,28 @@ async function runWithDeadline(
   deadline: Deadline & { expired: Promise<void> },
   deadlineMs: number,
 ): Promise<RuleRun> {
-  const progress: Progress = { stage: 'starting', located: null };
+  const progress: Progress = { stage: DECISION_STAGES.starting, located: null, pending: new PendingLookups() };
   const running = evaluateRule(route, rule, request, deps, deadline, deadline.at - deadlineMs, progress);
   const first = await Promise.race([running, deadline.expired.then((): typeof DEADLINE_PASSED => DEADLINE_PASSED)]);
   if (first !== DEADLINE_PASSED) return first;
   deps.metrics.errors.inc({ route, type: 'deadline' });
-  const message = deadlineMessage(deadlineMs, progress.stage);
-  deps.log.warn({ rule: rule.name, uid: request.uid, stage: progress.stage, deadlineMs }, 'admission decision deadline passed');
+  const fromApiserver = names(progress.pending.from('apiserver'));
+  const fromKafka = names(progress.pending.from('kafka'));
+  const message = deadlineMessage(deadlineMs, progress.stage, [...fromApiserver, ...fromKafka]);
+  const waitingFor = fromApiserver.length > 0 ? 'apiserver' : fromKafka.length > 0 ? 'kafka' : 'unknown';
+  deps.log.warn(
+    { rule: rule.name, uid: request.uid, stage: progress.stage, waitingFor, lookups: [...fromApiserver, ...fromKafka], deadlineMs },
+    'admission decision deadline passed',
+  );
   const located = progress.located;
   // The late result is dropped (and its effects never run: they are the engine's, below).
-  if (located?.policy) return { rule, located, verdict: undecided(message), skipped: null };
+  if (located?.policy) return { rule, located, verdict: undecided(message, fromApiserver), skipped: null };
   return { rule, located, verdict: errored(new Error(message), 503), skipped: null };
+}
+
+/** The names of lookups, each once. */
+function names(lookups: readonly Lookup[]): string[] {
+  return [...new Set(lookups.map((lookup) => LOOKUP_NAMES[lookup]))];
 }
 
 /** Decides one request with the given rules (from classify). Never throws. */
@@ -349,7 +391,7 @@ export async function decide(
     const applied = runs.map((run) => applyPolicy(run, request));
     const outcomes = new Map(applied.map((a) => [a.rule.name, a.outcome]));
     let final = combine(applied, routeRules.onError);
-    if (final.allowed && !request.dryRun) final = await runEffects(applied, final, request, deps, outcomes);
+    if (final.allowed && !request.dryRun) final = await runEffects(routeRules.route, applied, final, request, deps, outcomes);
     if (!request.dryRun) recordEvents(routeRules.route, applied, final, request, deps);
     for (const [rule, outcome] of outcomes) deps.metrics.verdicts.inc({ rule, outcome });
     logDecision(outcomes, final, request, deps);
@@ -371,6 +413,7 @@ export async function decide(
  * used. Losing either race turns the answer into a refusal the client retries.
  */
 async function runEffects(
+  route: Route,
   applied: readonly AppliedRule[],
   final: AdmissionVerdict,
   request: AdmissionRequest,
@@ -380,7 +423,8 @@ async function runEffects(
   for (const a of applied) {
     const disruption = a.verdict.allowed ? a.verdict.disruption : null;
     if (disruption === null) continue;
-    const reserved = await reserve(disruption, a.outcome === 'break_glass', deps);
+    const reserved = await ledgerWrite(() => reserve(disruption, a.outcome === 'break_glass', deps));
+    if (reserved instanceof Error) return ledgerWriteRefusal(route, a, reserved, request, deps, outcomes);
     if (!reserved) {
       deps.log.info({ uid: request.uid, rule: a.rule.name, policy: disruption.policyKey, broker: disruption.brokerId }, 'ledger changed concurrently; refusing');
       outcomes.set(a.rule.name, 'denied');
@@ -390,7 +434,9 @@ async function runEffects(
   }
   for (const a of applied) {
     if (a.breakGlass === null) continue;
-    const consumed = await deps.effects.consumeBreakGlass({ pod: a.breakGlass.pod, expectedValue: a.breakGlass.reason });
+    const breakGlass = a.breakGlass;
+    const consumed = await ledgerWrite(() => deps.effects.consumeBreakGlass({ pod: breakGlass.pod, expectedValue: breakGlass.reason }));
+    if (consumed instanceof Error) return ledgerWriteRefusal(route, a, consumed, request, deps, outcomes);
     if (!consumed && a.overridden !== null && a.overridden.outcome.kind === 'deny') {
       deps.log.info({ uid: request.uid, rule: a.rule.name, pod: a.breakGlass.pod }, 'break-glass already consumed by another request');
       outcomes.set(a.rule.name, 'denied');
@@ -416,6 +462,31 @@ async function runEffects(
     deps.log.warn({ uid: request.uid, rule: a.rule.name, user: setting.user, groups: setting.groups, pod: setting.pod, reason: setting.value }, 'break-glass annotation set');
   }
   return final;
+}
+
+/** A ledger write's answer, or what it threw (the apiserver refused or failed the write). */
+async function ledgerWrite(write: () => Promise<boolean>): Promise<boolean | Error> {
+  try {
+    return await write();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(errorMessage(error));
+  }
+}
+
+/** A ledger write failed: the admission it would record does not stand, and the refusal names the apiserver. */
+function ledgerWriteRefusal(
+  route: Route,
+  a: AppliedRule,
+  error: Error,
+  request: AdmissionRequest,
+  deps: EngineDeps,
+  outcomes: Map<string, RuleOutcome>,
+): AdmissionVerdict {
+  deps.metrics.errors.inc({ route, type: 'effect' });
+  deps.log.error({ err: error, uid: request.uid, rule: a.rule.name }, 'could not write the disruption ledger; refusing');
+  outcomes.set(a.rule.name, 'denied');
+  const refusal = deny([ledgerWriteFailedReason(errorMessage(error))], { summary: reservationConflictSummary(), code: retryLaterCode(a.rule) });
+  return withRule(refusal, a.rule.name);
 }
 
 function reserve(disruption: Disruption, breakGlass: boolean, deps: EngineDeps): Promise<boolean> {
