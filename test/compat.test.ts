@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { legPortBase, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM } from './compat.js';
-import { loadSandboxConfig } from './sandbox/config.js';
+import { legName, legPortBase, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM, ZERO_LOSS_FILE, ZERO_LOSS_LEG } from './compat.js';
+import { DEFAULT_KAFKA_VERSION, loadSandboxConfig } from './sandbox/config.js';
 
 const root = loadSandboxConfig({}).repoRoot;
 
@@ -75,4 +75,14 @@ test('legPortBase: legs side by side use no port of another leg', () => {
       assert.deepEqual(ports(legPortBase(20000, b)).filter((p) => mine.has(p)), [], `legs ${a} and ${b}`);
     }
   }
+});
+
+test('the zero-loss run: a leg of its own on the default release, whole file, no name pattern; named alone as zero-loss', () => {
+  assert.deepEqual(parseLegs(['zero-loss']), [ZERO_LOSS_LEG]);
+  assert.equal(ZERO_LOSS_LEG.version, DEFAULT_KAFKA_VERSION);
+  assert.ok(existsSync(join(root, ZERO_LOSS_FILE)));
+  assert.deepEqual(subsetArgs(legSubset(ZERO_LOSS_LEG)), ['--e2e', ZERO_LOSS_FILE]);
+  assert.equal(legName(ZERO_LOSS_LEG), `Kafka ${DEFAULT_KAFKA_VERSION} kraft (zero-loss run)`);
+  // The subset legs are not changed by it.
+  assert.ok(!LEGS.some((l) => l.run !== undefined));
 });

@@ -5,23 +5,34 @@
  * release; with --skip-default the leg of that release is left out, as CI does
  * right after the full suite ran on it.
  *
- *   node --import tsx test/compat.ts [--skip-default] [--parallel N] [VERSION/MODE ...]
+ *   node --import tsx test/compat.ts [--skip-default] [--parallel N] [VERSION/MODE | zero-loss ...]
  *   e.g. node --import tsx test/compat.ts 3.9.1/zookeeper
  *
  * With --parallel N, N legs run at once, each on ports of its own (the base
  * plus 40 per leg); a leg's output is printed whole when it ends. The 4.0.2
  * leg ends with the real upgrade to 4.1.1 (compat-upgrade), on its sandbox.
  *
+ * Run with no legs named, it also runs the zero-loss run (every operation under
+ * one load, test/e2e/zero-loss.e2e.test.ts) as a leg of its own on the default
+ * release, first, beside the others: it is the longest leg, and it needs a
+ * sandbox to itself. `zero-loss` names it alone.
+ *
  * The last line is `compat: N passed, N failed` over every leg; before it, a
  * table of each leg's outcome and time.
  */
 import { spawn } from 'node:child_process';
-import { kafkaSetting, loadSandboxConfig, type KafkaMode } from './sandbox/config.js';
+import { DEFAULT_KAFKA_VERSION, kafkaSetting, loadSandboxConfig, type KafkaMode } from './sandbox/config.js';
 
 export interface Leg {
   version: string;
   mode: KafkaMode;
+  /** What the leg runs: the subset (unset), or the zero-loss run of every operation. */
+  run?: 'zero-loss';
 }
+
+/** Every operation under one load (issue 13): long, so a leg of its own beside the others, not in the full suite. */
+export const ZERO_LOSS_FILE = 'test/e2e/zero-loss.e2e.test.ts';
+export const ZERO_LOSS_LEG: Leg = { version: DEFAULT_KAFKA_VERSION, mode: 'kraft', run: 'zero-loss' };
 
 /** 3.9 is the last release with ZooKeeper (and the bridge release for migrating), 4.0 the first KRaft-only one. */
 export const LEGS: readonly Leg[] = [
@@ -55,13 +66,16 @@ export const UPGRADE_FROM = { version: '4.0.2', file: 'test/e2e/compat-upgrade.e
 
 /** The subset a leg runs: the 4.0.2 leg also upgrades its cluster to 4.1.1 at the end. */
 export function legSubset(leg: Leg): ReadonlyArray<{ file: string; tests: readonly string[] | 'all' }> {
+  if (leg.run === 'zero-loss') return [{ file: ZERO_LOSS_FILE, tests: 'all' }];
   return leg.version === UPGRADE_FROM.version ? [...SUBSET, { file: UPGRADE_FROM.file, tests: 'all' }] : SUBSET;
 }
 
 /** The arguments for test/run-all.ts: the files, and one name pattern matching exactly the chosen tests. */
 export function subsetArgs(subset = SUBSET): string[] {
   const names = subset.flatMap((s) => (s.tests === 'all' ? [] : s.tests.map((t) => `^${escape(t)}`)));
-  // A file taken whole has its tests matched by a pattern of their own: every test name in it starts with its topic.
+  // Only whole files: no pattern, every test runs.
+  if (names.length === 0) return ['--e2e', ...subset.map((s) => s.file)];
+  // A file taken whole beside chosen tests has its tests matched by a pattern of their own: every test name in it starts with its topic.
   const whole = subset.some((s) => s.tests === 'all') ? ['^compat: '] : [];
   return ['--e2e', `--test-name-pattern=${[...names, ...whole].join('|')}`, ...subset.map((s) => s.file)];
 }
@@ -97,6 +111,7 @@ export function parseLegs(args: readonly string[]): Leg[] {
   const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel');
   if (wanted.length === 0) return [...LEGS];
   return wanted.map((arg) => {
+    if (arg === 'zero-loss') return ZERO_LOSS_LEG;
     const [version, mode, extra] = arg.split('/');
     if (!version || extra !== undefined) throw new Error(`${JSON.stringify(arg)} is not a leg: write VERSION or VERSION/MODE, e.g. 3.9.1/zookeeper or 4.0.2/kraft`);
     const setting = kafkaSetting(version, mode ?? 'kraft'); // the sandbox's own check, with its message
@@ -114,7 +129,7 @@ interface LegResult {
 
 function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: boolean }): Promise<LegResult> {
   const started = Date.now();
-  const name = `Kafka ${leg.version} ${leg.mode}`;
+  const name = legName(leg);
   process.stdout.write(`\n[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})\n`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs(legSubset(leg))], {
@@ -122,7 +137,7 @@ function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: bo
       // Its own state directory and ports: never a running sandbox of another release reused by mistake.
       env: {
         ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode,
-        KAFKA_GUARD_SANDBOX_DIR: `${place.stateDir}-compat-${leg.version}-${leg.mode}`, KAFKA_GUARD_SANDBOX_PORT_BASE: String(place.portBase),
+        KAFKA_GUARD_SANDBOX_DIR: `${place.stateDir}-compat-${leg.version}-${leg.mode}${leg.run ? `-${leg.run}` : ''}`, KAFKA_GUARD_SANDBOX_PORT_BASE: String(place.portBase),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -141,16 +156,22 @@ function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: bo
   });
 }
 
+export function legName(leg: Leg): string {
+  return `Kafka ${leg.version} ${leg.mode}${leg.run === 'zero-loss' ? ' (zero-loss run)' : ''}`;
+}
+
 const minutes = (s: number) => `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const cfg = loadSandboxConfig();
-  let legs = parseLegs(args);
+  const named = parseLegs(args);
+  // No leg named: the whole matrix, and the zero-loss run first (the longest leg).
+  let legs = args.some((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel') ? named : [ZERO_LOSS_LEG, ...named];
   const results: LegResult[] = [];
   const lines: string[] = [];
   if (args.includes('--skip-default')) {
-    const covered = legs.filter((l) => l.version === cfg.kafkaVersion && l.mode === cfg.kafkaMode);
+    const covered = legs.filter((l) => l.run === undefined && l.version === cfg.kafkaVersion && l.mode === cfg.kafkaMode);
     legs = legs.filter((l) => !covered.includes(l));
     for (const l of covered) lines.push(`compat: Kafka ${l.version} ${l.mode.padEnd(9)} covered by the full suite (the sandbox's default)`);
   }
@@ -164,7 +185,7 @@ async function main(): Promise<number> {
   await Promise.all(Array.from({ length: Math.min(parallel, legs.length) }, worker));
   process.stdout.write('\n');
   for (const r of results) {
-    lines.push(`compat: Kafka ${r.leg.version} ${r.leg.mode.padEnd(9)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`);
+    lines.push(`compat: ${legName(r.leg).padEnd(33)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`);
   }
   for (const line of lines) process.stdout.write(`${line}\n`);
   const pass = results.reduce((n, r) => n + r.pass, 0);

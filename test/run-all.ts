@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { ZERO_LOSS_FILE } from './compat.js';
 import { loadSandboxConfig, statePaths } from './sandbox/config.js';
 import { isAlive } from './sandbox/process.js';
 import { startSandbox, type Sandbox } from './sandbox/sandbox.js';
@@ -63,8 +64,9 @@ async function main(): Promise<number> {
   // Files run in the order the filters name them (the compatibility matrix runs its upgrade last), else by name.
   const rank = (f: string) => filters.findIndex((x) => f.includes(x));
   const all = findTests(root).filter((f) => filters.length === 0 || rank(f) >= 0).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
-  // compat-*.e2e.test.ts belong to the compatibility matrix (test/compat.ts names them); elsewhere only when a filter names them.
-  const e2e = all.filter((f) => f.startsWith('test/e2e/') && (!f.startsWith('test/e2e/compat-') || filters.some((x) => x.includes('compat'))));
+  // compat-*.e2e.test.ts and the zero-loss run are legs of the matrix (test/compat.ts names them); elsewhere only when a filter names them.
+  const matrixOnly = (f: string) => f.startsWith('test/e2e/compat-') || f === ZERO_LOSS_FILE;
+  const e2e = all.filter((f) => f.startsWith('test/e2e/') && (!matrixOnly(f) || filters.some((x) => f.includes(x) && x.length > 0 && (x.includes('compat') || x.includes('zero-loss')))));
   const unit = all.filter((f) => !f.startsWith('test/e2e/'));
   const files = mode === 'unit' ? unit : mode === 'e2e' ? e2e : [...unit, ...e2e];
 
