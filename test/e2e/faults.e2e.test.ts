@@ -388,7 +388,8 @@ test('fault: plugin SIGKILLed during a move and rerun: the in-flight reassignmen
   // The only copies on kafka-2 (node-local): the move drains them first, slowly.
   const count = await bigTopic(big, [[2], [2]], 4);
   const target = await freeNode();
-  const args = ['move', 'kafka-2', '--to-node', target, '--yes', '--throttle', '1MiB/s', '--max-moves-per-broker', '1000'];
+  // Slow enough that the reassignment is still running when the rerun plans (at 1 MiB/s a quiet machine finished the 8 MB first).
+  const args = ['move', 'kafka-2', '--to-node', target, '--yes', '--throttle', '256KiB/s', '--max-moves-per-broker', '1000'];
   const child = startPlugin(args);
   let output = '';
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
