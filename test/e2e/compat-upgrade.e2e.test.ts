@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { brokerPods, createAssignedTopic, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { brokerPods, createAssignedTopic, kafkaClient, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 import { createKafkaAdmin, resolveConnection } from '../../shared/kafka/client.js';
@@ -42,7 +42,7 @@ before(async () => {
 
 after(async () => {
   await producer?.stop().catch(() => undefined);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

@@ -26,7 +26,7 @@ import { statePaths } from '../sandbox/config.js';
 import { isAlive, livePids, portFree } from '../sandbox/process.js';
 import {
   createAssignedTopic, createTopicsLed, eventually, evict, forgetLedgerEntries, kafkaClient, kubeClients, kubectl,
-  NAMESPACE, sandboxWebhook, setPolicyMode, uniqueName, waitForHealthyCluster, webhookRequest,
+  NAMESPACE, removeTopics, sandboxWebhook, setPolicyMode, uniqueName, waitForHealthyCluster, webhookRequest,
 } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, partitionsOn, podOf, replicasOf, runPlugin, startPlugin, throttlesLeft, waitForBrokers } from './plugin-helpers.js';
 
@@ -42,7 +42,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await removeTopics(admin, topics);
   await admin.disconnect();
 });
 
@@ -120,7 +120,7 @@ async function apiserverReady(): Promise<boolean> {
 /** Deletes the topics made so far (each test's t.after: an RF 1 topic would block the next test's disruption). */
 async function dropTopics(): Promise<void> {
   const names = topics.splice(0);
-  if (names.length > 0) await admin.deleteTopics({ topics: names }).catch(() => undefined);
+  await removeTopics(admin, names);
 }
 
 function topicName(prefix: string): string {

@@ -101,6 +101,30 @@ export async function recreateTopics(admin: Admin, topics: ITopicConfig[], timeo
   await waitForLeaders(admin, topics.map((t) => t.topic), timeoutMs);
 }
 
+/**
+ * Deletes topics and waits until Kafka no longer lists them, sending the delete
+ * again while any is left (a delete can time out while the controller is busy,
+ * e.g. right after a scale-down). A topic left behind, an RF 1 one above all,
+ * makes the next file's disruptions unsafe. Never throws: it runs in cleanup,
+ * and says on stderr what is still there after `timeoutMs`.
+ */
+export async function removeTopics(admin: Admin, names: readonly string[], timeoutMs = 60_000): Promise<void> {
+  if (names.length === 0) return;
+  const until = Date.now() + timeoutMs;
+  let left = [...names];
+  for (;;) {
+    const listed = await admin.listTopics().catch(() => null);
+    if (listed !== null) left = left.filter((name) => listed.includes(name));
+    if (left.length === 0) return;
+    if (Date.now() >= until) {
+      process.stderr.write(`[e2e] topics still listed ${Math.round(timeoutMs / 1000)} s after their deletion: ${left.join(', ')}\n`);
+      return;
+    }
+    if (listed !== null) await admin.deleteTopics({ topics: left, timeout: 30_000 }).catch(() => undefined);
+    await sleep(1000);
+  }
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin } from './plugin-helpers.js';
 
 const SECURE = (process.env.KAFKA_SECURE_BOOTSTRAP_SERVERS ?? '').split(',').filter(Boolean);
@@ -70,7 +70,7 @@ after(async () => {
   if (plaintext !== undefined) await patchDemoPolicyKafka(plaintext).catch(() => undefined);
   for (const name of created) await kubectl(['delete', 'kafkaguardpolicy', name, '-n', NAMESPACE, '--ignore-not-found']);
   await kubectl(['delete', 'secret', WRONG_SECRET, '-n', NAMESPACE, '--ignore-not-found']);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

@@ -18,7 +18,7 @@ import { rootCertificates } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { startBroker, stopBroker } from './helpers.js';
+import { removeTopics, startBroker, stopBroker } from './helpers.js';
 import { createKafkaAdmin, resolveConnection, type KafkaAdmin, type KafkaLogEntry } from '../../shared/kafka/client.js';
 import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
@@ -188,7 +188,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (createdTopics.length > 0) await kafkajsAdmin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
+  await removeTopics(kafkajsAdmin, createdTopics);
   await kafkajsAdmin.disconnect();
   await client.disconnect();
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createKafkaAdmin } from '../../shared/kafka/client.js';
 import { setThrottles } from '../../shared/kafka/operations.js';
-import { createTopicsLed, kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createTopicsLed, kafkaClient, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, POLICY, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-basics');
@@ -26,7 +26,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [rf3, onlyOn2] }).catch(() => undefined);
+  await removeTopics(admin, [rf3, onlyOn2]);
   await deleteTestPolicy();
   await admin.disconnect();
 });

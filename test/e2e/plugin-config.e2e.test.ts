@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import kafkajs, { type Admin } from 'kafkajs';
-import { brokerPods, createTopicsLed, eventually, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { brokerPods, createTopicsLed, eventually, kafkaClient, kubeClients, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, zeroLossFigures } from './verifiable.js';
 
@@ -49,7 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await deleteTestPolicy();
   await waitForHealthyCluster(admin).catch(() => undefined);
   await admin.disconnect();

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, kafkaClient, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { eventually, kafkaClient, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { createAssignedTopic } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin } from './plugin-helpers.js';
 
@@ -82,7 +82,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [big, small, everywhere] }).catch(() => undefined);
+  await removeTopics(admin, [big, small, everywhere]);
   await reassign(blocking.filter((p) => p.topic !== everywhere));
   await admin.disconnect();
   await deleteTestPolicy();

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { DoctorResult, Finding } from '../../shared/ops/doctor.js';
-import { kafkaClient, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { kafkaClient, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, POLICY } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-doctor');
@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await labelNamespace('enabled').catch(() => undefined);
-  await admin.deleteTopics({ topics: [single] }).catch(() => undefined);
+  await removeTopics(admin, [single]);
   await deleteTestPolicy();
   await admin.disconnect();
 });

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consumeAll, createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, eventually, kafkaClient, kubectl, NAMESPACE, produceNumbered, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import {
   applyTestPolicy,
   deleteTestPolicy,
@@ -74,7 +74,7 @@ before(async () => {
 after(async () => {
   // Whatever happened above, leave 3 brokers with replicas spread for the next file.
   if ((await stsReplicas()) !== 3) await runPlugin(['scale', 'kafka', '--replicas', '3', '--delete-volumes', '--yes']);
-  await admin.deleteTopics({ topics: [rf3, rf1, bigA, bigB] }).catch(() => undefined);
+  await removeTopics(admin, [rf3, rf1, bigA, bigB]);
   await runPlugin(['throttles', '--clear', '--yes']);
   await deleteTestPolicy();
   await waitForHealthyCluster(admin).catch(() => undefined);

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  createAssignedTopic, evict, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster,
+  createAssignedTopic, evict, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { expectPlugin, podOf, replicasOf, runPlugin, throttlesLeft } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
@@ -37,7 +37,7 @@ after(async () => {
   const { core } = kubeClients();
   for (const n of (await core.listNode()).items) if (n.spec?.unschedulable) await kubectl(['uncordon', n.metadata?.name ?? '']);
   await kubectl(['delete', 'configmap', 'kafka-guard-maintenance', '-n', NAMESPACE, '--ignore-not-found']);
-  await admin.deleteTopics({ topics: [single, orders] }).catch(() => undefined);
+  await removeTopics(admin, [single, orders]);
   await admin.disconnect();
 });
 

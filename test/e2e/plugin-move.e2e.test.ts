@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { consumeAll, createTopicsLed, kafkaClient, kubectl, NAMESPACE, produceNumbered, recreateTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, kafkaClient, kubectl, NAMESPACE, produceNumbered, recreateTopics, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, freeNode, podOf, replicasOf, throttlesLeft } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-move');
@@ -66,7 +66,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [rf3, rf1] }).catch(() => undefined);
+  await removeTopics(admin, [rf3, rf1]);
   await deleteTestPolicy();
   await waitForHealthyCluster(admin).catch(() => undefined);
   await admin.disconnect();

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createAssignedTopic, kafkaClient, kubeClients, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createAssignedTopic, kafkaClient, kubeClients, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin, podOf } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
 
@@ -28,7 +28,7 @@ before(async () => {
 
 after(async () => {
   for (const p of producers.splice(0)) await p.stop().catch(() => undefined);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await waitForHealthyCluster(admin).catch(() => undefined);
   await admin.disconnect();
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Producer } from 'kafkajs';
-import { consumeAll, createTopicsLed, kafkaClient, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createTopicsLed, kafkaClient, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, podOf } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-restart');
@@ -22,7 +22,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await deleteTestPolicy();
   await waitForHealthyCluster(admin).catch(() => undefined);
   await admin.disconnect();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createAssignedTopic, eventually, kafkaClient, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createAssignedTopic, eventually, kafkaClient, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 
 interface StoredStatus {
   conditions?: Array<{ type: string; status: string; reason: string; message: string }>;
@@ -28,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

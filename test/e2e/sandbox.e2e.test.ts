@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { brokerPods, consumeAll, createTopicsLed, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, produceNumbered, uniqueName, waitForHealthyCluster, withGuardsOff } from './helpers.js';
+import { brokerPods, consumeAll, createTopicsLed, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, produceNumbered, removeTopics, uniqueName, waitForHealthyCluster, withGuardsOff } from './helpers.js';
 
 const kafka = kafkaClient('e2e-sandbox');
 const admin = kafka.admin();
@@ -19,7 +19,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

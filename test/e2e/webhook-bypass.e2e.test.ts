@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName } from './helpers.js';
+import { createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName } from './helpers.js';
 
 const POD = 'kafka-1';
 const SELECTOR_LABEL = 'app.kubernetes.io/name';
@@ -168,7 +168,7 @@ test('spec.breakGlass: a user it does not name is refused setting break-glass, a
     assert.match(event.message ?? '', new RegExp(`^\\[pod-delete\\] requested by ${bob}: kafka-guard: break-glass on pod kafka/${name} set by ${alice} \\(groups: ${group}\\), used by ${bob} \\("e2e: planned by alice"\\)`));
   } finally {
     // The topic first and the policy next, so the stand-in's deletion is no longer refused.
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await removeTopics(admin, [topic]);
     await admin.disconnect();
     await kubectl(['delete', 'kafkaguardpolicy,role,rolebinding', name, '-n', NAMESPACE, '--ignore-not-found']);
     await kubectl(['delete', 'pod', name, '-n', NAMESPACE, '--ignore-not-found', '--force', '--grace-period=0']);

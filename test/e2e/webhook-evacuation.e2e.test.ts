@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
-  brokerPods, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster,
+  brokerPods, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { replicasOf, runPlugin } from './plugin-helpers.js';
 import { readBack, startVerifiableProducer, type ProducerRun, zeroLossFigures } from './verifiable.js';
@@ -51,7 +51,7 @@ after(async () => {
   for (const n of (await core.listNode()).items) if (n.spec?.unschedulable) await kubectl(['uncordon', n.metadata?.name ?? '']);
   await kubectl(['delete', 'configmap', 'kafka-guard-maintenance', '-n', NAMESPACE, '--ignore-not-found']);
   await waitForHealthyCluster(admin);
-  await admin.deleteTopics({ topics: [single] }).catch(() => undefined);
+  await removeTopics(admin, [single]);
   await admin.disconnect();
 });
 

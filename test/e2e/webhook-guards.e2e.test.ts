@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
-  brokerPods, createAssignedTopic, evict, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, setPolicyMode, startBroker, stopBroker,
+  brokerPods, createAssignedTopic, evict, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, setPolicyMode, startBroker, stopBroker,
   uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 
@@ -27,7 +27,7 @@ before(async () => {
 
 // Each test's topics go with it, so a failing test leaves no RF 1 partition behind for the next.
 afterEach(async () => {
-  if (topics.length > 0) await admin.deleteTopics({ topics: topics.splice(0) }).catch(() => undefined);
+  await removeTopics(admin, topics.splice(0));
 });
 
 after(async () => {

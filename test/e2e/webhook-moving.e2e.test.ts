@@ -9,7 +9,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import {
-  brokerPods, createAssignedTopic, evict, eventually, forgetLedgerEntries, kafkaClient, kubeClients, kubectl, ledgerEntries, NAMESPACE, startBroker,
+  brokerPods, createAssignedTopic, evict, eventually, forgetLedgerEntries, kafkaClient, kubeClients, kubectl, ledgerEntries, NAMESPACE, removeTopics, startBroker,
   stopBroker, uniqueName, waitForHealthyCluster,
 } from './helpers.js';
 import { runPlugin } from './plugin-helpers.js';
@@ -25,7 +25,7 @@ before(async () => {
 });
 
 afterEach(async () => {
-  if (topics.length > 0) await admin.deleteTopics({ topics: topics.splice(0) }).catch(() => undefined);
+  await removeTopics(admin, topics.splice(0));
 });
 
 after(async () => {

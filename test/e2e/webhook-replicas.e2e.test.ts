@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { stopProcess, type Supervised } from '../sandbox/process.js';
 import { runWebhookProcess, webhookKubeconfigPath } from '../sandbox/webhook.js';
 import {
-  brokerPods, createAssignedTopic, eventually, forgetLedgerEntries, kafkaClient, ledgerEntries, NAMESPACE, sandboxEnv, sandboxWebhook, uniqueName,
+  brokerPods, createAssignedTopic, eventually, forgetLedgerEntries, kafkaClient, ledgerEntries, NAMESPACE, removeTopics, sandboxEnv, sandboxWebhook, uniqueName,
   waitForHealthyCluster, webhookMetric, webhookRequest,
 } from './helpers.js';
 
@@ -32,7 +32,7 @@ before(async () => {
 
 after(async () => {
   if (secondReplica) await stopProcess(secondReplica, 10_000);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

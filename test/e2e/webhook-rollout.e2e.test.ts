@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { createKafkaAdmin, type KafkaAdmin } from '../../shared/kafka/client.js';
 import { clearThrottles, setThrottles } from '../../shared/kafka/operations.js';
-import { consumeAll, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { consumeAll, createAssignedTopic, eventually, isReady, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { podOf } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-webhook-rollout');
@@ -47,7 +47,7 @@ after(async () => {
   await clearThrottles(client, { brokers: [0, 2], topics: [topic] }).catch(() => undefined);
   await kubectl(['rollout', 'status', 'statefulset/kafka', '-n', NAMESPACE, '--timeout=300s'], { timeoutMs: 320_000 });
   await waitForHealthyCluster(admin).catch(() => undefined);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await client.disconnect();
   await admin.disconnect();
 });

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createAssignedTopic, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, sandboxWebhook, uniqueName, webhookMetric,
+  createAssignedTopic, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, sandboxWebhook, uniqueName, webhookMetric,
 } from './helpers.js';
 
 const { port } = sandboxWebhook();
@@ -49,7 +49,7 @@ after(async () => {
   await kubectl(['delete', 'statefulset', webStatefulSet, '-n', NAMESPACE, '--wait=false']);
   await kubectl(['annotate', 'statefulset', 'kafka', '-n', NAMESPACE, 'e2e.kafkaguard.io/scoping-']);
   await kubectl(['label', 'pvc', 'data-kafka-1', '-n', NAMESPACE, 'e2e.kafkaguard.io/scoping-']);
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await removeTopics(admin, [topic]);
   await admin.disconnect();
 });
 

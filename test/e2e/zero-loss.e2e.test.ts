@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
-import { brokerPods, createTopicsLed, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { brokerPods, createTopicsLed, eventually, kafkaClient, kubeClients, kubectl, NAMESPACE, removeTopics, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { expectPlugin, freeNode, podOf, runPlugin, throttlesLeft, waitForBrokers } from './plugin-helpers.js';
 import {
   figuresPerOperation, longestWriteGap, readBack, startVerifiableProducer, type OperationFigures, type OperationWindow, type ProducedReport,
@@ -52,7 +52,7 @@ after(async () => {
   const sts = await apps.readNamespacedStatefulSet({ name: 'kafka', namespace: NAMESPACE });
   if (sts.spec?.replicas !== 3) await runPlugin(['scale', 'kafka', '--replicas', '3', '--delete-volumes', '--yes', ...POLICY]);
   await runPlugin(['throttles', '--clear', '--yes', ...POLICY]);
-  await admin.deleteTopics({ topics: [javaTopic, kafkajsTopic] }).catch(() => undefined);
+  await removeTopics(admin, [javaTopic, kafkajsTopic]);
   await waitForHealthyCluster(admin).catch(() => undefined);
   await admin.disconnect();
 });
