@@ -107,8 +107,13 @@ export function summaryCounts(output: string): { pass: number; fail: number; ski
   return { pass, fail: fail + (count('cancelled') ?? 0), skipped: count('skipped') ?? 0 };
 }
 
+/** The legs named on the command line (what is neither a flag nor --parallel's number). */
+function legArgs(args: readonly string[]): string[] {
+  return args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel');
+}
+
 export function parseLegs(args: readonly string[]): Leg[] {
-  const wanted = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel');
+  const wanted = legArgs(args);
   if (wanted.length === 0) return [...LEGS];
   return wanted.map((arg) => {
     if (arg === 'zero-loss') return ZERO_LOSS_LEG;
@@ -167,7 +172,7 @@ async function main(): Promise<number> {
   const cfg = loadSandboxConfig();
   const named = parseLegs(args);
   // No leg named: the whole matrix, and the zero-loss run first (the longest leg).
-  let legs = args.some((a, i) => !a.startsWith('--') && args[i - 1] !== '--parallel') ? named : [ZERO_LOSS_LEG, ...named];
+  let legs = legArgs(args).length > 0 ? named : [ZERO_LOSS_LEG, ...named];
   const results: LegResult[] = [];
   const lines: string[] = [];
   if (args.includes('--skip-default')) {

@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   const all = findTests(root).filter((f) => filters.length === 0 || rank(f) >= 0).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   // compat-*.e2e.test.ts and the zero-loss run are legs of the matrix (test/compat.ts names them); elsewhere only when a filter names them.
   const matrixOnly = (f: string) => f.startsWith('test/e2e/compat-') || f === ZERO_LOSS_FILE;
-  const e2e = all.filter((f) => f.startsWith('test/e2e/') && (!matrixOnly(f) || filters.some((x) => f.includes(x) && x.length > 0 && (x.includes('compat') || x.includes('zero-loss')))));
+  const e2e = all.filter((f) => f.startsWith('test/e2e/') && (!matrixOnly(f) || filters.some((x) => f.includes(x) && /compat|zero-loss/.test(x))));
   const unit = all.filter((f) => !f.startsWith('test/e2e/'));
   const files = mode === 'unit' ? unit : mode === 'e2e' ? e2e : [...unit, ...e2e];
 
