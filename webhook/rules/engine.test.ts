@@ -7,7 +7,7 @@ import { FakeCluster, makePod, makePolicy, makeView, standardCluster, type Polic
 import type { BreakGlassConsumption } from '../facts/types.js';
 import type { UserInfo } from '../admission/types.js';
 import { createMetrics } from '../metrics.js';
-import { applyPolicy, classify, combine, decide, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
+import { applyPolicy, classify, combine, decide, startDeadline, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
 import { MUTATING_RULES, VALIDATING_RULES } from './index.js';
 import { podEviction } from './pod-eviction.js';
 import type { Rule } from './rule.js';
@@ -60,6 +60,34 @@ function refusal(verdict: AdmissionVerdict) {
   if (verdict.outcome.kind !== 'deny') assert.fail(`expected a refusal, got ${verdict.outcome.kind}: ${JSON.stringify(verdict.outcome)}`);
   return verdict.outcome;
 }
+
+describe('startDeadline', () => {
+  it('aborts a signal taken before the deadline when it passes, with the reason', async () => {
+    const deadline = startDeadline(20);
+    const signal = deadline.signal;
+    assert.equal(signal.aborted, false);
+    await deadline.expired;
+    assert.equal(signal.aborted, true);
+    assert.match(String(signal.reason), /the 20 ms decision deadline passed/);
+    assert.equal(deadline.signal, signal);
+  });
+
+  it('hands out an aborted signal when first asked after the deadline passed', async () => {
+    const deadline = startDeadline(10);
+    await deadline.expired;
+    assert.equal(deadline.signal.aborted, true);
+    assert.match(String(deadline.signal.reason), /the 10 ms decision deadline passed/);
+    assert.equal(deadline.remainingMs(), 0);
+  });
+
+  it('never aborts once cleared', async () => {
+    const deadline = startDeadline(10);
+    const signal = deadline.signal;
+    deadline.clear();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(signal.aborted, false);
+  });
+});
 
 describe('classify', () => {
   it('refuses a resource no rule is registered for', () => {

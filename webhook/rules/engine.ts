@@ -269,20 +269,33 @@ export function combine(applied: readonly AppliedRule[], onError: RouteRules['on
   return patch(ops).withWarnings(...warnings);
 }
 
-/** Creates the decision deadline; `expired` resolves when it passes. */
+/**
+ * Creates the decision deadline; `expired` resolves when it passes. The abort
+ * signal is made when a lookup first asks for it (most requests never do:
+ * a non-Kafka pod is answered from the caches), already aborted if the
+ * deadline has passed by then.
+ */
 export function startDeadline(ms: number): Deadline & { expired: Promise<void>; clear(): void } {
-  const controller = new AbortController();
   const at = Date.now() + ms;
+  let controller: AbortController | undefined;
+  let passed: Error | undefined;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      controller.abort(new Error(`the ${ms} ms decision deadline passed`));
+      passed = new Error(`the ${ms} ms decision deadline passed`);
+      controller?.abort(passed);
       resolve();
     }, ms);
   });
   return {
     at,
-    signal: controller.signal,
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (passed !== undefined) controller.abort(passed);
+      }
+      return controller.signal;
+    },
     remainingMs: () => Math.max(0, at - Date.now()),
     expired,
     clear: () => clearTimeout(timer),
