@@ -154,10 +154,16 @@ async function fillSandbox(target: number): Promise<{ bootstrap: string[]; topic
     // Counted only once Kafka lists them: a run once counted topics kafkajs reported created that never appeared.
     let listed = new Set<string>();
     let missing = batch;
-    for (const until = Date.now() + 30_000; missing.length > 0 && Date.now() < until; ) {
-      listed = new Set(await admin.listTopics());
-      missing = batch.filter((topic) => !listed.has(topic));
-      if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      for (const until = Date.now() + 30_000; missing.length > 0 && Date.now() < until; ) {
+        listed = new Set(await admin.listTopics());
+        missing = batch.filter((topic) => !listed.has(topic));
+        if (missing.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } catch (error) {
+      // A broker that runs out of heap (KAFKA_GUARD_SANDBOX_HEAP_MB) closes its connections: that is what fitted.
+      refusal = `listing topics failed after ${have} partitions: ${error instanceof Error ? error.message : String(error)} (a broker out of heap? see its stdout.log)`;
+      break;
     }
     topics.push(...batch.filter((topic) => listed.has(topic)));
     if (missing.length > 0) {
