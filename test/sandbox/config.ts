@@ -91,6 +91,15 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       'unset it to use 20000, or choose another base with ~10000 free ports above it',
     );
   }
+  const heapRaw = env.KAFKA_GUARD_SANDBOX_HEAP_MB || '256'; // empty is unset, as for the other settings
+  const brokerHeapMb = Number(heapRaw);
+  // Below 128 MB a broker does not start; the cap keeps a typo (a size in KB) from asking the JVM for the machine.
+  if (!/^\d+$/.test(heapRaw) || brokerHeapMb < 128 || brokerHeapMb > 16384) {
+    throw new SandboxError(
+      `KAFKA_GUARD_SANDBOX_HEAP_MB=${heapRaw} is not a broker heap in MB between 128 and 16384`,
+      'unset it for 256 MB per broker, or give a whole number of MB such as 1024 (about 10,000 partitions need that)',
+    );
+  }
   return {
     repoRoot,
     cacheDir,
@@ -118,7 +127,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
       { name: 'node-b2', zone: 'zone-b' },
     ],
     controllerIds: [0, 1, 2],
-    brokerHeapMb: Number(env.KAFKA_GUARD_SANDBOX_HEAP_MB ?? 256),
+    brokerHeapMb,
   };
 }
 

@@ -34,6 +34,15 @@ test('loadSandboxConfig reads KAFKA_GUARD_KAFKA_VERSION and KAFKA_GUARD_KAFKA_MO
   assert.throws(() => loadSandboxConfig({ KAFKA_GUARD_KAFKA_VERSION: '4.4.0', KAFKA_GUARD_KAFKA_MODE: 'zookeeper' }), /no ZooKeeper mode/);
 });
 
+test('KAFKA_GUARD_SANDBOX_HEAP_MB: 256 MB unless set; a bad value is refused naming it', () => {
+  assert.equal(loadSandboxConfig({}).brokerHeapMb, 256);
+  assert.equal(loadSandboxConfig({ KAFKA_GUARD_SANDBOX_HEAP_MB: '1024' }).brokerHeapMb, 1024);
+  assert.equal(loadSandboxConfig({ KAFKA_GUARD_SANDBOX_HEAP_MB: '' }).brokerHeapMb, 256);
+  for (const bad of ['abc', '1e3', '64', '1024.5', '-512', '2147483648', '1024m']) {
+    assert.throws(() => loadSandboxConfig({ KAFKA_GUARD_SANDBOX_HEAP_MB: bad }), (e: Error) => e.message.includes(`KAFKA_GUARD_SANDBOX_HEAP_MB=${bad} `), bad);
+  }
+});
+
 test('parseKafkaVersion', () => {
   assert.deepEqual(parseKafkaVersion('3.9.1'), { major: 3, minor: 9, patch: 1 });
   assert.deepEqual(parseKafkaVersion('4.10.0'), { major: 4, minor: 10, patch: 0 });
