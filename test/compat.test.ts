@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { legName, legPortBase, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM, ZERO_LOSS_FILE, ZERO_LOSS_LEG } from './compat.js';
+import { legName, legPortBase, LineWriter, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM, ZERO_LOSS_FILE, ZERO_LOSS_LEG } from './compat.js';
 import { DEFAULT_KAFKA_VERSION, loadSandboxConfig } from './sandbox/config.js';
 
 const root = loadSandboxConfig({}).repoRoot;
@@ -69,12 +69,30 @@ test('legPortBase: legs side by side use no port of another leg', () => {
     const fixed = [p.etcdClient, p.etcdPeer, p.apiserver, p.controllerManager, p.scheduler, p.webhook, p.zookeeper];
     return [...fixed, ...[p.kafkaBase, p.controllerBase, p.kafkaSecureBase].flatMap((b) => [0, 1, 2, 3, 4, 5].map((i) => b + i))];
   };
-  for (let a = 0; a < LEGS.length; a += 1) {
-    for (let b = a + 1; b < LEGS.length; b += 1) {
+  // Every sandbox of `npm test` at once: the full suite (slot 0), the zero-loss leg and every subset leg.
+  const slots = LEGS.length + 2;
+  for (let a = 0; a < slots; a += 1) {
+    for (let b = a + 1; b < slots; b += 1) {
       const mine = new Set(ports(legPortBase(20000, a)));
-      assert.deepEqual(ports(legPortBase(20000, b)).filter((p) => mine.has(p)), [], `legs ${a} and ${b}`);
+      assert.deepEqual(ports(legPortBase(20000, b)).filter((p) => mine.has(p)), [], `slots ${a} and ${b}`);
     }
   }
+});
+
+test('LineWriter: only whole lines go out, so lines written between them never split one; the rest at flush', () => {
+  const out: string[] = [];
+  const w = new LineWriter((text) => out.push(text));
+  w.write('✔ a (1');
+  assert.deepEqual(out, []);
+  w.write('ms)\n✔ b');
+  assert.deepEqual(out, ['✔ a (1ms)\n']);
+  w.write(' (2ms)\nℹ pass 2\n');
+  assert.deepEqual(out, ['✔ a (1ms)\n', '✔ b (2ms)\nℹ pass 2\n']);
+  w.write('no newline');
+  w.flush();
+  w.flush();
+  assert.deepEqual(out.at(-1), 'no newline\n');
+  assert.equal(out.length, 3);
 });
 
 test('the zero-loss run: a leg of its own on the default release, whole file, no name pattern; named alone as zero-loss', () => {

@@ -17,8 +17,15 @@
  * release, first, beside the others: it is the longest leg, and it needs a
  * sandbox to itself. `zero-loss` names it alone.
  *
+ * With --beside-full-suite (what `npm test` runs), the full suite
+ * (test/run-all.ts, on the default release, base ports and state directory)
+ * runs at the same time as the legs, its output printed as it goes: it leaves
+ * most of the 2 cores idle while it waits on Kafka and the apiserver, and the
+ * legs fill them. The legs then take the ports above the full suite's.
+ *
  * The last line is `compat: N passed, N failed` over every leg; before it, a
- * table of each leg's outcome and time.
+ * table of each leg's outcome and time. Beside the full suite, a line for it
+ * follows, and the last line is `N passed, N failed` over both.
  */
 import { spawn } from 'node:child_process';
 import { DEFAULT_KAFKA_VERSION, kafkaSetting, loadSandboxConfig, type KafkaMode } from './sandbox/config.js';
@@ -90,9 +97,14 @@ export function parallelism(args: readonly string[]): number {
   return n;
 }
 
-/** Each leg's sandbox ports: 40 above the previous leg's, clear of every port of the others (they sit at most 9,300 above a base, in gaps wider than 40). */
-export function legPortBase(base: number, index: number): number {
-  return base + 40 * index;
+/**
+ * Each leg's sandbox ports: 30 above the previous leg's. A sandbox's ports sit
+ * at most 9,300 above its base, in blocks 100 and 200 apart (plain, controller
+ * and TLS listeners): a step of 40 put the sixth sandbox's brokers on the
+ * first one's TLS ports. 30 stays clear for 7 sandboxes side by side.
+ */
+export function legPortBase(base: number, slot: number): number {
+  return base + 30 * slot;
 }
 
 /** Counts from node:test's spec reporter summary (`ℹ pass 3`). */
@@ -132,10 +144,29 @@ interface LegResult {
   seconds: number;
 }
 
-function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: boolean }): Promise<LegResult> {
+/** Writes whole lines only, so that other output can go between them; the rest at flush. */
+export class LineWriter {
+  private pending = '';
+  constructor(private readonly out: (text: string) => void) {}
+  write(chunk: string): void {
+    const text = this.pending + chunk;
+    const end = text.lastIndexOf('\n') + 1;
+    this.pending = text.slice(end);
+    if (end > 0) this.out(text.slice(0, end));
+  }
+  flush(): void {
+    if (this.pending) this.out(`${this.pending}\n`);
+    this.pending = '';
+  }
+}
+
+/** What runLeg prints: where its lines go, and whether a leg's output is shown as it goes or kept for its end. */
+interface Place { stateDir: string; portBase: number; alone: boolean; say: (line: string) => void; hold: (text: string) => void }
+
+function runLeg(leg: Leg, place: Place): Promise<LegResult> {
   const started = Date.now();
   const name = legName(leg);
-  process.stdout.write(`\n[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})\n`);
+  place.say(`[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs(legSubset(leg))], {
       cwd: loadSandboxConfig().repoRoot,
@@ -153,10 +184,14 @@ function runLeg(leg: Leg, place: { stateDir: string; portBase: number; alone: bo
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); show(d, process.stdout); });
     child.stderr.on('data', (d: Buffer) => { errors += d.toString(); show(d, process.stderr); });
     child.on('exit', (code) => {
-      if (!place.alone) process.stdout.write(`\n[compat] ${name}: output\n${errors}${output}`);
       const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 }; // no summary: the sandbox did not start
       const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
-      resolve({ leg, outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) });
+      const result: LegResult = { leg, outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) };
+      if (!place.alone) {
+        place.say(`[compat] ${resultLine(result)}`);
+        place.hold(`\n[compat] ${name}: output\n${errors}${output}`);
+      }
+      resolve(result);
     });
   });
 }
@@ -166,6 +201,28 @@ export function legName(leg: Leg): string {
 }
 
 const minutes = (s: number) => `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+
+function resultLine(r: LegResult): string {
+  return `${legName(r.leg).padEnd(33)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`;
+}
+
+/** The full suite (test/run-all.ts, no arguments) on the default sandbox, its output printed as it goes through the line writers. */
+function runFullSuite(out: LineWriter, err: LineWriter): Promise<{ outcome: 'passed' | 'failed'; pass: number; fail: number; seconds: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts'], { cwd: loadSandboxConfig().repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); out.write(d.toString()); });
+    child.stderr.on('data', (d: Buffer) => err.write(d.toString()));
+    child.on('exit', (code) => {
+      out.flush();
+      err.flush();
+      const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 };
+      const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
+      resolve({ outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) });
+    });
+  });
+}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -181,22 +238,42 @@ async function main(): Promise<number> {
     for (const l of covered) lines.push(`compat: Kafka ${l.version} ${l.mode.padEnd(9)} covered by the full suite (the sandbox's default)`);
   }
   const parallel = parallelism(args);
+  const beside = args.includes('--beside-full-suite');
+  // Beside the full suite, its output streams whole lines; the legs' lines go between them, their outputs once it ends.
+  const out = new LineWriter((text) => process.stdout.write(text));
+  const err = new LineWriter((text) => process.stderr.write(text));
+  const held: string[] = [];
+  let suiteRunning = beside;
+  const place = (index: number): Place => ({
+    stateDir: cfg.stateDir,
+    // Slot 0 is the full suite's when it runs beside.
+    portBase: legPortBase(cfg.portBase, beside ? index + 1 : index),
+    alone: parallel === 1 && !beside,
+    say: (line) => process.stdout.write(`${line}\n`),
+    hold: (text) => { if (suiteRunning) held.push(text); else process.stdout.write(text); },
+  });
+  const suite = beside
+    ? runFullSuite(out, err).then((r) => { suiteRunning = false; for (const text of held.splice(0)) process.stdout.write(text); return r; })
+    : null;
   const queue = legs.map((leg, index) => ({ leg, index }));
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      results[next.index] = await runLeg(next.leg, { stateDir: cfg.stateDir, portBase: legPortBase(cfg.portBase, next.index), alone: parallel === 1 });
+      results[next.index] = await runLeg(next.leg, place(next.index));
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, legs.length) }, worker));
+  const full = suite ? await suite : null;
   process.stdout.write('\n');
-  for (const r of results) {
-    lines.push(`compat: ${legName(r.leg).padEnd(33)} ${r.outcome} (${r.pass} passed, ${r.fail} failed) in ${minutes(r.seconds)}`);
-  }
+  for (const r of results) lines.push(`compat: ${resultLine(r)}`);
   for (const line of lines) process.stdout.write(`${line}\n`);
   const pass = results.reduce((n, r) => n + r.pass, 0);
   const fail = results.reduce((n, r) => n + r.fail, 0);
   process.stdout.write(`compat: ${pass} passed, ${fail} failed\n`);
-  return fail === 0 && results.length > 0 ? 0 : 1;
+  if (full) {
+    process.stdout.write(`full suite (Kafka ${cfg.kafkaVersion} ${cfg.kafkaMode}): ${full.outcome} (${full.pass} passed, ${full.fail} failed) in ${minutes(full.seconds)}\n`);
+    process.stdout.write(`${pass + full.pass} passed, ${fail + full.fail} failed\n`);
+  }
+  return fail === 0 && results.length > 0 && (full === null || full.outcome === 'passed') ? 0 : 1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -4,7 +4,7 @@
  * test/sandbox/build/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { statePaths, type SandboxConfig } from './config.js';
@@ -114,7 +114,7 @@ export async function zookeeperDistribution(cfg: SandboxConfig, log: (line: stri
  * Sandboxes started side by side (the compatibility matrix, cold) share the cache and
  * Maven's local repository, which takes no concurrent writers: every fetch holds one
  * lock (flock(1) on cacheDir/maven.lock), and a second sandbox of the same release waits,
- * then copies from the repository the first one filled.
+ * then finds the first one's marker and fetches nothing.
  */
 async function mavenFetch(cfg: SandboxConfig, log: (line: string) => void, job: { what: string; pom: string; dir: string; property: string; hint: string }): Promise<void> {
   const marker = join(job.dir, '.complete');
@@ -123,9 +123,9 @@ async function mavenFetch(cfg: SandboxConfig, log: (line: string) => void, job: 
   try {
     await runRecorded({
       name: 'mvn dependency:copy-dependencies', command: 'flock', pidFile: statePaths(cfg).pidFile,
-      args: [join(cfg.cacheDir, 'maven.lock'), 'mvn', '-q', '-B', '-f', job.pom, job.property, 'dependency:copy-dependencies', `-DoutputDirectory=${join(job.dir, 'libs')}`, '-DincludeScope=runtime'],
+      // The marker is checked again and written under the lock: a sandbox that waited for another's fetch of the same release must not copy over jars its brokers already run from.
+      args: [join(cfg.cacheDir, 'maven.lock'), 'sh', '-c', '[ -f "$1" ] && exit 0; m="$1"; shift; "$@" && touch "$m"', 'sh', marker, 'mvn', '-q', '-B', '-f', job.pom, job.property, 'dependency:copy-dependencies', `-DoutputDirectory=${join(job.dir, 'libs')}`, '-DincludeScope=runtime'],
     });
-    writeFileSync(marker, '');
   } catch (err) {
     const out = (err as { stdout?: string }).stdout ?? '';
     throw new SandboxError(`fetching ${job.what} jars failed:\n${out.split('\n').slice(-15).join('\n')}`, job.hint);
