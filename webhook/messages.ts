@@ -258,10 +258,22 @@ export function apiserverUnavailableReason(policyKey: string, lookups: readonly 
     rule: 'apiserver-unavailable',
     message:
       `kafka-guard could not read ${lookups.join(' and ')} from the Kubernetes apiserver in time (${error}). Deciding without ` +
-      'it could let two disruptions that together break min.insync.replicas both pass, so this is refused whatever ' +
+      'it could let two disruptions that together break min.insync.replicas both pass, so in Enforce mode this is refused whatever ' +
       `onKafkaUnreachable of KafkaGuardPolicy ${policyKey} says.`,
     remediation: CHECK_APISERVER,
   };
+}
+
+/** A break-glass annotation cannot be used while the apiserver does not answer: using it is a write there. */
+export function breakGlassNeedsApiserverHint(pod: string): string {
+  return `The break-glass annotation on pod ${pod} was not used: using it removes it on the apiserver, which did not answer. ` +
+    'It stays set for the retry once the apiserver answers.';
+}
+
+/** Warn mode: a ledger write the apiserver failed; the admission stands (nothing is enforced), unrecorded. */
+export function ledgerWriteSkippedWarning(policyKey: string, error: string): string {
+  return `kafka-guard (Warn mode, ${policyKey}): this disruption is not in the disruption ledger: the apiserver failed the write (${error}). ` +
+    'Admitted anyway, since Warn mode refuses nothing; in Enforce mode it would be refused until the apiserver answers.';
 }
 
 export function apiserverUnavailableSummary(rule: string): string {

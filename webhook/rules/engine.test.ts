@@ -305,10 +305,26 @@ describe('engine: the apiserver, not Kafka, does not answer (etcd paused)', () =
     assert.doesNotMatch(counted, /kafka_unreachable_allowed/);
   });
 
-  it('Warn mode does not admit it either (an admission needs a ledger version to reserve against)', async () => {
-    const h = harness(ledgerHangs({ mode: 'Warn', onKafkaUnreachable: 'Allow' }));
+  it('Warn mode admits it with the reasons as warnings, unrecorded: a policy on trial never blocks a drain because etcd is slow', async () => {
+    const h = harness(ledgerHangs({ mode: 'Warn' }));
+    const verdict = await run(h, eviction(), validate, 50);
+    assert.equal(verdict.allowed, true);
+    assert.match(verdict.warnings[0] ?? '', /^kafka-guard \(Warn mode, kafka\/kafka\) would refuse: kafka-guard could not check this request: the Kubernetes apiserver did not answer in time/);
+    assert.ok(verdict.warnings.some((w) => /could not read the disruption ledger from the Kubernetes apiserver in time/.test(w)), verdict.warnings.join('\n'));
+    assert.deepEqual(h.cluster.reservations, [], 'no ledger version to reserve against');
+    assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardApiserverUnavailable']);
+    const counted = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_admission_verdicts_total');
+    assert.match(counted, /rule="pod-eviction",outcome="warned"} 1/);
+  });
+
+  it('a break-glass annotation is not used while the ledger read hangs, and the refusal says it stays set for the retry', async () => {
+    const cluster = unsafeCluster({}, { [BREAK_GLASS]: 'incident 42' });
+    cluster.hanging.pendingDisruptions = true;
+    const h = harness(cluster);
     const outcome = refusal(await run(h, eviction(), validate, 50));
     assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.ok(outcome.hints.some((hint) => /break-glass annotation on pod kafka-1 was not used: using it removes it on the apiserver, which did not answer/.test(hint)), outcome.hints.join('\n'));
+    assert.deepEqual(h.cluster.consumed, []);
   });
 
   it('a pod delete is refused with 503, since its clients do not retry 429', async () => {
@@ -334,6 +350,17 @@ describe('engine: the apiserver, not Kafka, does not answer (etcd paused)', () =
     const outcome = refusal(await run(h, eviction(), validate, 50));
     assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
     assert.match(outcome.reasons[0]?.message ?? '', /could not read the broker pods from the Kubernetes apiserver in time/);
+  });
+
+  it('in Warn mode a ledger write the apiserver fails admits the eviction with a warning that it is not recorded', async () => {
+    const h = harness(standardCluster({ policy: { mode: 'Warn' } }));
+    h.cluster.reservationFailure = new Error('etcdserver: request timed out');
+    const verdict = await run(h, eviction());
+    assert.equal(verdict.allowed, true);
+    assert.ok(verdict.warnings.some((w) => /^kafka-guard \(Warn mode, kafka\/kafka\): this disruption is not in the disruption ledger: the apiserver failed the write \(etcdserver: request timed out\)/.test(w)), verdict.warnings.join('\n'));
+    assert.deepEqual(h.cluster.reservations, []);
+    const errors = await h.deps.metrics.registry.getSingleMetricAsString('kafkaguard_errors_total');
+    assert.match(errors, /type="effect"} 1/);
   });
 
   it('a ledger write the apiserver fails refuses the admitted eviction with 429, naming the ledger write, not a rule failure', async () => {

@@ -32,6 +32,8 @@ import {
   LOOKUP_NAMES,
   apiserverUnavailableReason,
   apiserverUnavailableSummary,
+  breakGlassNeedsApiserverHint,
+  ledgerWriteSkippedWarning,
   breakGlassDryRunWarning,
   breakGlassNotHonouredHint,
   breakGlassRecordFailedMessage,
@@ -136,6 +138,8 @@ export interface AppliedRule {
   breakGlass: BreakGlass | null;
   /** The refusal break-glass overrode: what stands if the annotation is gone by the time it is consumed. */
   overridden: AdmissionVerdict | null;
+  /** A guard under a policy in Warn mode: nothing it decides is refused, a failed ledger write included. */
+  warnOnly: boolean;
   event: PlannedEvent | null;
 }
 
@@ -146,16 +150,21 @@ function retryLaterCode(rule: Rule): number {
 
 /**
  * Pure: applies mode, onKafkaUnreachable and break-glass to one rule's verdict.
- * A rule undecided because the apiserver did not answer is refused whatever
- * the policy says: without the ledger concurrent disruptions cannot be counted,
- * and an admission needs a ledger version to reserve against (runEffects).
+ * A rule undecided because the apiserver did not answer is refused in Enforce
+ * mode whatever onKafkaUnreachable says: without the ledger concurrent
+ * disruptions cannot be counted, and an admission needs a ledger version to
+ * reserve against (runEffects). A break-glass annotation cannot help (using it
+ * is a write on that apiserver). In Warn mode it is admitted with the reasons
+ * as warnings and left out of the ledger: Warn mode refuses nothing, and a
+ * webhook on trial must not block drains because etcd is slow.
  */
 export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRule {
   const { rule, located } = run;
-  const base = { rule, breakGlass: null, overridden: null, event: null };
+  const policy = located?.policy ?? null;
+  const warnOnly = rule.guard !== null && policy !== null && policy.spec.mode !== 'Enforce';
+  const base = { rule, breakGlass: null, overridden: null, event: null, warnOnly };
   if (run.skipped !== null) return { ...base, verdict: run.verdict, outcome: run.skipped };
 
-  const policy = located?.policy ?? null;
   const username = request.userInfo.username;
   const event = (reason: string, text: string): PlannedEvent | null =>
     located === null ? null : { involvedObject: located.involvedObject, type: 'Warning', reason, message: eventMessage(rule.name, username, text) };
@@ -172,13 +181,16 @@ export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRul
     if (apiserver !== undefined) {
       const reason = apiserverUnavailableReason(key, apiserver, why);
       const summary = apiserverUnavailableSummary(rule.name);
-      const refused = deny([reason], { summary, code: retryLaterCode(rule) }).withWarnings(...verdict.warnings).withDisruption(verdict.disruption);
-      return {
-        ...base,
-        verdict: withRule(refused, rule.name),
-        outcome: 'denied',
-        event: event(EVENT_REASONS.apiserverUnavailable, `${summary} ${reason.message}`),
-      };
+      const unusedBreakGlass = located?.breakGlass ?? null;
+      const hints = unusedBreakGlass === null ? [] : [breakGlassNeedsApiserverHint(unusedBreakGlass.pod.name)];
+      const refused = withRule(deny([reason], { summary, code: retryLaterCode(rule), hints }).withWarnings(...verdict.warnings), rule.name);
+      const apiserverEvent = event(EVENT_REASONS.apiserverUnavailable, `${summary} ${reason.message}`);
+      if (warnOnly && refused.outcome.kind === 'deny') {
+        // No disruption: with no ledger version there is nothing to reserve against, and Warn mode does not need the count.
+        const warnings = warnModeWarnings(key, refused.outcome);
+        return { ...base, verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(...warnings).withDisruption(null), outcome: 'warned', event: apiserverEvent };
+      }
+      return { ...base, verdict: refused.withDisruption(verdict.disruption), outcome: 'denied', event: apiserverEvent };
     }
     if (policy.spec.onKafkaUnreachable === 'Allow') {
       const warning = unreachableAllowedWarning(key, why);
@@ -209,7 +221,7 @@ export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRul
     case 'deny': {
       const denial = { ...outcome, rules: [rule.name] };
       const refused = verdict.withOutcome(denial);
-      if (rule.guard !== null && policy !== null && policy.spec.mode !== 'Enforce') {
+      if (warnOnly && policy !== null) {
         // Warn (and Off, should it get here): admit, and say what Enforce would have refused.
         return {
           ...base,
@@ -433,10 +445,17 @@ async function runEffects(
   deps: EngineDeps,
   outcomes: Map<string, RuleOutcome>,
 ): Promise<AdmissionVerdict> {
+  let stands = final;
   for (const a of applied) {
     const disruption = a.verdict.allowed ? a.verdict.disruption : null;
     if (disruption === null) continue;
     const reserved = await ledgerWrite(() => reserve(disruption, a.outcome === 'break_glass', deps));
+    if (reserved instanceof Error && a.warnOnly) {
+      deps.metrics.errors.inc({ route, type: 'effect' });
+      deps.log.error({ err: reserved, uid: request.uid, rule: a.rule.name }, 'could not write the disruption ledger; admitted unrecorded (Warn mode)');
+      stands = stands.withWarnings(ledgerWriteSkippedWarning(disruption.policyKey, errorMessage(reserved)));
+      continue;
+    }
     if (reserved instanceof Error) return ledgerWriteRefusal(route, a, reserved, request, deps, outcomes);
     if (!reserved) {
       deps.log.info({ uid: request.uid, rule: a.rule.name, policy: disruption.policyKey, broker: disruption.brokerId }, 'ledger changed concurrently; refusing');
@@ -474,7 +493,7 @@ async function runEffects(
     }
     deps.log.warn({ uid: request.uid, rule: a.rule.name, user: setting.user, groups: setting.groups, pod: setting.pod, reason: setting.value }, 'break-glass annotation set');
   }
-  return final;
+  return stands;
 }
 
 /** A ledger write's answer, or what it threw (the apiserver refused or failed the write). */
