@@ -270,6 +270,10 @@ export function breakGlassNeedsApiserverHint(pod: string): string {
     'It stays set for the retry once the apiserver answers.';
 }
 
+export function ledgerWriteTimeoutMessage(waitedMs: number): string {
+  return `the apiserver did not answer the write within the ${waitedMs} ms left before its own timeout`;
+}
+
 /** Warn mode: a ledger write the apiserver failed; the admission stands (nothing is enforced), unrecorded. */
 export function ledgerWriteSkippedWarning(policyKey: string, error: string): string {
   return `kafka-guard (Warn mode, ${policyKey}): this disruption is not in the disruption ledger: the apiserver failed the write (${error}). ` +

@@ -88,6 +88,8 @@ export class FakeCluster implements FactsSource, Effects {
   loseReservations = false;
   /** Makes reservations throw, as a ledger write the apiserver fails does. */
   reservationFailure: Error | null = null;
+  /** Makes reservations never answer, as a ledger write does while etcd is paused. */
+  reservationHangs = false;
 
   constructor(init: FakeClusterInit = {}) {
     this.policies = init.policies ?? [];
@@ -190,6 +192,7 @@ export class FakeCluster implements FactsSource, Effects {
 
   async reserveDisruption(reservation: Reservation): Promise<boolean> {
     if (this.reservationFailure !== null) throw this.reservationFailure;
+    if (this.reservationHangs) return new Promise<boolean>(() => undefined);
     if (this.loseReservations || reservation.expectedVersion !== String(this.ledgerVersion)) return false;
     this.reservations.push(reservation);
     this.pending[reservation.policyKey] = [...(this.pending[reservation.policyKey] ?? []), reservation.brokerId];

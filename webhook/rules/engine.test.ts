@@ -7,7 +7,7 @@ import { FakeCluster, makePod, makePolicy, makeView, standardCluster, type Polic
 import type { BreakGlassConsumption } from '../facts/types.js';
 import type { UserInfo } from '../admission/types.js';
 import { createMetrics } from '../metrics.js';
-import { applyPolicy, classify, combine, decide, startDeadline, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
+import { applyPolicy, classify, combine, decide, effectsGraceMs, startDeadline, type EngineDeps, type RouteRules, type RuleRun } from './engine.js';
 import { MUTATING_RULES, VALIDATING_RULES } from './index.js';
 import { podEviction } from './pod-eviction.js';
 import type { Rule } from './rule.js';
@@ -251,11 +251,25 @@ describe('engine: onKafkaUnreachable and the deadline', () => {
     assert.deepEqual(h.cluster.events.map((e) => e.reason), ['KafkaGuardKafkaUnreachable']);
   });
 
-  it('with Allow, a deadline overrun while the Kafka view is awaited admits', async () => {
+  it('with Allow, a deadline overrun while the Kafka view is awaited admits, and still records the disruption for other decisions', async () => {
     const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { hang: true } }));
     const verdict = await run(h, eviction(), validate, 50);
     assert.equal(verdict.outcome.kind, 'allow');
     assert.match(verdict.warnings.join('\n'), /onKafkaUnreachable is Allow: Kafka of kafka\/kafka unreachable \(no decision within the 50 ms deadline/);
+    // As when Kafka answers with an error: the broker counts as down for the next decision, against the ledger version read.
+    assert.equal(h.cluster.reservations.length, 1);
+    assert.equal(h.cluster.reservations[0]?.brokerId, 1);
+    assert.equal(h.cluster.reservations[0]?.policyKey, 'kafka/kafka');
+    const next = harness(h.cluster);
+    const pending = await next.cluster.pendingDisruptions('kafka/kafka');
+    assert.deepEqual(pending.brokers, [1]);
+  });
+
+  it('a dry run past the deadline with Allow records nothing', async () => {
+    const h = harness(standardCluster({ policy: { onKafkaUnreachable: 'Allow' }, kafka: { hang: true } }));
+    const request = { ...eviction(), dryRun: true };
+    assert.equal((await run(h, request, validate, 50)).outcome.kind, 'allow');
+    assert.deepEqual(h.cluster.reservations, []);
   });
 });
 
@@ -350,6 +364,26 @@ describe('engine: the apiserver, not Kafka, does not answer (etcd paused)', () =
     const outcome = refusal(await run(h, eviction(), validate, 50));
     assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
     assert.match(outcome.reasons[0]?.message ?? '', /could not read the broker pods from the Kubernetes apiserver in time/);
+  });
+
+  it('a ledger write that never answers is refused before the apiserver would give up: within the deadline plus its grace', async () => {
+    const h = harness(standardCluster());
+    h.cluster.reservationHangs = true;
+    const started = Date.now();
+    const verdict = await run(h, eviction(), validate, 200);
+    const took = Date.now() - started;
+    assert.ok(took < 200 + effectsGraceMs(200) + 150, `answered after ${took} ms`);
+    const outcome = refusal(verdict);
+    assert.equal(outcome.code, 429);
+    assert.deepEqual(outcome.reasons.map((r) => r.rule), ['apiserver-unavailable']);
+    assert.match(outcome.reasons[0]?.message ?? '', /could not write its disruption ledger on the Kubernetes apiserver \(the apiserver did not answer the write within the \d+ ms left before its own timeout\)/);
+  });
+
+  it('effectsGraceMs: part of the reserve before the apiserver\'s timeout, never past it', () => {
+    assert.equal(effectsGraceMs(2000), 500);
+    // timeoutSeconds 1: the deadline is 667 ms, the reserve 333 ms; the grace stays inside it.
+    assert.ok(667 + effectsGraceMs(667) < 1000);
+    assert.equal(effectsGraceMs(1), 1);
   });
 
   it('in Warn mode a ledger write the apiserver fails admits the eviction with a warning that it is not recorded', async () => {

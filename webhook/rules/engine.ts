@@ -34,6 +34,7 @@ import {
   apiserverUnavailableSummary,
   breakGlassNeedsApiserverHint,
   ledgerWriteSkippedWarning,
+  ledgerWriteTimeoutMessage,
   breakGlassDryRunWarning,
   breakGlassNotHonouredHint,
   breakGlassRecordFailedMessage,
@@ -317,6 +318,8 @@ export function startDeadline(ms: number): Deadline & { expired: Promise<void>; 
 interface Progress {
   stage: string;
   located: Located<unknown> | null;
+  /** The disruption the rule would reserve, once it knew it (GatherContext.noteDisruption). */
+  disruption: Disruption | null;
   /** The rule's lookups that have not answered yet: what the deadline message names. */
   pending: PendingLookups;
 }
@@ -347,7 +350,10 @@ async function evaluateRule(
       if (!policy.spec.guards[rule.guard]) return { rule, located, verdict: allow(), skipped: 'guard_off' };
     }
     progress.stage = DECISION_STAGES.gathering;
-    const context: GatherContext = { deadline, requestArrivedAt: arrivedAt, maxPartitionsNamed: deps.settings.maxPartitionsNamed };
+    const context: GatherContext = {
+      deadline, requestArrivedAt: arrivedAt, maxPartitionsNamed: deps.settings.maxPartitionsNamed,
+      noteDisruption: (disruption) => { progress.disruption = disruption; },
+    };
     const gathered = await rule.gather(request, located, facts, context);
     progress.stage = DECISION_STAGES.deciding;
     const verdict = rule.decide(request, gathered);
@@ -378,7 +384,7 @@ async function runWithDeadline(
   deadline: Deadline & { expired: Promise<void> },
   deadlineMs: number,
 ): Promise<RuleRun> {
-  const progress: Progress = { stage: DECISION_STAGES.starting, located: null, pending: new PendingLookups() };
+  const progress: Progress = { stage: DECISION_STAGES.starting, located: null, disruption: null, pending: new PendingLookups() };
   const running = evaluateRule(route, rule, request, deps, deadline, deadline.at - deadlineMs, progress);
   const first = await Promise.race([running, deadline.expired.then((): typeof DEADLINE_PASSED => DEADLINE_PASSED)]);
   if (first !== DEADLINE_PASSED) return first;
@@ -393,7 +399,9 @@ async function runWithDeadline(
   );
   const located = progress.located;
   // The late result is dropped (and its effects never run: they are the engine's, below).
-  if (located?.policy) return { rule, located, verdict: undecided(message, fromApiserver), skipped: null };
+  // Waiting on Kafka only, the disruption the rule had noted goes with it: admitted by onKafkaUnreachable Allow, it is still recorded.
+  const disruption = fromApiserver.length === 0 ? progress.disruption : null;
+  if (located?.policy) return { rule, located, verdict: undecided(message, fromApiserver).withDisruption(disruption), skipped: null };
   return { rule, located, verdict: errored(new Error(message), 503), skipped: null };
 }
 
@@ -416,7 +424,9 @@ export async function decide(
     const applied = runs.map((run) => applyPolicy(run, request));
     const outcomes = new Map(applied.map((a) => [a.rule.name, a.outcome]));
     let final = combine(applied, routeRules.onError);
-    if (final.allowed && !request.dryRun) final = await runEffects(routeRules.route, applied, final, request, deps, outcomes);
+    if (final.allowed && !request.dryRun) {
+      final = await runEffects(routeRules.route, applied, final, request, deps, outcomes, deadline.at + effectsGraceMs(deadlineMs));
+    }
     if (!request.dryRun) recordEvents(routeRules.route, applied, final, request, deps);
     for (const [rule, outcome] of outcomes) deps.metrics.verdicts.inc({ rule, outcome });
     logDecision(outcomes, final, request, deps);
@@ -433,9 +443,23 @@ export async function decide(
 }
 
 /**
+ * How long past the decision deadline the ledger writes may take: part of the
+ * reserve the deadline keeps before the apiserver's timeout (admission/timeout.ts
+ * keeps up to a second, a third of short timeouts), so that a write the
+ * apiserver does not answer still gives a refusal with reasons in time.
+ */
+export function effectsGraceMs(deadlineMs: number): number {
+  return Math.max(1, Math.min(500, Math.floor(deadlineMs / 4)));
+}
+
+/**
  * Makes an admitted verdict stand: reserves each admitted disruption in the
  * shared ledger (compare-and-swap), then consumes each break-glass annotation
  * used. Losing either race turns the answer into a refusal the client retries.
+ * A write not answered by `until` counts as failed: the request is refused
+ * (Enforce) before the apiserver gives up on the webhook. Should that write
+ * land later, the ledger counts one disruption that did not happen until its
+ * entry expires: the safe side.
  */
 async function runEffects(
   route: Route,
@@ -444,12 +468,13 @@ async function runEffects(
   request: AdmissionRequest,
   deps: EngineDeps,
   outcomes: Map<string, RuleOutcome>,
+  until: number,
 ): Promise<AdmissionVerdict> {
   let stands = final;
   for (const a of applied) {
     const disruption = a.verdict.allowed ? a.verdict.disruption : null;
     if (disruption === null) continue;
-    const reserved = await ledgerWrite(() => reserve(disruption, a.outcome === 'break_glass', deps));
+    const reserved = await ledgerWrite(() => reserve(disruption, a.outcome === 'break_glass', deps), until);
     if (reserved instanceof Error && a.warnOnly) {
       deps.metrics.errors.inc({ route, type: 'effect' });
       deps.log.error({ err: reserved, uid: request.uid, rule: a.rule.name }, 'could not write the disruption ledger; admitted unrecorded (Warn mode)');
@@ -467,7 +492,7 @@ async function runEffects(
   for (const a of applied) {
     if (a.breakGlass === null) continue;
     const breakGlass = a.breakGlass;
-    const consumed = await ledgerWrite(() => deps.effects.consumeBreakGlass({ pod: breakGlass.pod, expectedValue: breakGlass.reason }));
+    const consumed = await ledgerWrite(() => deps.effects.consumeBreakGlass({ pod: breakGlass.pod, expectedValue: breakGlass.reason }), until);
     if (consumed instanceof Error) return ledgerWriteRefusal(route, a, consumed, request, deps, outcomes);
     if (!consumed && a.overridden !== null && a.overridden.outcome.kind === 'deny') {
       deps.log.info({ uid: request.uid, rule: a.rule.name, pod: a.breakGlass.pod }, 'break-glass already consumed by another request');
@@ -484,7 +509,8 @@ async function runEffects(
     const setting = a.verdict.allowed ? a.verdict.breakGlassSetting : null;
     if (setting === null) continue;
     try {
-      await deps.effects.recordBreakGlassSetting(setting);
+      const recorded = await ledgerWrite(async () => { await deps.effects.recordBreakGlassSetting(setting); return true; }, until);
+      if (recorded instanceof Error) throw recorded;
     } catch (error) {
       // Fail closed: admitted unrecorded, the annotation's setter would be unknown at its use.
       deps.log.error({ err: error, uid: request.uid, pod: setting.pod }, 'could not record who set the break-glass annotation');
@@ -496,12 +522,19 @@ async function runEffects(
   return stands;
 }
 
-/** A ledger write's answer, or what it threw (the apiserver refused or failed the write). */
-async function ledgerWrite(write: () => Promise<boolean>): Promise<boolean | Error> {
+/** A ledger write's answer, or what it threw (the apiserver refused or failed the write), or an error when it did not answer by `until`. */
+async function ledgerWrite(write: () => Promise<boolean>, until: number): Promise<boolean | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  const waitMs = Math.max(0, until - Date.now());
+  const late = new Promise<Error>((resolve) => {
+    timer = setTimeout(() => resolve(new Error(ledgerWriteTimeoutMessage(waitMs))), waitMs);
+  });
   try {
-    return await write();
+    return await Promise.race([write(), late]);
   } catch (error) {
     return error instanceof Error ? error : new Error(errorMessage(error));
+  } finally {
+    clearTimeout(timer);
   }
 }
 

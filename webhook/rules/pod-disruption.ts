@@ -7,7 +7,7 @@
  */
 import { brokerIdOfPod, statefulSetNameOfPod, type BrokerIdResult } from '../../shared/k8s/identity.js';
 import type { KafkaGuardPolicy } from '../../shared/policy/types.js';
-import { allow, deny, undecided, type AdmissionVerdict } from '../admission/verdict.js';
+import { allow, deny, undecided, type AdmissionVerdict, type Disruption } from '../admission/verdict.js';
 import type { FactsSource, KafkaIndexResult, LedgerReading, PodFact } from '../facts/types.js';
 import { policyKey } from '../facts/types.js';
 import { breakGlassHint, breakGlassRetryWarning, identityReason } from '../messages.js';
@@ -67,9 +67,19 @@ export async function gatherPodDisruption(
   const brokerId = brokerIdOfPod(pod, policy.spec.brokers.idFrom);
   const terminating = podIsTerminating(pod);
   const needsKafka = brokerId.ok && !terminating;
+  const podUid = pod.metadata?.uid ?? '';
+  const key = policyKey(policy);
   const [brokerPods, pending, kafka] = await Promise.all([
     needsKafka ? facts.brokerPods(policy) : Promise.resolve([]),
-    needsKafka ? facts.pendingDisruptions(policyKey(policy)) : Promise.resolve(NOTHING_READ),
+    needsKafka
+      ? facts.pendingDisruptions(key).then((read) => {
+        // Known before Kafka answers: what the engine records if the deadline passes waiting for Kafka and the policy admits.
+        if (brokerId.ok && !read.breakGlassPods.includes(podUid)) {
+          context.noteDisruption?.(podDisruption(key, brokerId.id, { namespace, name: podName, uid: podUid }, read.version));
+        }
+        return read;
+      })
+      : Promise.resolve(NOTHING_READ),
     needsKafka
       ? kafkaIndexFor(facts, policy, context)
       : Promise.resolve(null),
@@ -78,7 +88,7 @@ export async function gatherPodDisruption(
     policy,
     namespace,
     podName,
-    podUid: pod.metadata?.uid ?? '',
+    podUid,
     terminating,
     brokerId,
     statefulSet: statefulSetNameOfPod(pod) ?? null,
@@ -87,6 +97,11 @@ export async function gatherPodDisruption(
     kafka,
     maxPartitionsNamed: context.maxPartitionsNamed,
   };
+}
+
+/** The disruption a broker pod going down is reserved as, against the ledger version read. */
+function podDisruption(key: string, brokerId: number, pod: Disruption['pod'], ledgerVersion: string): Disruption {
+  return { policyKey: key, brokerId, pod, ledgerVersion };
 }
 
 /** No ledger was read (the decision does not need it): nothing pending, and no version to reserve against. */
@@ -117,12 +132,7 @@ export function decidePodDisruption(facts: PodDisruptionFacts, wording: PodDisru
     return allow().withWarnings(breakGlassRetryWarning(facts.namespace, facts.podName));
   }
   const brokerId = facts.brokerId.id;
-  const disruption = {
-    policyKey: key,
-    brokerId,
-    pod: { namespace: facts.namespace, name: facts.podName, uid: facts.podUid },
-    ledgerVersion: facts.pending.version,
-  };
+  const disruption = podDisruption(key, brokerId, { namespace: facts.namespace, name: facts.podName, uid: facts.podUid }, facts.pending.version);
   if (facts.kafka === null || !facts.kafka.ok) {
     // Carries the disruption: admitted under onKafkaUnreachable: Allow, it must still be counted by others.
     return undecided(facts.kafka === null ? 'no Kafka view was gathered' : facts.kafka.error).withDisruption(disruption);

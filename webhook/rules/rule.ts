@@ -10,7 +10,7 @@
  * engine's job, applied after `decide`, so every rule treats them the same way.
  */
 import type { AdmissionRequest } from '../admission/types.js';
-import type { AdmissionVerdict } from '../admission/verdict.js';
+import type { AdmissionVerdict, Disruption } from '../admission/verdict.js';
 import type { Deadline, FactsSource, KafkaIndexResult, ObjectReference } from '../facts/types.js';
 import type { GuardsSpec, KafkaGuardPolicy } from '../../shared/policy/types.js';
 
@@ -49,6 +49,13 @@ export interface GatherContext {
    */
   requestArrivedAt: number;
   maxPartitionsNamed: number;
+  /**
+   * Called by a rule as soon as it knows the disruption it would reserve (its
+   * apiserver facts read, Kafka perhaps not yet): if the deadline passes while
+   * Kafka is awaited and onKafkaUnreachable admits, that disruption is still
+   * recorded in the ledger, as for a Kafka that answered with an error.
+   */
+  noteDisruption?: (disruption: Disruption) => void;
 }
 
 /** The Kafka view a rule decides on: one whose fetch started after the request arrived. */
