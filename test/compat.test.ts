@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { legName, legPortBase, LineWriter, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM, ZERO_LOSS_FILE, ZERO_LOSS_LEG } from './compat.js';
+import { legName, legPortBase, LineWriter, runOutcome, legSubset, LEGS, parallelism, parseLegs, SUBSET, subsetArgs, summaryCounts, UPGRADE_FROM, ZERO_LOSS_FILE, ZERO_LOSS_LEG } from './compat.js';
 import { DEFAULT_KAFKA_VERSION, loadSandboxConfig } from './sandbox/config.js';
 
 const root = loadSandboxConfig({}).repoRoot;
@@ -103,4 +103,13 @@ test('the zero-loss run: a leg of its own on the default release, whole file, no
   assert.equal(legName(ZERO_LOSS_LEG), `Kafka ${DEFAULT_KAFKA_VERSION} kraft (zero-loss run)`);
   // The subset legs are not changed by it.
   assert.ok(!LEGS.some((l) => l.run !== undefined));
+});
+
+test('runOutcome: passed only with exit 0, no failure and something run; a run with no summary counts one failure', () => {
+  const summary = (pass: number, fail: number) => `ℹ tests ${pass + fail}\nℹ pass ${pass}\nℹ fail ${fail}\n`;
+  assert.deepEqual(runOutcome(0, summary(12, 0)), { outcome: 'passed', pass: 12, fail: 0 });
+  assert.deepEqual(runOutcome(1, summary(11, 1)), { outcome: 'failed', pass: 11, fail: 1 });
+  assert.deepEqual(runOutcome(1, summary(12, 0)), { outcome: 'failed', pass: 12, fail: 1 }, 'a non-zero exit fails even when every test passed');
+  assert.deepEqual(runOutcome(0, summary(0, 0)), { outcome: 'failed', pass: 0, fail: 1 }, 'nothing ran');
+  assert.deepEqual(runOutcome(null, '[test] error: the sandbox did not start\n'), { outcome: 'failed', pass: 0, fail: 1 });
 });

@@ -136,6 +136,13 @@ export function parseLegs(args: readonly string[]): Leg[] {
   });
 }
 
+/** A run of test/run-all.ts, from its exit code and its summary: failed when it failed, ran nothing, or printed no summary (the sandbox did not start). */
+export function runOutcome(code: number | null, output: string): { outcome: 'passed' | 'failed'; pass: number; fail: number } {
+  const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 };
+  const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
+  return { outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail };
+}
+
 interface LegResult {
   leg: Leg;
   outcome: 'passed' | 'failed';
@@ -184,9 +191,7 @@ function runLeg(leg: Leg, place: Place): Promise<LegResult> {
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); show(d, process.stdout); });
     child.stderr.on('data', (d: Buffer) => { errors += d.toString(); show(d, process.stderr); });
     child.on('exit', (code) => {
-      const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 }; // no summary: the sandbox did not start
-      const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
-      const result: LegResult = { leg, outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) };
+      const result: LegResult = { leg, ...runOutcome(code, output), seconds: Math.round((Date.now() - started) / 1000) };
       if (!place.alone) {
         place.say(`[compat] ${resultLine(result)}`);
         place.hold(`\n[compat] ${name}: output\n${errors}${output}`);
@@ -217,9 +222,7 @@ function runFullSuite(out: LineWriter, err: LineWriter): Promise<{ outcome: 'pas
     child.on('exit', (code) => {
       out.flush();
       err.flush();
-      const counts = summaryCounts(output) ?? { pass: 0, fail: 1, skipped: 0 };
-      const outcome = code === 0 && counts.fail === 0 && counts.pass > 0 ? 'passed' : 'failed';
-      resolve({ outcome, pass: counts.pass, fail: outcome === 'failed' && counts.fail === 0 ? 1 : counts.fail, seconds: Math.round((Date.now() - started) / 1000) });
+      resolve({ ...runOutcome(code, output), seconds: Math.round((Date.now() - started) / 1000) });
     });
   });
 }
