@@ -4,7 +4,8 @@
  * can say what was slow: Kafka, or the Kubernetes apiserver behind the ledger
  * and the caches. The two call for different answers (docs/adr/0001): an
  * unreachable Kafka goes by the policy's onKafkaUnreachable, an apiserver that
- * does not answer is always refused, because without the ledger concurrent
+ * does not answer is refused whatever onKafkaUnreachable says (in Warn mode,
+ * admitted with a warning), because without the ledger concurrent
  * disruptions cannot be counted.
  */
 import type { FactsSource } from './types.js';
