@@ -25,6 +25,16 @@ if [[ -f "$out/.complete" ]]; then
 fi
 [[ "${1:-}" == "--cached" ]] && exit 3
 
+# Sandboxes started side by side (npm test starts the full suite's and the matrix's at once) build once:
+# the others wait for the first, then reuse its build, rather than each clearing the others' work directory.
+mkdir -p "$cache"
+exec 9>"$cache/.build-helm.lock"
+flock 9
+if [[ -f "$out/.complete" ]]; then
+  echo "$out/bin/helm"
+  exit 0
+fi
+
 command -v go >/dev/null || die "Go is not installed. Install Go >= 1.24, or set HELM to a helm binary."
 
 work="$out.work"
