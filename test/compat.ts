@@ -2,10 +2,10 @@
  * The compatibility matrix: a subset of the end-to-end tests against each
  * Kafka release and metadata mode users run (issue 14), one fresh sandbox per
  * leg, one leg after the other. The full suite runs on the sandbox's default
- * release; with --skip-default the leg of that release is left out, as CI does
- * right after the full suite ran on it.
+ * release; with --skip-default the leg of that release is left out, as npm
+ * test does, since the full suite covers it.
  *
- *   node --import tsx test/compat.ts [--skip-default] [--parallel N] [VERSION/MODE | zero-loss ...]
+ *   node --import tsx test/compat.ts [--beside-full-suite] [--skip-default] [--parallel N] [VERSION/MODE | zero-loss ...]
  *   e.g. node --import tsx test/compat.ts 3.9.1/zookeeper
  *
  * With --parallel N, N legs run at once, each on ports of its own (the base
