@@ -187,9 +187,9 @@ export function applyPolicy(run: RuleRun, request: AdmissionRequest): AppliedRul
       const refused = withRule(deny([reason], { summary, code: retryLaterCode(rule), hints }).withWarnings(...verdict.warnings), rule.name);
       const apiserverEvent = event(EVENT_REASONS.apiserverUnavailable, `${summary} ${reason.message}`);
       if (warnOnly && refused.outcome.kind === 'deny') {
-        // No disruption: with no ledger version there is nothing to reserve against, and Warn mode does not need the count.
+        // Without the rule's disruption: with no ledger version there is nothing to reserve against, and Warn mode does not need the count.
         const warnings = warnModeWarnings(key, refused.outcome);
-        return { ...base, verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(...warnings).withDisruption(null), outcome: 'warned', event: apiserverEvent };
+        return { ...base, verdict: refused.withOutcome({ kind: 'allow' }).withWarnings(...warnings), outcome: 'warned', event: apiserverEvent };
       }
       return { ...base, verdict: refused.withDisruption(verdict.disruption), outcome: 'denied', event: apiserverEvent };
     }
@@ -475,13 +475,12 @@ async function runEffects(
     const disruption = a.verdict.allowed ? a.verdict.disruption : null;
     if (disruption === null) continue;
     const reserved = await ledgerWrite(() => reserve(disruption, a.outcome === 'break_glass', deps), until);
-    if (reserved instanceof Error && a.warnOnly) {
-      deps.metrics.errors.inc({ route, type: 'effect' });
-      deps.log.error({ err: reserved, uid: request.uid, rule: a.rule.name }, 'could not write the disruption ledger; admitted unrecorded (Warn mode)');
+    if (reserved instanceof Error) {
+      if (!a.warnOnly) return ledgerWriteRefusal(route, a, reserved, request, deps, outcomes);
+      noteLedgerWriteFailure(route, a, reserved, request, deps, 'admitted unrecorded (Warn mode)');
       stands = stands.withWarnings(ledgerWriteSkippedWarning(disruption.policyKey, errorMessage(reserved)));
       continue;
     }
-    if (reserved instanceof Error) return ledgerWriteRefusal(route, a, reserved, request, deps, outcomes);
     if (!reserved) {
       deps.log.info({ uid: request.uid, rule: a.rule.name, policy: disruption.policyKey, broker: disruption.brokerId }, 'ledger changed concurrently; refusing');
       outcomes.set(a.rule.name, 'denied');
@@ -508,14 +507,12 @@ async function runEffects(
   for (const a of applied) {
     const setting = a.verdict.allowed ? a.verdict.breakGlassSetting : null;
     if (setting === null) continue;
-    try {
-      const recorded = await ledgerWrite(async () => { await deps.effects.recordBreakGlassSetting(setting); return true; }, until);
-      if (recorded instanceof Error) throw recorded;
-    } catch (error) {
+    const recorded = await ledgerWrite(async () => { await deps.effects.recordBreakGlassSetting(setting); return true; }, until);
+    if (recorded instanceof Error) {
       // Fail closed: admitted unrecorded, the annotation's setter would be unknown at its use.
-      deps.log.error({ err: error, uid: request.uid, pod: setting.pod }, 'could not record who set the break-glass annotation');
+      deps.log.error({ err: recorded, uid: request.uid, pod: setting.pod }, 'could not record who set the break-glass annotation');
       outcomes.set(a.rule.name, 'errored');
-      return errored(new Error(breakGlassRecordFailedMessage(setting.pod.namespace, setting.pod.name, errorMessage(error))), 503);
+      return errored(new Error(breakGlassRecordFailedMessage(setting.pod.namespace, setting.pod.name, errorMessage(recorded))), 503);
     }
     deps.log.warn({ uid: request.uid, rule: a.rule.name, user: setting.user, groups: setting.groups, pod: setting.pod, reason: setting.value }, 'break-glass annotation set');
   }
@@ -538,6 +535,12 @@ async function ledgerWrite(write: () => Promise<boolean>, until: number): Promis
   }
 }
 
+/** Counts and logs a failed ledger write, saying what became of the request. */
+function noteLedgerWriteFailure(route: Route, a: AppliedRule, error: Error, request: AdmissionRequest, deps: EngineDeps, consequence: string): void {
+  deps.metrics.errors.inc({ route, type: 'effect' });
+  deps.log.error({ err: error, uid: request.uid, rule: a.rule.name }, `could not write the disruption ledger; ${consequence}`);
+}
+
 /** A ledger write failed: the admission it would record does not stand, and the refusal names the apiserver. */
 function ledgerWriteRefusal(
   route: Route,
@@ -547,8 +550,7 @@ function ledgerWriteRefusal(
   deps: EngineDeps,
   outcomes: Map<string, RuleOutcome>,
 ): AdmissionVerdict {
-  deps.metrics.errors.inc({ route, type: 'effect' });
-  deps.log.error({ err: error, uid: request.uid, rule: a.rule.name }, 'could not write the disruption ledger; refusing');
+  noteLedgerWriteFailure(route, a, error, request, deps, 'refusing');
   outcomes.set(a.rule.name, 'denied');
   const refusal = deny([ledgerWriteFailedReason(errorMessage(error))], { summary: reservationConflictSummary(), code: retryLaterCode(a.rule) });
   return withRule(refusal, a.rule.name);
