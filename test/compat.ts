@@ -167,38 +167,44 @@ export class LineWriter {
   }
 }
 
-/** What runLeg prints: where its lines go, and whether a leg's output is shown as it goes or kept for its end. */
-interface Place { stateDir: string; portBase: number; alone: boolean; say: (line: string) => void; hold: (text: string) => void }
+/** One line on stdout: between whole lines of any output that streams (LineWriter). */
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
 
-function runLeg(leg: Leg, place: Place): Promise<LegResult> {
+/** Runs test/run-all.ts with `args` and `env`, handing each chunk of its output on as it comes; the whole output at its exit. */
+function runTests(args: readonly string[], env: NodeJS.ProcessEnv, onOut: (text: string) => void, onErr: (text: string) => void): Promise<{ code: number | null; output: string; errors: string; seconds: number }> {
   const started = Date.now();
-  const name = legName(leg);
-  place.say(`[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...subsetArgs(legSubset(leg))], {
-      cwd: loadSandboxConfig().repoRoot,
-      // Its own state directory and ports: never a running sandbox of another release reused by mistake.
-      env: {
-        ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode,
-        KAFKA_GUARD_SANDBOX_DIR: `${place.stateDir}-compat-${leg.version}-${leg.mode}${leg.run ? `-${leg.run}` : ''}`, KAFKA_GUARD_SANDBOX_PORT_BASE: String(place.portBase),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts', ...args], { cwd: loadSandboxConfig().repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    // Alone, the leg prints as it goes; beside others, whole at its end, so the legs' lines do not interleave.
-    const show = (d: Buffer, to: NodeJS.WriteStream) => { if (place.alone) to.write(d); };
     let errors = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); show(d, process.stdout); });
-    child.stderr.on('data', (d: Buffer) => { errors += d.toString(); show(d, process.stderr); });
-    child.on('exit', (code) => {
-      const result: LegResult = { leg, ...runOutcome(code, output), seconds: Math.round((Date.now() - started) / 1000) };
-      if (!place.alone) {
-        place.say(`[compat] ${resultLine(result)}`);
-        place.hold(`\n[compat] ${name}: output\n${errors}${output}`);
-      }
-      resolve(result);
-    });
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); onOut(d.toString()); });
+    child.stderr.on('data', (d: Buffer) => { errors += d.toString(); onErr(d.toString()); });
+    child.on('exit', (code) => resolve({ code, output, errors, seconds: Math.round((Date.now() - started) / 1000) }));
   });
+}
+
+/** Where a leg runs, and what becomes of its output: shown as it goes (alone), or held for its end. */
+interface Place { stateDir: string; portBase: number; alone: boolean; hold: (text: string) => void }
+
+async function runLeg(leg: Leg, place: Place): Promise<LegResult> {
+  const name = legName(leg);
+  say(`[compat] ${name}: starting a sandbox and the subset (ports from ${place.portBase})`);
+  // Its own state directory and ports: never a running sandbox of another release reused by mistake.
+  const env = {
+    ...process.env, KAFKA_GUARD_KAFKA_VERSION: leg.version, KAFKA_GUARD_KAFKA_MODE: leg.mode,
+    KAFKA_GUARD_SANDBOX_DIR: `${place.stateDir}-compat-${leg.version}-${leg.mode}${leg.run ? `-${leg.run}` : ''}`, KAFKA_GUARD_SANDBOX_PORT_BASE: String(place.portBase),
+  };
+  // Alone, the leg prints as it goes; beside others, whole at its end, so the legs' lines do not interleave.
+  const show = (to: NodeJS.WriteStream) => (text: string) => { if (place.alone) to.write(text); };
+  const ran = await runTests(subsetArgs(legSubset(leg)), env, show(process.stdout), show(process.stderr));
+  const result: LegResult = { leg, ...runOutcome(ran.code, ran.output), seconds: ran.seconds };
+  if (!place.alone) {
+    say(`[compat] ${resultLine(result)}`);
+    place.hold(`\n[compat] ${name}: output\n${ran.errors}${ran.output}`);
+  }
+  return result;
 }
 
 export function legName(leg: Leg): string {
@@ -212,19 +218,11 @@ function resultLine(r: LegResult): string {
 }
 
 /** The full suite (test/run-all.ts, no arguments) on the default sandbox, its output printed as it goes through the line writers. */
-function runFullSuite(out: LineWriter, err: LineWriter): Promise<{ outcome: 'passed' | 'failed'; pass: number; fail: number; seconds: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/run-all.ts'], { cwd: loadSandboxConfig().repoRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); out.write(d.toString()); });
-    child.stderr.on('data', (d: Buffer) => err.write(d.toString()));
-    child.on('exit', (code) => {
-      out.flush();
-      err.flush();
-      resolve({ ...runOutcome(code, output), seconds: Math.round((Date.now() - started) / 1000) });
-    });
-  });
+async function runFullSuite(out: LineWriter, err: LineWriter): Promise<{ outcome: 'passed' | 'failed'; pass: number; fail: number; seconds: number }> {
+  const ran = await runTests([], process.env, (text) => out.write(text), (text) => err.write(text));
+  out.flush();
+  err.flush();
+  return { ...runOutcome(ran.code, ran.output), seconds: ran.seconds };
 }
 
 async function main(): Promise<number> {
@@ -252,7 +250,6 @@ async function main(): Promise<number> {
     // Slot 0 is the full suite's when it runs beside.
     portBase: legPortBase(cfg.portBase, beside ? index + 1 : index),
     alone: parallel === 1 && !beside,
-    say: (line) => process.stdout.write(`${line}\n`),
     hold: (text) => { if (suiteRunning) held.push(text); else process.stdout.write(text); },
   });
   const suite = beside
