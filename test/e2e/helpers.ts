@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { createKafkaAdmin } from '../../shared/kafka/client.js';
+import { Metadata } from '../../shared/kafka/protocol.js';
 import { LEDGER_DEFAULTS, ledgerKey, parseLedger, type LedgerEntry } from '../../shared/k8s/ledger.js';
 import { loadSandboxConfig, type SandboxConfig } from '../sandbox/config.js';
 import { sandboxWebhookTls, type WebhookTls } from '../sandbox/webhook.js';
@@ -256,10 +258,10 @@ export async function webhookMetric(port: number, name: string, labels: Record<s
 }
 
 /**
- * Creates topics and waits until every partition has a leader. kafkajs's own
- * wait (waitForLeaders) fails at once when the broker it asks has not learned
- * of the topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a loaded KRaft or
- * ZooKeeper broker does for a moment: poll instead.
+ * Creates topics and waits until every partition has a leader in every broker's
+ * metadata. kafkajs's own wait (waitForLeaders) fails at once when the broker it
+ * asks has not learned of the topic yet (UNKNOWN_TOPIC_OR_PARTITION), which a
+ * loaded KRaft or ZooKeeper broker does for a moment: poll instead.
  */
 export async function createTopicsLed(admin: Admin, topics: ITopicConfig[], timeoutMs = 60_000): Promise<boolean> {
   const created = await admin.createTopics({ topics, waitForLeaders: false });
@@ -267,12 +269,26 @@ export async function createTopicsLed(admin: Admin, topics: ITopicConfig[], time
   return created;
 }
 
-/** Waits until every partition of the topics has a leader, as the broker asked sees them. */
+/**
+ * Waits until every partition of the topics has a leader as each broker sees them.
+ * kafkajs asks a broker at random and does not retry UNKNOWN_TOPIC_OR_PARTITION, so
+ * one broker knowing a new topic is not enough: the next read may go to one whose
+ * metadata lags (seen on a loaded 3.9 KRaft sandbox, a few hundred ms after the
+ * creation). Each broker is asked in turn with kafka-guard's own client.
+ */
 export async function waitForLeaders(admin: Admin, names: string[], timeoutMs = 60_000): Promise<void> {
-  await eventually(`${names.join(', ')} to have leaders`, async () => {
-    const meta = await admin.fetchTopicMetadata({ topics: names });
-    return meta.topics.length === names.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-  }, timeoutMs, 300);
+  const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+  const client = createKafkaAdmin({ bootstrapServers: sandboxEnv().bootstrap }, { log: () => undefined });
+  try {
+    for (const broker of ids) {
+      await eventually(`${names.join(', ')} to have leaders in broker ${broker}'s metadata`, async () => {
+        const meta = await client.call({ broker }, Metadata, { topics: names });
+        return meta.topics.length === names.length && meta.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      }, timeoutMs, 300);
+    }
+  } finally {
+    await client.disconnect();
+  }
 }
 
 /**

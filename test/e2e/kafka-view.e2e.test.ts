@@ -18,7 +18,7 @@ import { rootCertificates } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { removeTopics, startBroker, stopBroker } from './helpers.js';
+import { createTopicsLed, removeTopics, startBroker, stopBroker } from './helpers.js';
 import { createKafkaAdmin, resolveConnection, type KafkaAdmin, type KafkaLogEntry } from '../../shared/kafka/client.js';
 import { KafkaUnreachableError } from '../../shared/kafka/errors.js';
 import { fetchClusterView } from '../../shared/kafka/cluster-view.js';
@@ -143,23 +143,10 @@ let kafkajsAdmin: Admin;
 const clientLogs: KafkaLogEntry[] = [];
 const createdTopics: string[] = [];
 
-/**
- * Topics are made with kafkajs's admin (the cluster is healthy when they are made);
- * the wait for their leaders uses our Metadata: kafkajs's waitForLeaders gives up on
- * the UNKNOWN_TOPIC_OR_PARTITION a broker answers before the new topic reaches it.
- */
+/** Topics are made with kafkajs's admin; the wait asks every broker for their leaders. */
 async function createTopics(topics: Parameters<Admin['createTopics']>[0]['topics']): Promise<void> {
   createdTopics.push(...topics.map((t) => t.topic));
-  await kafkajsAdmin.createTopics({ topics, waitForLeaders: false });
-  const names = topics.map((t) => t.topic);
-  // Every broker's metadata, not just one's: the view asks any of them next.
-  for (const broker of [0, 1, 2]) {
-    await eventually(
-      `leaders of ${names.join(', ')} in broker ${broker}'s metadata`,
-      () => client.call({ broker }, Metadata, { topics: names }),
-      (metadata) => metadata.topics.every((t) => t.errorCode === 0 && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)),
-    );
-  }
+  await createTopicsLed(kafkajsAdmin, topics);
 }
 
 /** Writes `megabytes` of 10 KB records to partition 0, so a replica move takes a while under a throttle. */

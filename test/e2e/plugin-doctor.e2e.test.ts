@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { DoctorResult, Finding } from '../../shared/ops/doctor.js';
-import { kafkaClient, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
+import { createTopicsLed, kafkaClient, kubectl, NAMESPACE, removeTopics, sandboxEnv, uniqueName, waitForHealthyCluster } from './helpers.js';
 import { applyTestPolicy, deleteTestPolicy, expectPlugin, POLICY } from './plugin-helpers.js';
 
 const kafka = kafkaClient('e2e-plugin-doctor');
@@ -84,7 +84,7 @@ test('doctor: the namespace label removed is critical with the kubectl label tha
 });
 
 test('doctor: a topic with replication factor 1 is a warning naming it, and no reason to fail (exit 0)', async () => {
-  await admin.createTopics({ topics: [{ topic: single, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  await createTopicsLed(admin, [{ topic: single, numPartitions: 1, replicationFactor: 1 }]);
   const run = await expectPlugin(['doctor', '-o', 'json'], 0);
   const result = JSON.parse(run.stdout) as DoctorResult;
   const warned = find(result, 'topics', 'warning').find((f) => f.finding.includes(single));
