@@ -113,3 +113,41 @@ test('the webhook reads Kafka with the policy\'s TLS and SASL Secrets', async ()
     return result.code !== 0 && result.stderr.includes(`${topic}-0`) && !/cannot read the Kafka cluster/.test(result.stderr) ? result : null;
   }, 60_000, 1000);
 });
+
+test('a credentials Secret changed in place is in use by the webhook within 30 s plus a refresh, with no policy change', async () => {
+  const rotating = 'kafka-user-rotating';
+  const scram = JSON.parse((await kubectl(['get', 'secret', 'kafka-user-scram', '-n', NAMESPACE, '-o', 'json'])).stdout) as { data: Record<string, string> };
+  const right = Object.fromEntries(Object.entries(scram.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  const secretWith = (stringData: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: rotating, namespace: NAMESPACE }, type: 'Opaque', stringData });
+  const deletePod = ['delete', 'pod', 'kafka-2', '-n', NAMESPACE, '--dry-run=server'];
+  const decidesOnKafka = async () => {
+    const result = await kubectl(deletePod);
+    return result.code !== 0 && result.stderr.includes(`${topic}-0`) && !/cannot read the Kafka cluster/.test(result.stderr) ? result : null;
+  };
+  const refusedForAuthentication = async () => {
+    const result = await kubectl(deletePod);
+    return result.code !== 0 && /cannot read the Kafka cluster of policy kafka\/kafka .*authentication/is.test(result.stderr) ? result : null;
+  };
+  try {
+    await apply(secretWith(right));
+    await patchDemoPolicyKafka(secureKafka('scram-sha-512', rotating));
+    await eventually('the webhook to decide on Kafka read with the rotating Secret', decidesOnKafka, 60_000, 1000);
+
+    // The password in the Secret changes (as a rotation that went wrong would): the webhook's next client uses it.
+    let changed = Date.now();
+    await apply(secretWith({ ...right, password: 'rotated-to-a-wrong-one' }));
+    await eventually('the changed password in use (Kafka refuses it)', refusedForAuthentication, 60_000, 1000);
+    const toWrong = Date.now() - changed;
+
+    changed = Date.now();
+    await apply(secretWith(right));
+    await eventually('the right password in use again', decidesOnKafka, 60_000, 1000);
+    const toRight = Date.now() - changed;
+    console.log(`secret rotation figures: wrong password in use after ${toWrong} ms, right one again after ${toRight} ms`);
+    // 30 s of cache, a view refresh and the poll's own second: well inside the eventually's minute.
+    assert.ok(toWrong < 45_000 && toRight < 45_000, `rotation took ${toWrong} / ${toRight} ms`);
+  } finally {
+    await patchDemoPolicyKafka(secureKafka('scram-sha-512'));
+    await kubectl(['delete', 'secret', rotating, '-n', NAMESPACE, '--ignore-not-found']);
+  }
+});

@@ -17,6 +17,7 @@ import { indexCluster, type ClusterIndex } from '../../shared/safety/cluster-ind
 import type { WebhookMetrics } from '../metrics.js';
 import { messageOf } from './api-errors.js';
 import type { PolicyStatusInput } from './policy-status.js';
+import { SecretCache } from './secret-cache.js';
 import { policyKey, type Deadline, type KafkaFeaturesResult, type KafkaIndexResult, type KafkaViewOptions } from './types.js';
 
 interface ViewEntry {
@@ -44,6 +45,8 @@ export type KafkaReading = PolicyStatusInput['kafka'];
 
 export class KafkaViews {
   private readonly clients: KafkaClientCache;
+  /** The TLS and SASL Secrets policies name, kept between refreshes (secret-cache.ts). */
+  private readonly secrets: SecretCache;
   private readonly views = new Map<string, ViewEntry>();
   private readonly inflight = new Map<string, { startedAt: number; entry: Promise<ViewEntry> }>();
   /**
@@ -60,7 +63,7 @@ export class KafkaViews {
 
   constructor(
     /** Reads the Secrets a policy's TLS and SASL settings name. */
-    private readonly core: CoreV1Api,
+    core: CoreV1Api,
     metrics: WebhookMetrics,
     private readonly log: FastifyBaseLogger,
     /** Share of one core background refreshes of one view may use (WebhookConfig.kafkaViewRefreshCpuPercent). */
@@ -70,6 +73,16 @@ export class KafkaViews {
       ...WEBHOOK_CLIENT_DEFAULTS,
       log: (entry) => this.log[entry.level === 'debug' ? 'debug' : entry.level]({ kafka: entry.namespace, ...entry.fields }, entry.message),
     });
+    this.secrets = new SecretCache(
+      async (namespace, name) => {
+        const secret = await core.readNamespacedSecret({ name, namespace });
+        return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      },
+      {
+        onStaleKept: (namespace, name, error) =>
+          this.log.warn({ secret: `${namespace}/${name}`, error: messageOf(error) }, 'cannot read the Kafka credentials Secret again; the copy read before stays in use'),
+      },
+    );
     metrics.reportKafkaViews(() => [...this.views].map(([key, entry]) => [key, entry.view.fetchedAt] as const));
   }
 
@@ -85,7 +98,7 @@ export class KafkaViews {
     if (remaining <= 0) return { ok: false, error: 'no time left before the admission deadline to ask Kafka' };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Kafka did not answer within ${remaining} ms (admission deadline)`)), remaining);
+      timer = setTimeout(() => reject(new Error(this.waitedFor(policy, remaining))), remaining);
     });
     try {
       const fresh = await Promise.race([this.refreshView(policy, notBefore), timeout]);
@@ -130,9 +143,21 @@ export class KafkaViews {
     for (const key of this.refreshAllowedAt.keys()) if (!seen.has(key)) this.refreshAllowedAt.delete(key);
   }
 
-  /** Closes the Kafka clients. */
+  /** Closes the Kafka clients and forgets the credentials read. */
   async close(): Promise<void> {
+    this.secrets.clear();
     await this.clients.close();
+  }
+
+  /** What an admission that gave up after `ms` waited for: the apiserver's first read of a Secret, or Kafka. */
+  private waitedFor(policy: KafkaGuardPolicy, ms: number): string {
+    const namespace = policy.metadata.namespace;
+    const names = [policy.spec.kafka.tls?.secretRef?.name, policy.spec.kafka.sasl?.secretRef.name].filter((n): n is string => n !== undefined);
+    const loading = names.filter((name) => this.secrets.loading(namespace, name));
+    if (loading.length > 0) {
+      return `the apiserver did not return the Kafka credentials (Secret ${loading.map((n) => `${namespace}/${n}`).join(', ')}) within ${ms} ms (admission deadline)`;
+    }
+    return `Kafka did not answer within ${ms} ms (admission deadline)`;
   }
 
   /**
@@ -203,10 +228,7 @@ export class KafkaViews {
 
   private async clientFor(policy: KafkaGuardPolicy): Promise<KafkaAdmin> {
     const namespace = policy.metadata.namespace;
-    const connection = await resolveConnection(policy.spec.kafka, async (name) => {
-      const secret = await this.core.readNamespacedSecret({ name, namespace });
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-    });
+    const connection = await resolveConnection(policy.spec.kafka, (name) => this.secrets.get(namespace, name));
     return this.clients.get(policyKey(policy), connection);
   }
 }
