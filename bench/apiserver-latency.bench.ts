@@ -14,13 +14,16 @@
  * 25 ms, 100 ms, ...: the share at or under 25 ms is exact, a quantile between
  * bounds is interpolated), beside the client-side round trip of the same
  * requests and, as the baseline, the same create and delete in a namespace no
- * webhook looks at, measured in the same run.
+ * webhook looks at, measured in the same run. Beside them, the webhook's own
+ * kafkaguard_admission_duration_seconds (its /metrics; buckets 1, 5, 10, 25 ms,
+ * ...) over the same seconds: what of the apiserver's figure is the webhook's
+ * answer, and what is the call around it.
  *
  *   eval "$(npm run -s sandbox -- --detach)"; npm run bench -- apiserver-latency [--clients 50] [--seconds 30]
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { eventually, kubeClients, kubectl, NAMESPACE, uniqueName } from '../test/e2e/helpers.js';
+import { eventually, kubeClients, kubectl, NAMESPACE, sandboxWebhook, uniqueName, webhookRequest } from '../test/e2e/helpers.js';
 import { fractionAtMost, histogramDelta, mergeBy, parseHistograms, quantile, type HistogramSeries } from './lib/prometheus-histogram.js';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '50' }, seconds: { type: 'string', default: '30' } } });
@@ -30,12 +33,21 @@ if (!Number.isInteger(clients) || clients < 1 || clients > 500) throw new Error(
 if (!Number.isInteger(seconds) || seconds < 5) throw new Error(`--seconds ${values.seconds}: expected a whole number >= 5`);
 
 const METRIC = 'apiserver_admission_webhook_admission_duration_seconds';
+const WEBHOOK_METRIC = 'kafkaguard_admission_duration_seconds';
 const UNGUARDED = 'bench-apiserver-unguarded';
 
 async function readHistogram(): Promise<HistogramSeries[]> {
   const result = await kubectl(['get', '--raw', '/metrics']);
   if (result.code !== 0) throw new Error(`kubectl get --raw /metrics failed: ${result.stderr}`);
   return parseHistograms(result.stdout, METRIC);
+}
+
+/** The sandbox webhook's own answer times, by route. */
+async function readWebhookMetrics(): Promise<{ histogram: HistogramSeries[]; connections: number }> {
+  const res = await webhookRequest(sandboxWebhook().port, '/metrics');
+  if (res.status !== 200) throw new Error(`the webhook's /metrics answered ${res.status}: ${res.body.slice(0, 200)}`);
+  const connections = /^kafkaguard_tls_connections_total (\S+)$/m.exec(res.body)?.[1];
+  return { histogram: parseHistograms(res.body, WEBHOOK_METRIC), connections: Number(connections ?? Number.NaN) };
 }
 
 function pod(name: string) {
@@ -101,9 +113,9 @@ async function main(): Promise<void> {
     await drive(NAMESPACE, Date.now() + 3_000, (i) => i % 5 === 0, brokers);
 
     const baseline = await drive(UNGUARDED, Date.now() + Math.max(5, Math.floor(seconds / 3)) * 1000, () => false, brokers);
-    const before = await readHistogram();
+    const [before, webhookBefore] = await Promise.all([readHistogram(), readWebhookMetrics()]);
     const load = await drive(NAMESPACE, Date.now() + seconds * 1000, (i) => i % 5 === 0, brokers);
-    const after = await readHistogram();
+    const [after, webhookAfter] = await Promise.all([readHistogram(), readWebhookMetrics()]);
 
     const delta = mergeBy(histogramDelta(after, before), ['name', 'type', 'operation']).filter((s) => s.count > 0);
     console.log(`apiserver admission latency: ${clients} clients for ${seconds} s in namespace ${NAMESPACE} (guarded)`);
@@ -114,6 +126,14 @@ async function main(): Promise<void> {
       console.log(`${`${s.labels.name} ${s.labels.operation} (${what})`.padEnd(52)}${String(s.count).padStart(7)}${ms(quantile(s.buckets, 0.5))}${ms(quantile(s.buckets, 0.99))}` +
         `${`${(100 * fractionAtMost(s.buckets, 0.025)).toFixed(1)}%`.padStart(9)}`);
     }
+    console.log(`  the webhook's own ${WEBHOOK_METRIC} over the same seconds (buckets 1, 5, 10, 25 ms, ...):`);
+    for (const s of mergeBy(histogramDelta(webhookAfter.histogram, webhookBefore.histogram), ['route']).filter((x) => x.count > 0)) {
+      const what = s.labels.route === 'mutate' ? 'mutate (pod creates)' : 'validate (deletes and evictions)';
+      console.log(`${`  ${what}`.padEnd(52)}${String(s.count).padStart(7)}${ms(quantile(s.buckets, 0.5))}${ms(quantile(s.buckets, 0.99))}` +
+        `${`${(100 * fractionAtMost(s.buckets, 0.025)).toFixed(1)}%`.padStart(9)}`);
+    }
+    const calls = delta.reduce((sum, x) => sum + x.count, 0);
+    console.log(`  TLS connections the webhook accepted meanwhile: ${webhookAfter.connections - webhookBefore.connections} for ${calls} calls`);
     const f = (samples: number[]) => `${String(samples.length).padStart(7)}${`${percentile(samples, 50).toFixed(1)} ms`.padStart(10)}${`${percentile(samples, 99).toFixed(1)} ms`.padStart(10)}`;
     console.log('  client-side round trips (the whole API call):');
     console.log(`${'  pod create, guarded namespace'.padEnd(52)}${f(load.create)}`);

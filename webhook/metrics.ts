@@ -26,6 +26,13 @@ export interface WebhookMetrics {
   reportKafkaViews(source: KafkaViewSource): void;
   /** Failures: decode (400/413), rule exceptions, deadline overruns, failed effects. */
   errors: Counter<'route' | 'type'>;
+  /**
+   * TLS connections accepted. The apiserver keeps a pool of idle connections to
+   * a webhook; one that calls with more concurrency than it keeps idle opens (and
+   * pays a handshake for) a new one per call, which shows here as a rate close
+   * to the request rate.
+   */
+  connections: Counter;
 }
 
 /**
@@ -107,6 +114,11 @@ export function createMetrics(options: MetricsOptions): WebhookMetrics {
       name: 'kafkaguard_errors_total',
       help: 'Errors, by route and type (decode, body_too_large, rule, deadline, effect, internal)',
       labelNames: ['route', 'type'],
+      registers: [registry],
+    }),
+    connections: new Counter({
+      name: 'kafkaguard_tls_connections_total',
+      help: 'TLS connections accepted',
       registers: [registry],
     }),
   };

@@ -9,6 +9,7 @@ import * as tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { loadReview } from '../test/fixtures/admission/load.js';
 import { parseConfig, type WebhookConfig } from './config.js';
+import { createMetrics } from './metrics.js';
 import { standardCluster } from './facts/fake.js';
 import { startServer, type RunningWebhook } from './server.js';
 import { loadTlsMaterial, watchCertificate } from './tls.js';
@@ -62,10 +63,10 @@ function servedFingerprint(port: number): Promise<string> {
   });
 }
 
-function httpsPost(port: number, path: string, body: string, ca: string): Promise<{ status: number; body: string }> {
+function httpsPost(port: number, path: string, body: string, ca: string, agent?: https.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = https.request(
-      { host: '127.0.0.1', port, path, method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port, path, method: 'POST', ca, agent, headers: { 'content-type': 'application/json' } },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -142,6 +143,25 @@ describe('HTTPS server', () => {
       assert.equal(again.status, 200, 'clients trusting the new certificate are served');
     } finally {
       await server.close();
+    }
+  });
+
+  it('counts the TLS connections it accepts: requests on a kept-alive connection are not new ones', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const effective = { ...config };
+    const running = await startServer(effective, { facts: standardCluster(), effects: standardCluster(), readiness: () => ({ ready: true }), logger: false, metrics }, loadTlsMaterial(effective.tls.certFile, effective.tls.keyFile));
+    const address = running.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP address');
+    const ca = readFileSync(join(volume, 'tls.crt'), 'utf8');
+    const kept = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 3; i += 1) assert.equal((await httpsPost(address.port, '/validate', JSON.stringify(loadReview('eviction')), ca, kept)).status, 200);
+      assert.equal((await httpsPost(address.port, '/validate', JSON.stringify(loadReview('eviction')), ca)).status, 200);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^kafkaguard_tls_connections_total 2$/m, 'three requests on one kept-alive connection, one on its own');
+    } finally {
+      kept.destroy();
+      await running.close();
     }
   });
 

@@ -49,6 +49,8 @@ export async function startServer(config: WebhookConfig, deps: ServerDeps, mater
   await app.listen({ host: config.listen.host, port: config.listen.port });
   const httpsServer = created.server;
   if (httpsServer === null) throw new Error('fastify did not create the HTTPS server through serverFactory');
+  const { metrics } = deps;
+  if (metrics) httpsServer.on('secureConnection', () => metrics.connections.inc());
   // fastify's own address string says http:// for a server it did not create itself.
   const bound = httpsServer.address();
   const address = bound !== null && typeof bound === 'object' ? `https://${bound.address}:${bound.port}` : `https://${config.listen.host}:${config.listen.port}`;
