@@ -97,7 +97,7 @@ export function loadSandboxConfig(env: NodeJS.ProcessEnv = process.env): Sandbox
   if (!/^\d+$/.test(heapRaw) || brokerHeapMb < 128 || brokerHeapMb > 16384) {
     throw new SandboxError(
       `KAFKA_GUARD_SANDBOX_HEAP_MB=${heapRaw} is not a broker heap in MB between 128 and 16384`,
-      'unset it for 256 MB per broker, or give a whole number of MB such as 1024 (about 10,000 partitions need that)',
+      'unset it for 256 MB per broker, or give a whole number of MB such as 2048 (about 10,000 partitions need that)',
     );
   }
   return {
