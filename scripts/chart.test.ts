@@ -92,7 +92,8 @@ describe('the Helm chart', () => {
     for (const o of managed.filter((m) => m.kind.endsWith('WebhookConfiguration'))) {
       assert.deepEqual((o.metadata as { annotations?: unknown }).annotations, { 'cert-manager.io/inject-ca-from': 'kafka-guard/kafka-guard-tls' });
     }
-    assert.ok(find(managed, 'Certificate', 'kafka-guard-tls'));
+    const certificate = find(managed, 'Certificate', 'kafka-guard-tls') as { spec?: { privateKey?: unknown } } | undefined;
+    assert.deepEqual(certificate?.spec?.privateKey, { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' }, 'a P-256 key, new at each renewal');
     const selfManaged = renderedObjects(await renderChart(['certificates.mode=self-managed', 'certificates.caBundle=Q0FCVU5ETEU=']));
     assert.equal(find(selfManaged, 'Certificate', 'kafka-guard-tls'), undefined);
     for (const hook of hooks(selfManaged)) assert.equal(hook.clientConfig['caBundle'], 'Q0FCVU5ETEU=', hook.name);

@@ -43,12 +43,19 @@ export function certFiles(dir: string, name: string): { caCert: string; cert: st
   return { caCert: join(dir, CA_CERT_FILE), cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
 }
 
-async function servingCert(dir: string, name: string, caCert: string, caKey: string, sans: string): Promise<[string, string]> {
+/**
+ * A serving certificate signed by the sandbox CA. `ec`: a P-256 key, as the
+ * webhook's generated certificates and the chart's cert-manager Certificate
+ * have (the webhook's handshakes are then what users' are); else RSA 2048.
+ */
+async function servingCert(dir: string, name: string, caCert: string, caKey: string, sans: string, ec = false): Promise<[string, string]> {
   const { cert: crt, key } = certFiles(dir, name);
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
-  writeFileSync(ext, `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
-  await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-subj', `/CN=${name}`, '-out', csr]);
+  // keyEncipherment is for RSA key exchange; an EC key only signs.
+  writeFileSync(ext, `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature${ec ? '' : ',keyEncipherment'}\n`);
+  const newKey = ec ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] : ['-newkey', 'rsa:2048'];
+  await openssl(['req', '-new', ...newKey, '-nodes', '-keyout', key, '-subj', `/CN=${name}`, '-out', csr]);
   await openssl(['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', crt]);
   return [crt, key];
 }
@@ -60,7 +67,7 @@ export async function makeCerts(dir: string): Promise<SandboxCerts> {
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '30', '-subj', '/CN=kafka-guard-sandbox-ca']);
   const sans = 'IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc';
   const [apiserverCert, apiserverKey] = await servingCert(dir, 'apiserver', caCert, caKey, sans);
-  const [webhookCert, webhookKey] = await servingCert(dir, 'webhook', caCert, caKey, 'IP:127.0.0.1,DNS:localhost');
+  const [webhookCert, webhookKey] = await servingCert(dir, 'webhook', caCert, caKey, 'IP:127.0.0.1,DNS:localhost', true);
   const [kafkaCert, kafkaKey] = await servingCert(dir, 'kafka', caCert, caKey, 'IP:127.0.0.1,DNS:localhost');
   const kafkaKeystorePem = join(dir, 'kafka-keystore.pem');
   writeFileSync(kafkaKeystorePem, readFileSync(kafkaKey, 'utf8') + readFileSync(kafkaCert, 'utf8'), { mode: 0o600 });
