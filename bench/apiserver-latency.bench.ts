@@ -34,7 +34,6 @@ if (!Number.isInteger(seconds) || seconds < 5) throw new Error(`--seconds ${valu
 
 const METRIC = 'apiserver_admission_webhook_admission_duration_seconds';
 const WEBHOOK_METRIC = 'kafkaguard_admission_duration_seconds';
-const UNGUARDED = 'bench-apiserver-unguarded';
 
 async function readHistogram(): Promise<HistogramSeries[]> {
   const result = await kubectl(['get', '--raw', '/metrics']);
@@ -43,11 +42,20 @@ async function readHistogram(): Promise<HistogramSeries[]> {
 }
 
 /** The sandbox webhook's own answer times, by route. */
-async function readWebhookMetrics(): Promise<{ histogram: HistogramSeries[]; connections: number }> {
+/**
+ * The sandbox webhook's own answer times by route, TLS connections accepted, and
+ * the longest event-loop delay since the previous scrape (prom-client resets its
+ * event-loop histogram at every scrape, so the scrape after the load covers the load).
+ */
+async function readWebhookMetrics(): Promise<{ histogram: HistogramSeries[]; connections: number; loopDelayMaxMs: number }> {
   const res = await webhookRequest(sandboxWebhook().port, '/metrics');
   if (res.status !== 200) throw new Error(`the webhook's /metrics answered ${res.status}: ${res.body.slice(0, 200)}`);
-  const connections = /^kafkaguard_tls_connections_total (\S+)$/m.exec(res.body)?.[1];
-  return { histogram: parseHistograms(res.body, WEBHOOK_METRIC), connections: Number(connections ?? Number.NaN) };
+  const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(res.body)?.[1] ?? Number.NaN);
+  return {
+    histogram: parseHistograms(res.body, WEBHOOK_METRIC),
+    connections: sample('kafkaguard_tls_connections_total'),
+    loopDelayMaxMs: 1000 * sample('kafkaguard_webhook_nodejs_eventloop_lag_max_seconds'),
+  };
 }
 
 function pod(name: string) {
@@ -105,7 +113,9 @@ const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`.padStart(10)
 
 async function main(): Promise<void> {
   const { core } = kubeClients();
-  await core.createNamespace({ body: { metadata: { name: UNGUARDED } } }).catch(() => undefined);
+  // Its own namespace per run: the last run's may still be terminating, and refuses new pods (403).
+  const UNGUARDED = uniqueName('bench-apiserver-unguarded');
+  await core.createNamespace({ body: { metadata: { name: UNGUARDED } } });
   const brokers = ['kafka-0', 'kafka-1', 'kafka-2'];
   await eventually('the broker pods', async () => (await Promise.all(brokers.map((name) => core.readNamespacedPod({ name, namespace: NAMESPACE })))).length === 3, 60_000, 500);
   try {
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
     await drive(NAMESPACE, Date.now() + 3_000, (i) => i % 5 === 0, brokers);
 
     const baseline = await drive(UNGUARDED, Date.now() + Math.max(5, Math.floor(seconds / 3)) * 1000, () => false, brokers);
+    if (baseline.create.length === 0) throw new Error(`no baseline pod create succeeded in namespace ${UNGUARDED}: ${baseline.failures.find((m) => m !== '') ?? 'no error kept'}`);
     const [before, webhookBefore] = await Promise.all([readHistogram(), readWebhookMetrics()]);
     const load = await drive(NAMESPACE, Date.now() + seconds * 1000, (i) => i % 5 === 0, brokers);
     const [after, webhookAfter] = await Promise.all([readHistogram(), readWebhookMetrics()]);
@@ -134,6 +145,7 @@ async function main(): Promise<void> {
     }
     const calls = delta.reduce((sum, x) => sum + x.count, 0);
     console.log(`  TLS connections the webhook accepted meanwhile: ${webhookAfter.connections - webhookBefore.connections} for ${calls} calls`);
+    console.log(`  the webhook's longest event-loop delay meanwhile: ${webhookAfter.loopDelayMaxMs.toFixed(1)} ms (sampled every 10 ms)`);
     const f = (samples: number[]) => `${String(samples.length).padStart(7)}${`${percentile(samples, 50).toFixed(1)} ms`.padStart(10)}${`${percentile(samples, 99).toFixed(1)} ms`.padStart(10)}`;
     console.log('  client-side round trips (the whole API call):');
     console.log(`${'  pod create, guarded namespace'.padEnd(52)}${f(load.create)}`);
