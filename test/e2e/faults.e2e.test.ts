@@ -18,7 +18,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -309,6 +309,55 @@ test('fault: kube-apiserver killed and started again while the webhook serves: /
   await eventually('the Enforce mode to reach the verdict', async () => (await evict('kafka-1', { dryRun: true })).code === 429, 30_000, 200);
   t.diagnostic(`measured: a policy change after the restart reached the verdict in ${warnMs} ms`);
   assert.equal((await evict('kafka-2', { dryRun: true })).code, 201);
+});
+
+/**
+ * A dry-run eviction posted with kubectl, so that the apiserver's Warning headers
+ * (how Warn mode speaks) come back on stderr; the code is kubectl's exit code.
+ */
+async function evictWithWarnings(pod: string): Promise<{ code: number; stderr: string; ms: number }> {
+  const file = join(paths.logs, `eviction-${pod}.json`);
+  writeFileSync(file, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: NAMESPACE }, deleteOptions: { dryRun: ['All'] } }));
+  const started = Date.now();
+  const res = await kubectl(['create', '--raw', `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/eviction`, '-f', file], { timeoutMs: 60_000 });
+  return { code: res.code, stderr: res.stderr, ms: Date.now() - started };
+}
+
+test('fault: etcd paused (SIGSTOP 5 s) under a policy in mode Warn: the eviction is admitted, its warnings name the apiserver, not Kafka', async (t: TestContext) => {
+  // Broker 2 holds this topic's only replica: Enforce refuses evicting kafka-2, Warn admits it with the refusal as a warning.
+  const topic = topicName('fault-etcd-warn');
+  await createAssignedTopic(admin, topic, [[2]]);
+  const etcd = recordedPid('etcd');
+  let paused = false;
+  t.after(async () => {
+    if (paused) process.kill(etcd, 'SIGCONT');
+    await setPolicyMode('Enforce');
+    await dropTopics();
+    await waitForHealthyCluster(admin);
+  });
+  await setPolicyMode('Warn');
+  await eventually('Warn mode in the webhook (the refusal comes back as a warning)', async () => {
+    const res = await evictWithWarnings('kafka-2');
+    return res.code === 0 && /Warning: kafka-guard \(Warn mode[^)]*\)/.test(res.stderr) ? res : null;
+  }, 30_000, 500);
+  const uid = await uidOf('kafka-2');
+
+  process.kill(etcd, 'SIGSTOP');
+  paused = true;
+  const answer = evictWithWarnings('kafka-2');
+  await sleep(5000);
+  process.kill(etcd, 'SIGCONT');
+  paused = false;
+  const res = await answer;
+  t.diagnostic(`measured: etcd paused 5 s, mode Warn; kubectl exit ${res.code} after ${res.ms} ms; ${res.stderr.replace(/\s+/g, ' ').slice(0, 600)}`);
+
+  assert.equal(res.code, 0, `the dry-run eviction was refused under Warn mode: ${res.stderr}`);
+  assert.match(res.stderr, /Warning: kafka-guard \(Warn mode[^)]*\).*the Kubernetes apiserver did not answer in time/s);
+  assert.match(res.stderr, /could not read the disruption ledger from the Kubernetes apiserver in time/);
+  assert.doesNotMatch(res.stderr, /Kafka of KafkaGuardPolicy .* could not be asked/, 'Kafka answered throughout');
+  // A dry run: nothing went.
+  assert.equal(await uidOf('kafka-2'), uid);
+  assert.equal((await podOf('kafka-2'))?.metadata?.deletionTimestamp, undefined);
 });
 
 // ------------------------------------------------------------------ 2. webhook restarted
