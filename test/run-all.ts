@@ -15,7 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, st
 import { basename, join, relative } from 'node:path';
 import { ZERO_LOSS_FILE } from './compat.js';
 import { loadSandboxConfig, statePaths } from './sandbox/config.js';
-import { isAlive } from './sandbox/process.js';
+import { liveStamped } from './sandbox/process.js';
 import { startSandbox, type Sandbox } from './sandbox/sandbox.js';
 
 const cfg = loadSandboxConfig();
@@ -44,8 +44,7 @@ function exportsEnv(lines: readonly string[]): Record<string, string> {
 function runningSandboxEnv(): Record<string, string> | null {
   const paths = statePaths(cfg);
   if (!existsSync(paths.readyFile) || !existsSync(paths.ownerFile)) return null;
-  const owner = Number(readFileSync(paths.ownerFile, 'utf8').trim());
-  if (!isAlive(owner)) return null;
+  if (liveStamped(readFileSync(paths.ownerFile, 'utf8')) === null) return null;
   const env = exportsEnv(readFileSync(paths.readyFile, 'utf8').split('\n'));
   // Reusing a sandbox of another Kafka than asked for would test the wrong thing, silently.
   const running = `${env.KAFKA_GUARD_KAFKA_VERSION} ${env.KAFKA_GUARD_KAFKA_MODE}`;

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { statePaths } from '../sandbox/config.js';
-import { isAlive, livePids, portFree } from '../sandbox/process.js';
+import { isAlive, livePids, pidStamp, portFree } from '../sandbox/process.js';
 import {
   createAssignedTopic, createTopicsLed, eventually, evict, forgetLedgerEntries, kafkaClient, kubeClients, kubectl,
   NAMESPACE, removeTopics, sandboxWebhook, setPolicyMode, uniqueName, waitForHealthyCluster, webhookRequest,
@@ -77,7 +77,7 @@ function respawn(name: string, argv: string[], logFile: string): number {
   closeSync(fd);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${name} again`);
-  appendFileSync(paths.pidFile, `${child.pid} ${name}\n`);
+  appendFileSync(paths.pidFile, `${pidStamp(child.pid)} ${name}\n`);
   return child.pid;
 }
 

@@ -190,7 +190,7 @@ test('Ctrl-C during a first-run build stops the whole build, not just the shell 
   const pidFile = join(env.KAFKA_GUARD_SANDBOX_DIR, 'pids');
   const group = await eventually('the build to run go', async () => {
     const line = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').find((l) => / build-kube\.sh$/.test(l)) : undefined;
-    const pgid = line ? -Number(line.split(' ')[0]) : 0;
+    const pgid = line ? -Number(line.split(' ')[0]?.split(':')[0]) : 0; // a stamp: -PGID:STARTTIME
     return pgid > 0 && groupMembers(pgid).some((args) => /^go /.test(args)) ? pgid : null;
   }, 60_000, 100);
   child.kill('SIGINT');

@@ -91,20 +91,58 @@ export async function stopProcess(p: Supervised, graceMs = 15_000): Promise<void
 function addPid(pidFile: string, pid: number, name: string): void {
   mkdirSync(dirname(pidFile), { recursive: true });
   const lines = existsSync(pidFile) ? readFileSync(pidFile, 'utf8') : '';
-  writeFileSync(pidFile, `${lines}${pid} ${name}\n`);
+  writeFileSync(pidFile, `${lines}${pidStamp(pid)} ${name}\n`);
 }
 
-/** Pids recorded in a pid file that are still alive; a negative pid is a process group with a live member. */
+/**
+ * When the process started, in clock ticks since boot (/proc/PID/stat, field 22),
+ * or null when there is no such process. A pid and its start time name one process:
+ * pids are reused (pid_max is 32768 here, and a CI run spawns far more processes).
+ */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: field 3 is the first.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** `pid:starttime` for a pid file or the owner file; a negative pid (a group) stamps its leader. */
+export function pidStamp(pid: number): string {
+  const start = processStartTime(Math.abs(pid));
+  return start === null ? String(pid) : `${pid}:${start}`;
+}
+
+/** The pid of a stamp, if the process it names (that pid with that start time) still runs; else null. */
+export function liveStamped(stamp: string): number | null {
+  const [pidText, start] = stamp.trim().split(':');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid === 0 || !isAlive(pid)) return null;
+  if (start === undefined) return pid; // written before stamps: taken at its word
+  const leaderStart = processStartTime(Math.abs(pid));
+  // A group whose leader has gone is still ours while a member lives: the kernel reuses no pid that is a live group's id.
+  if (leaderStart === null) return pid < 0 ? pid : null;
+  return leaderStart === start ? pid : null;
+}
+
+/**
+ * Pids recorded in a pid file whose processes still run; a negative pid is a
+ * process group with a live member. A recorded pid now used by another process
+ * (its start time differs) is not one of them: signalling it would hit a stranger,
+ * as a CI run once did, stopping another sandbox's kube-apiserver.
+ */
 export function livePids(pidFile: string): Array<{ pid: number; name: string }> {
   if (!existsSync(pidFile)) return [];
   return readFileSync(pidFile, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [pid, ...name] = line.split(' ');
-      return { pid: Number(pid), name: name.join(' ') };
+      const [stamp = '', ...name] = line.split(' ');
+      return { pid: liveStamped(stamp), name: name.join(' ') };
     })
-    .filter(({ pid }) => Number.isInteger(pid) && isAlive(pid));
+    .filter((entry): entry is { pid: number; name: string } => entry.pid !== null);
 }
 
 /** True when the process (or, for a negative pid, some process of the group) exists. */

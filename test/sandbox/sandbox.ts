@@ -16,7 +16,7 @@ import { apiGet, startControlPlane, type ControlPlane } from './control-plane.js
 import { addZookeeperScramUser, bootstrapServers, newClusterId, secureBootstrapServers, startZookeeper, type KafkaSecurity } from './kafka-broker.js';
 import { demoNamespace, demoObjects, demoPolicy, kafkaSecrets, storageClasses, DEMO_NAMESPACE, DEMO_STATEFULSET } from './manifests.js';
 import { NodeAgent } from './node-agent.js';
-import { isAlive, killRecorded, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
+import { isAlive, killRecorded, liveStamped, pidStamp, portFree, SandboxError, stopProcess, waitFor, type Supervised } from './process.js';
 import { setUpOperator } from './operator.js';
 import { startWebhook } from './webhook.js';
 
@@ -48,8 +48,8 @@ export interface StartOptions {
 export function assertNotRunning(cfg: SandboxConfig): void {
   const paths = statePaths(cfg);
   if (existsSync(paths.ownerFile)) {
-    const pid = Number(readFileSync(paths.ownerFile, 'utf8').trim());
-    if (Number.isInteger(pid) && isAlive(pid) && pid !== process.pid) {
+    const pid = liveStamped(readFileSync(paths.ownerFile, 'utf8'));
+    if (pid !== null && pid !== process.pid) {
       throw new SandboxError(`a sandbox is already running (pid ${pid}, state in ${cfg.stateDir})`,
         'use it (see ' + paths.readyFile + '), or stop it with `npm run sandbox -- --stop`');
     }
@@ -103,7 +103,7 @@ export async function startSandbox(opts: StartOptions = {}): Promise<Sandbox> {
   await preflight(cfg);
   rmSync(cfg.stateDir, { recursive: true, force: true });
   mkdirSync(paths.logs, { recursive: true });
-  writeFileSync(paths.ownerFile, `${process.pid}\n`);
+  writeFileSync(paths.ownerFile, `${pidStamp(process.pid)}\n`);
 
   let controlPlane: ControlPlane | null = null;
   let agent: NodeAgent | null = null;
@@ -232,8 +232,8 @@ function zookeeperServing(port: number): Promise<boolean> {
 export async function stopRunningSandbox(): Promise<string> {
   const cfg = loadSandboxConfig();
   const paths = statePaths(cfg);
-  const owner = existsSync(paths.ownerFile) ? Number(readFileSync(paths.ownerFile, 'utf8').trim()) : NaN;
-  if (Number.isInteger(owner) && isAlive(owner)) {
+  const owner = existsSync(paths.ownerFile) ? liveStamped(readFileSync(paths.ownerFile, 'utf8')) : null;
+  if (owner !== null) {
     process.kill(owner, 'SIGTERM');
     const deadline = Date.now() + 90_000;
     while (isAlive(owner) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
@@ -241,5 +241,5 @@ export async function stopRunningSandbox(): Promise<string> {
   const leftovers = await killRecorded(paths.pidFile, 10_000);
   rmSync(paths.ownerFile, { force: true });
   rmSync(paths.readyFile, { force: true });
-  return Number.isInteger(owner) ? `stopped the sandbox (pid ${owner})` : leftovers > 0 ? `stopped ${leftovers} leftover processes` : 'no sandbox was running';
+  return owner !== null ? `stopped the sandbox (pid ${owner})` : leftovers > 0 ? `stopped ${leftovers} leftover processes` : 'no sandbox was running';
 }
